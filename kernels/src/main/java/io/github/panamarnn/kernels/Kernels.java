@@ -1,0 +1,83 @@
+package io.github.panamarnn.kernels;
+
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * Chooses the kernel implementation once per JVM, after Lucene's vectorization provider.
+ *
+ * <p>The Panama implementation ({@code PanamaFloatKernels}) is loaded reflectively and only
+ * when the {@code jdk.incubator.vector} module is in the boot layer, the system property
+ * {@code panamarnn.simd} is not {@code false}, and the preferred float species has at least
+ * 8 lanes; otherwise {@link ScalarFloatKernels} serves. No class that touches the Vector API
+ * is loaded on the scalar path.
+ */
+public final class Kernels {
+
+    /** System property that, set to {@code false}, forces the scalar twins everywhere. */
+    public static final String SIMD_PROPERTY = "panamarnn.simd";
+
+    private static final String PANAMA_CLASS = "io.github.panamarnn.kernels.PanamaFloatKernels";
+    private static final Logger LOG = Logger.getLogger(Kernels.class.getName());
+
+    private static final FloatKernels SIMD = loadSimd().orElse(null);
+    private static final FloatKernels SELECTED =
+            SIMD != null && !"false".equalsIgnoreCase(System.getProperty(SIMD_PROPERTY, "true"))
+                    ? SIMD : ScalarFloatKernels.INSTANCE;
+
+    private Kernels() {
+    }
+
+    /** The implementation the whole library uses: Panama when available and enabled, else scalar. */
+    public static FloatKernels get() {
+        return SELECTED;
+    }
+
+    /** The scalar twin, whatever {@code panamarnn.simd} says. */
+    public static FloatKernels scalar() {
+        return ScalarFloatKernels.INSTANCE;
+    }
+
+    /**
+     * The Panama implementation if this JVM can run it (the incubator module is present and the
+     * species is wide enough), regardless of {@code panamarnn.simd}; empty otherwise. Tests and
+     * benchmarks use it to compare twins in one JVM.
+     */
+    public static Optional<FloatKernels> simd() {
+        return Optional.ofNullable(SIMD);
+    }
+
+    /** True when {@link #get()} is the Panama implementation. */
+    public static boolean simdEnabled() {
+        return SELECTED != ScalarFloatKernels.INSTANCE;
+    }
+
+    /**
+     * Loads the class {@code className} (a Panama twin of some kernel family) when the
+     * incubator module is readable, instantiating it through its public no-argument
+     * constructor; empty when the module is absent or the class refuses this CPU by throwing
+     * {@link UnsupportedOperationException} from its constructor.
+     */
+    public static <T> Optional<T> loadPanama(String className, Class<T> type) {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            Class<?> cls = Class.forName(className, true, Kernels.class.getClassLoader());
+            return Optional.of(type.cast(cls.getConstructor().newInstance()));
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof UnsupportedOperationException u) {
+                LOG.fine(() -> "Panama kernels not used: " + u.getMessage());
+                return Optional.empty();
+            }
+            throw new IllegalStateException("Cannot create " + className, e.getCause());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            LOG.warning(() -> "Panama kernels not loadable, using scalar: " + e);
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<FloatKernels> loadSimd() {
+        return loadPanama(PANAMA_CLASS, FloatKernels.class);
+    }
+}
