@@ -1,0 +1,167 @@
+package io.github.panamarnn.graph;
+
+import io.github.panamarnn.kernels.OffHeap;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Owns a model's trainable state, as DyNet's {@code ParameterCollection}: the values and
+ * gradients of every {@link Parameters} and {@link LookupParameters} created through it, and
+ * any trainer state, all off-heap in one arena that {@link #close()} frees.
+ *
+ * <p>Initialisation is Glorot-uniform as in DyNet: a tensor with {@code d} dimensions
+ * {@code n_1..n_d} (for lookup parameters, the dimensions of one row) is drawn uniformly from
+ * {@code ±sqrt(3 d / (n_1 + ... + n_d))}, i.e. {@code ±sqrt(6 / (rows + cols))} for a matrix.
+ * A seeded collection initialises identically on every run.
+ *
+ * <p>Thread safety: creating parameters, training and closing are for one thread at a time;
+ * several threads may read values concurrently (each through its own graph) while nobody
+ * writes them.
+ */
+public final class ParameterCollection implements AutoCloseable {
+
+    private final Arena arena = Arena.ofShared();
+    private final SplittableRandom random;
+    private final List<Parameters> parameters = new ArrayList<>();
+    private final List<LookupParameters> lookupParameters = new ArrayList<>();
+    private int nameCounter;
+    private volatile boolean closed;
+
+    /** A collection whose initial values differ from run to run. */
+    public ParameterCollection() {
+        this(new SplittableRandom().nextLong());
+    }
+
+    /** A collection whose initial values are a pure function of {@code seed}. */
+    public ParameterCollection(long seed) {
+        this.random = new SplittableRandom(seed);
+    }
+
+    /**
+     * Adds a Glorot-uniform initialised parameter tensor named {@code /_N} (N counts every
+     * parameter and lookup parameter of this collection, as DyNet names them).
+     *
+     * @param dims one or more positive dimensions: {@code {n}} for a vector, {@code {rows, cols}} for a matrix
+     * @throws IllegalArgumentException if a dimension is not positive
+     */
+    public Parameters addParameters(int... dims) {
+        return addParameters(null, dims);
+    }
+
+    /**
+     * Like {@link #addParameters(int...)} with a given name (unique within this collection;
+     * used by persistence to match files to parameters).
+     *
+     * @param name the name, or {@code null} for the default {@code /_N}
+     */
+    public Parameters addParameters(String name, int... dims) {
+        checkUsable();
+        Dim dim = Dim.of(dims);
+        String resolved = resolveName(name);
+        MemorySegment values = OffHeap.allocateFloats(arena, dim.size());
+        MemorySegment gradients = OffHeap.allocateFloats(arena, dim.size());
+        glorot(values, dim.size(), dims);
+        Parameters p = new Parameters(this, resolved, dim, values, gradients);
+        parameters.add(p);
+        return p;
+    }
+
+    /**
+     * Adds a table of {@code size} rows, each of shape {@code dims}, Glorot-uniform initialised
+     * over one row's dimensions, named {@code /_N}.
+     *
+     * @param size number of rows (the vocabulary size), positive
+     * @param dims the shape of one row, e.g. {@code 50} for embeddings of 50
+     * @throws IllegalArgumentException if {@code size} or a dimension is not positive
+     */
+    public LookupParameters addLookupParameters(int size, int... dims) {
+        return addLookupParameters(null, size, dims);
+    }
+
+    /** Like {@link #addLookupParameters(int, int...)} with a given name ({@code null}: default). */
+    public LookupParameters addLookupParameters(String name, int size, int... dims) {
+        checkUsable();
+        if (size <= 0) {
+            throw new IllegalArgumentException("lookup table size must be positive, got " + size);
+        }
+        Dim rowDim = Dim.of(dims);
+        long total = (long) size * rowDim.size();
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("lookup table too large: " + size + " rows of " + rowDim);
+        }
+        String resolved = resolveName(name);
+        MemorySegment values = OffHeap.allocateFloats(arena, total);
+        MemorySegment gradients = OffHeap.allocateFloats(arena, total);
+        glorot(values, total, dims);
+        LookupParameters p = new LookupParameters(this, resolved, size, rowDim, values, gradients);
+        lookupParameters.add(p);
+        return p;
+    }
+
+    /** Every {@link Parameters} of this collection, in creation order (unmodifiable). */
+    public List<Parameters> parameters() {
+        return Collections.unmodifiableList(parameters);
+    }
+
+    /** Every {@link LookupParameters} of this collection, in creation order (unmodifiable). */
+    public List<LookupParameters> lookupParameters() {
+        return Collections.unmodifiableList(lookupParameters);
+    }
+
+    /** True once {@link #close()} has run. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Frees all off-heap memory of this collection; later use of it or its parameters throws {@link IllegalStateException}. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            arena.close();
+        }
+    }
+
+    /** Zeroed, aligned off-heap floats owned by this collection (trainer state), freed by {@link #close()}. */
+    MemorySegment allocateState(long floats) {
+        checkUsable();
+        return OffHeap.allocateFloats(arena, floats);
+    }
+
+    void checkUsable() {
+        if (closed) {
+            throw new IllegalStateException("this ParameterCollection is closed; its parameters can no longer be used");
+        }
+    }
+
+    private String resolveName(String name) {
+        String resolved = name == null ? "/_" + nameCounter : name;
+        nameCounter++;
+        for (Parameters p : parameters) {
+            if (p.name().equals(resolved)) {
+                throw new IllegalArgumentException("a parameter named " + resolved + " already exists in this collection");
+            }
+        }
+        for (LookupParameters p : lookupParameters) {
+            if (p.name().equals(resolved)) {
+                throw new IllegalArgumentException("a parameter named " + resolved + " already exists in this collection");
+            }
+        }
+        return resolved;
+    }
+
+    private void glorot(MemorySegment values, long count, int[] dims) {
+        long dimSum = 0;
+        for (int d : dims) {
+            dimSum += d;
+        }
+        double scale = Math.sqrt(3.0 * dims.length / dimSum);
+        for (long i = 0; i < count; i++) {
+            values.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) ((random.nextDouble() * 2 - 1) * scale));
+        }
+    }
+}
