@@ -21,9 +21,7 @@ public final class Kernels {
     private static final Logger LOG = Logger.getLogger(Kernels.class.getName());
 
     private static final FloatKernels SIMD = loadSimd().orElse(null);
-    private static final FloatKernels SELECTED =
-            SIMD != null && !"false".equalsIgnoreCase(System.getProperty(SIMD_PROPERTY, "true"))
-                    ? SIMD : ScalarFloatKernels.INSTANCE;
+    private static final FloatKernels SELECTED = choose(SIMD, System.getProperty(SIMD_PROPERTY));
 
     private Kernels() {
     }
@@ -75,6 +73,15 @@ public final class Kernels {
             LOG.warning(() -> "Panama kernels not loadable, using scalar: " + e);
             return Optional.empty();
         }
+    }
+
+    /**
+     * The selection rule behind {@link #get()}, separate so tests can check it for every
+     * property value in one JVM: {@code simd} (null when unavailable) unless {@code simdProperty}
+     * is {@code "false"} (any case), else the scalar twin.
+     */
+    static FloatKernels choose(FloatKernels simd, String simdProperty) {
+        return simd != null && !"false".equalsIgnoreCase(simdProperty) ? simd : ScalarFloatKernels.INSTANCE;
     }
 
     private static Optional<FloatKernels> loadSimd() {

@@ -1,0 +1,197 @@
+package io.github.panamarnn.kernels;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Buffers, random data and comparisons shared by the elementwise and softmax twin tests. */
+final class ElementwiseFixtures {
+
+    /** Sizes around every vector width boundary (8 and 16 lanes) plus a long odd one. */
+    static final int[] SIZES = {0, 1, 2, 3, 15, 16, 17, 31, 33, 63, 64, 65, 257};
+
+    /** Element offsets that put vectors off 64-byte alignment, differently per operand. */
+    static final int[][] OFFSETS = {{0, 0, 0}, {1, 5, 3}, {7, 2, 13}};
+
+    /** One unit in the last place of 1.0f from below: float rounding's relative step. */
+    static final double EPS = Math.ulp(1.0f) / 2;
+
+    private ElementwiseFixtures() {
+    }
+
+    private static boolean warmedUp;
+
+    /**
+     * Calls every elementwise and softmax kernel of the Panama implementation often enough
+     * for C2 to compile it. Cold, the Vector API runs its Java fallback (per-lane {@link Math}
+     * calls); only compiled code uses the intrinsics (SVML-style tanh/exp/log stubs, masked
+     * loads and stores) whose answers the tests must check. Runs once per JVM.
+     */
+    static synchronized void warmUpSimd() {
+        if (warmedUp || Kernels.simd().isEmpty()) {
+            return;
+        }
+        FloatKernels k = Kernels.simd().get();
+        int n = 67; // whole vectors plus a tail for every species width
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = OffHeap.allocateFloats(arena, n + 1);
+            MemorySegment b = OffHeap.allocateFloats(arena, n + 1);
+            MemorySegment c = OffHeap.allocateFloats(arena, n + 1);
+            SplittableRandom rnd = new SplittableRandom(1);
+            for (int i = 0; i <= n; i++) {
+                a.setAtIndex(JAVA_FLOAT, i, (float) rnd.nextDouble(0.1, 1));
+                b.setAtIndex(JAVA_FLOAT, i, (float) rnd.nextDouble(-1, 1));
+            }
+            for (int rep = 0; rep < 30_000; rep++) {
+                int len = rep % 2 == 0 ? n : n - 3;
+                k.add(len, a, 1, b, 0, c, 1);
+                k.sub(len, a, 1, b, 0, c, 1);
+                k.mul(len, a, 1, b, 0, c, 1);
+                k.mulAdd(len, a, 1, b, 0, c, 1);
+                k.tanh(len, b, 1, c, 0);
+                k.logistic(len, b, 1, c, 0);
+                k.exp(len, b, 1, c, 0);
+                k.log(len, a, 1, c, 0);
+                k.rectify(len, b, 1, c, 0);
+                k.tanhBackward(len, a, 1, b, 0, c, 1);
+                k.logisticBackward(len, a, 1, b, 0, c, 1);
+                k.logBackward(len, a, 1, b, 0, c, 1);
+                k.rectifyBackward(len, b, 1, a, 0, c, 1);
+                k.softmax(1, len, b, 1, c, 0);
+                k.logSoftmax(1, len, b, 1, c, 0);
+                k.logSumExp(1, len, b, 1, c, 0);
+                k.softmaxBackward(1, len, a, 1, b, 0, c, 1);
+                k.logSoftmaxBackward(1, len, b, 1, b, 0, c, 1);
+                k.fill(n + 1, 0f, c, 0);
+            }
+        }
+        warmedUp = true;
+    }
+
+    /** The scalar twin and, when this JVM can run it, the Panama implementation. */
+    static List<FloatKernels> implementations() {
+        List<FloatKernels> all = new ArrayList<>();
+        all.add(Kernels.scalar());
+        Kernels.simd().ifPresent(all::add);
+        return all;
+    }
+
+    /** The Panama implementation; the module is always added by the build, so its absence is a failure. */
+    static FloatKernels simd() {
+        return Kernels.simd().orElseThrow(() -> new AssertionError(
+                "Panama kernels unavailable: run with --add-modules jdk.incubator.vector on a CPU with >= 8 float lanes"));
+    }
+
+    /**
+     * A float range {@code [offset, offset + length)} inside a segment whose other elements
+     * (a lead of {@code offset} and a trail of {@code trail}) are guards: random values that
+     * no kernel may change. A trail of 0 puts the range flush against the segment end, where a
+     * careless vector tail would read or write out of bounds.
+     */
+    static final class Buf {
+        final MemorySegment seg;
+        final long off;
+        final int length;
+        private final float[] initial;
+
+        /** With a null {@code arena} the segment wraps a {@code float[]} on the Java heap. */
+        Buf(Arena arena, int offset, int length, int trail, SplittableRandom rnd, double lo, double hi) {
+            this.off = offset;
+            this.length = length;
+            this.seg = arena == null
+                    ? MemorySegment.ofArray(new float[offset + length + trail])
+                    : OffHeap.allocateFloats(arena, offset + length + trail);
+            this.initial = new float[offset + length + trail];
+            for (int i = 0; i < initial.length; i++) {
+                initial[i] = (float) (lo + (hi - lo) * rnd.nextDouble());
+            }
+            OffHeap.fromArray(initial, seg, 0);
+        }
+
+        /** Overwrites the range with {@code values} (guards keep their values). */
+        Buf set(float... values) {
+            if (values.length != length) {
+                throw new IllegalArgumentException(values.length + " values for a range of " + length);
+            }
+            System.arraycopy(values, 0, initial, (int) off, length);
+            OffHeap.fromArray(values, seg, off);
+            return this;
+        }
+
+        /** The range's current contents. */
+        float[] values() {
+            return OffHeap.toArray(seg, off, length);
+        }
+
+        /** The range's contents before any kernel ran. */
+        float[] initialValues() {
+            float[] v = new float[length];
+            System.arraycopy(initial, (int) off, v, 0, length);
+            return v;
+        }
+
+        /** Fails if any guard element changed. */
+        void assertGuardsIntact(String context) {
+            for (int i = 0; i < initial.length; i++) {
+                if (i >= off && i < off + length) {
+                    continue;
+                }
+                float now = seg.getAtIndex(JAVA_FLOAT, i);
+                if (Float.floatToIntBits(now) != Float.floatToIntBits(initial[i])) {
+                    fail(context + ": guard element " + i + " outside [" + off + ", " + (off + length)
+                            + ") changed from " + initial[i] + " to " + now);
+                }
+            }
+        }
+    }
+
+    /** Bitwise equality, with all NaNs equal (payloads are not part of the contract). */
+    static void assertSameFloats(float[] expected, float[] actual, String context) {
+        assertTrue(expected.length == actual.length, context + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
+                fail(context + ": element " + i + " is " + actual[i] + " (bits " + Integer.toHexString(Float.floatToRawIntBits(actual[i]))
+                        + "), expected exactly " + expected[i] + " (bits " + Integer.toHexString(Float.floatToRawIntBits(expected[i])) + ")");
+            }
+        }
+    }
+
+    /**
+     * Fails unless {@code |actual[i] - reference[i]| <= tolerance[i]}; NaN must match NaN and an
+     * infinite reference must be matched exactly.
+     */
+    static void assertClose(double[] reference, float[] actual, double[] tolerance, String context) {
+        for (int i = 0; i < reference.length; i++) {
+            double ref = reference[i];
+            float got = actual[i];
+            if (Double.isNaN(ref) || Float.isNaN(got)) {
+                if (!(Double.isNaN(ref) && Float.isNaN(got))) {
+                    fail(context + ": element " + i + " is " + got + ", reference " + ref);
+                }
+                continue;
+            }
+            if (Double.isInfinite(ref) || Float.isInfinite(got)) {
+                if ((float) ref != got) {
+                    fail(context + ": element " + i + " is " + got + ", reference " + ref);
+                }
+                continue;
+            }
+            double err = Math.abs(got - ref);
+            if (!(err <= tolerance[i])) {
+                fail(context + ": element " + i + " is " + got + ", reference " + ref + ", error " + err
+                        + " exceeds tolerance " + tolerance[i]);
+            }
+        }
+    }
+
+    /** Fails unless both are NaN, both the same infinity, or within {@code tolerance}. */
+    static void assertClose(double reference, float actual, double tolerance, String context) {
+        assertClose(new double[] {reference}, new float[] {actual}, new double[] {tolerance}, context);
+    }
+}
