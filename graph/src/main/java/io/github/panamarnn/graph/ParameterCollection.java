@@ -1,8 +1,10 @@
 package io.github.panamarnn.graph;
 
 import io.github.panamarnn.kernels.OffHeap;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -28,6 +30,9 @@ public final class ParameterCollection implements AutoCloseable {
     private final SplittableRandom random;
     private final List<Parameters> parameters = new ArrayList<>();
     private final List<LookupParameters> lookupParameters = new ArrayList<>();
+    // Views made once: trainers walk these lists on every update, which must not allocate.
+    private final List<Parameters> parametersView = Collections.unmodifiableList(parameters);
+    private final List<LookupParameters> lookupParametersView = Collections.unmodifiableList(lookupParameters);
     private int nameCounter;
     private volatile boolean closed;
 
@@ -104,12 +109,71 @@ public final class ParameterCollection implements AutoCloseable {
 
     /** Every {@link Parameters} of this collection, in creation order (unmodifiable). */
     public List<Parameters> parameters() {
-        return Collections.unmodifiableList(parameters);
+        return parametersView;
     }
 
     /** Every {@link LookupParameters} of this collection, in creation order (unmodifiable). */
     public List<LookupParameters> lookupParameters() {
-        return Collections.unmodifiableList(lookupParameters);
+        return lookupParametersView;
+    }
+
+    /**
+     * Writes every parameter's name, shape and values to {@code file}, atomically: the data go
+     * to a temporary file in the same directory ({@code .<name>.<random>.tmp}), which is forced
+     * to the device and then renamed over {@code file} ({@code ATOMIC_MOVE}; a plain replacing
+     * move only where the file system cannot rename atomically). A crash or error mid-save
+     * therefore leaves the previous file intact; on an error the temporary file is removed
+     * (after a crash of the JVM it stays behind and may be deleted).
+     *
+     * <p>Format, version 1 (all integers little-endian, unsigned unless said otherwise):
+     * <pre>
+     *   offset  bytes  field
+     *        0      8  magic, ASCII "PRNNMODL"
+     *        8      4  format version (1)
+     *       12      8  total file length in bytes
+     *       20      4  number of parameter entries
+     *       24      4  CRC32C of bytes 0..23 (the header)
+     *       28         entries, dense {@link Parameters} first, then {@link LookupParameters},
+     *                  each in creation order:
+     *                    1  kind: 1 = Parameters, 2 = LookupParameters
+     *                    4  n, length of the name in bytes
+     *                    n  the name, UTF-8
+     *                    4  r, number of dimensions (of one row, for a lookup table)
+     *                  4 r  the dimensions
+     *                    4  number of rows (lookup tables only)
+     *                  4 k  the values, IEEE-754 float32, row-major (rows one after another),
+     *                       k = product of the dimensions (times the rows)
+     *   length-4      4  CRC32C of every byte before it
+     * </pre>
+     * Trainer state (momentum, Adam moments) is not saved; training resumed after
+     * {@link #load} starts with a fresh trainer.
+     *
+     * @param file the file to create or replace; its directory must exist
+     * @throws IOException if the file cannot be written (the previous content, if any, is then unchanged)
+     * @throws IllegalStateException if this collection is closed
+     */
+    public void save(Path file) throws IOException {
+        checkUsable();
+        ModelFile.save(this, file);
+    }
+
+    /**
+     * Fills this collection's parameters with the values saved in {@code file} by
+     * {@link #save}. The collection must be built identically to the saved one: the same
+     * parameter names (by default {@code /_N}, so the same creation order), kinds and shapes;
+     * entries are matched by name. Everything is checked before any value is copied, so on
+     * failure no parameter changes. Gradients and trainer state are left as they are.
+     *
+     * @throws java.nio.file.NoSuchFileException if {@code file} does not exist
+     * @throws IOException naming the problem if the file is a directory, empty, truncated, not a
+     *         model file (bad magic), of another format version, corrupted (checksum
+     *         mismatch), or does not match this collection (a missing or extra parameter, a
+     *         different kind, shape or row count)
+     * @throws IllegalStateException if this collection is closed
+     */
+    public void load(Path file) throws IOException {
+        checkUsable();
+        ModelFile.load(this, file);
     }
 
     /** True once {@link #close()} has run. */

@@ -453,6 +453,37 @@ class TrainerTest {
         }
     }
 
+    /**
+     * Once the JIT has compiled the update path, an update allocates nothing on the heap.
+     * Measured per thread; rounds repeat until compiled code runs (the interpreter allocates
+     * where compiled code does not), so the test fails only if steady state really allocates.
+     */
+    @Test
+    void steadyStateUpdateAllocatesNothing() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        for (Function<ParameterCollection, Trainer> make : allTrainers()) {
+            try (ParameterCollection pc = new ParameterCollection(3)) {
+                Parameters p = pc.addParameters(8, 9);
+                LookupParameters table = pc.addLookupParameters(10, 7);
+                Trainer trainer = make.apply(pc);
+                float[] g = randomGradient(new SplittableRandom(1), 72, 0.01);
+                float[] rowGradient = randomGradient(new SplittableRandom(2), 7, 0.01);
+                long best = Long.MAX_VALUE;
+                for (int round = 0; round < 100 && best > 0; round++) {
+                    long before = threads.getCurrentThreadAllocatedBytes();
+                    for (int i = 0; i < 1000; i++) {
+                        setGradient(p, g);
+                        setRowGradient(table, i % 10, rowGradient);
+                        setRowGradient(table, (i * 3) % 10, rowGradient);
+                        trainer.update();
+                    }
+                    best = Math.min(best, threads.getCurrentThreadAllocatedBytes() - before);
+                }
+                assertEquals(0, best, trainer + ": bytes allocated by 1000 updates in the best round");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ bad gradients and lifecycle
 
     @Test
