@@ -104,6 +104,10 @@ final class ModelFile {
     static void save(ParameterCollection pc, Path file, SaveObserver observer) throws IOException {
         pc.checkUsable();
         Path target = file.toAbsolutePath();
+        if (Files.isSymbolicLink(target) && Files.exists(target)) {
+            // Replace the file the link points to and keep the link, rather than replacing the link itself.
+            target = target.toRealPath();
+        }
         Path fileName = target.getFileName();
         if (fileName == null) {
             throw new IOException("cannot save model to " + file + ": not a file path");
