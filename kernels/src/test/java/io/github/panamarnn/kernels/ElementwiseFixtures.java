@@ -39,36 +39,42 @@ final class ElementwiseFixtures {
         }
         FloatKernels k = Kernels.simd().get();
         int n = 67; // whole vectors plus a tail for every species width
+        int size = 4 * n;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment a = OffHeap.allocateFloats(arena, n + 1);
-            MemorySegment b = OffHeap.allocateFloats(arena, n + 1);
-            MemorySegment c = OffHeap.allocateFloats(arena, n + 1);
+            MemorySegment a = OffHeap.allocateFloats(arena, size);
+            MemorySegment b = OffHeap.allocateFloats(arena, size);
+            MemorySegment c = OffHeap.allocateFloats(arena, size);
             SplittableRandom rnd = new SplittableRandom(1);
-            for (int i = 0; i <= n; i++) {
+            for (int i = 0; i < size; i++) {
                 a.setAtIndex(JAVA_FLOAT, i, (float) rnd.nextDouble(0.1, 1));
                 b.setAtIndex(JAVA_FLOAT, i, (float) rnd.nextDouble(-1, 1));
             }
             for (int rep = 0; rep < 30_000; rep++) {
-                int len = rep % 2 == 0 ? n : n - 3;
-                k.add(len, a, 1, b, 0, c, 1);
-                k.sub(len, a, 1, b, 0, c, 1);
-                k.mul(len, a, 1, b, 0, c, 1);
-                k.mulAdd(len, a, 1, b, 0, c, 1);
-                k.tanh(len, b, 1, c, 0);
-                k.logistic(len, b, 1, c, 0);
-                k.exp(len, b, 1, c, 0);
-                k.log(len, a, 1, c, 0);
-                k.rectify(len, b, 1, c, 0);
-                k.tanhBackward(len, a, 1, b, 0, c, 1);
-                k.logisticBackward(len, a, 1, b, 0, c, 1);
-                k.logBackward(len, a, 1, b, 0, c, 1);
-                k.rectifyBackward(len, b, 1, a, 0, c, 1);
-                k.softmax(1, len, b, 1, c, 0);
-                k.logSoftmax(1, len, b, 1, c, 0);
-                k.logSumExp(1, len, b, 1, c, 0);
-                k.softmaxBackward(1, len, a, 1, b, 0, c, 1);
-                k.logSoftmaxBackward(1, len, b, 1, b, 0, c, 1);
-                k.fill(n + 1, 0f, c, 0);
+                // Vary the length (with and without a tail) and the position (a masked tail with
+                // the rest of the vector inside the segment, and one running past its end):
+                // each is a separate branch in the compiled code, and a branch never seen while
+                // profiling would cost a deoptimisation later, mid-test.
+                int len = n - rep % 4;
+                long at = rep % 3 == 0 ? size - len : 1 + rep % 5;
+                k.add(len, a, at, b, 0, c, at);
+                k.sub(len, a, at, b, 0, c, at);
+                k.mul(len, a, at, b, 0, c, at);
+                k.mulAdd(len, a, at, b, 0, c, at);
+                k.tanh(len, b, at, c, at);
+                k.logistic(len, b, at, c, at);
+                k.exp(len, b, at, c, at);
+                k.log(len, a, at, c, at);
+                k.rectify(len, b, at, c, at);
+                k.tanhBackward(len, a, at, b, 0, c, at);
+                k.logisticBackward(len, a, at, b, 0, c, at);
+                k.logBackward(len, a, at, b, 0, c, at);
+                k.rectifyBackward(len, b, at, a, 0, c, at);
+                k.softmax(1, len, b, at, c, at);
+                k.logSoftmax(1, len, b, at, c, at);
+                k.logSumExp(1, len, b, at, c, at);
+                k.softmaxBackward(1, len, a, at, b, 0, c, at);
+                k.logSoftmaxBackward(1, len, b, at, b, 0, c, at);
+                k.fill(size, 0f, c, 0);
             }
         }
         warmedUp = true;
