@@ -1,54 +1,865 @@
 package io.github.panamarnn.kernels;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API products and reductions. IN PROGRESS: still delegates to the scalar twin. */
+/**
+ * Vector API products and reductions: BLAS levels 1-3 over native-order float segments.
+ *
+ * <p>Public entry points take element offsets and leading dimensions, validate them once
+ * (negative sizes and too-small leading dimensions are {@link IllegalArgumentException}s,
+ * ranges outside a segment {@link IndexOutOfBoundsException}s raised before anything is
+ * written), convert them to byte offsets and hand over to private kernels that work in
+ * bytes. The species is a {@code static final} constant so that the JIT folds it; vectors
+ * never cross a method boundary, and every scalar tail or edge lives in its own small method
+ * so that the hot loops stay branch-free.
+ *
+ * <p><b>GEMM.</b> {@code C += alpha op(A) op(B)} is computed as {@code D += P Q} in one of
+ * two orientations: either {@code D = C, P = op(A), Q = op(B)}, or the transposed problem
+ * {@code D = Cᵀ, P = op(B)ᵀ, Q = op(A)ᵀ}; a small cost model picks the one that avoids
+ * transposing the larger operand (for the RNN's {@code X Wᵀ} with a small batch that means
+ * reading {@code W} in place and transposing only {@code X}). {@code Q} is packed, scaled by
+ * {@code alpha}, into zero-padded panels {@link #NR} columns wide over a block of {@code K};
+ * {@code P} is read in place when its rows are contiguous, otherwise packed {@link #MR}
+ * rows interleaved. The register micro-kernel computes an {@code MR x NR} tile (6 rows x 2
+ * vectors: 12 accumulators, which with 2 B vectors and a broadcast fits the 16 registers of
+ * AVX2 and leaves room on AVX-512). Tiles at the edges, and every tile of a transposed
+ * {@code D}, go through a small per-thread tile buffer and are then added to {@code C}.
+ *
+ * <p><b>Memory.</b> The packing buffers and the tile are per thread ({@link ThreadLocal}),
+ * allocated lazily from an automatic arena, grown only when a larger block is needed (their
+ * size is bounded by the block sizes, at most about {@code KC_MAX * NC} floats, 512 KB) and
+ * released by the garbage collector together with the thread; no call allocates in the
+ * steady state. Products too small to amortise packing take a direct path without buffers.
+ */
 final class PanamaBlas {
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+    private static final long VECTOR_BYTES = SPECIES.vectorByteSize();
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final long FB = Float.BYTES;
+
+    /** Rows of the GEMM micro-kernel tile. */
+    static final int MR = 6;
+    /** Columns of the GEMM micro-kernel tile: two vectors. */
+    static final int NR = 2 * LANES;
+    /** Depth of a K block when {@code D} is {@code C}: a panel of packed B is KC x NR floats. */
+    private static final int KC = 256;
+    /** Depth of a K block when {@code D} is {@code Cᵀ}: deeper, to amortise the transposed tile flush. */
+    private static final int KC_TRANSPOSED = 512;
+    /** Width of the packed B block (a multiple of NR): KC x NC floats stay in L2. */
+    private static final int NC = 16 * NR;
+    /** Below this many multiply-adds a GEMM runs the direct path: packing would cost more than it saves. */
+    private static final long SMALL_GEMM = 2048;
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     private PanamaBlas() {
     }
 
+    // ================================================================ argument checks
+
+    private static void checkCount(String what, long count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("negative " + what + ": " + count);
+        }
+    }
+
+    /** Checks that elements {@code [off, off + count)} lie inside {@code s}. */
+    private static void checkRange(String name, MemorySegment s, long off, long count) {
+        if (count == 0) {
+            return;
+        }
+        long floats = s.byteSize() / FB;
+        if (off < 0 || off > floats || count > floats - off) {
+            throw new IndexOutOfBoundsException(name + ": elements [" + off + ", " + (off + count)
+                    + ") out of bounds for a segment of " + floats + " floats");
+        }
+    }
+
+    /** Checks a row-major {@code rows x cols} matrix with leading dimension {@code ld} at {@code off}. */
+    private static void checkMatrix(String name, MemorySegment s, long off, int rows, int cols, int ld) {
+        if (rows > 1 && ld < cols) {
+            throw new IllegalArgumentException(name + ": leading dimension " + ld + " < column count " + cols
+                    + " (matrix " + rows + " x " + cols + ")");
+        }
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        long floats = s.byteSize() / FB;
+        long extent = (long) (rows - 1) * ld + cols;
+        if (off < 0 || off > floats || extent > floats - off) {
+            throw new IndexOutOfBoundsException(name + ": " + rows + " x " + cols + " matrix (ld " + ld
+                    + ") at element " + off + " needs elements up to " + (off + extent)
+                    + " but the segment holds " + floats + " floats");
+        }
+    }
+
+    // ================================================================ level 1
+
     static float dot(int n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        return ScalarFloatKernels.INSTANCE.dot(n, x, xOff, y, yOff);
+        checkCount("n", n);
+        checkRange("x", x, xOff, n);
+        checkRange("y", y, yOff, n);
+        return dotBytes(n, x, xOff * FB, y, yOff * FB);
+    }
+
+    private static float dotBytes(int n, MemorySegment x, long xb, MemorySegment y, long yb) {
+        if (n < 2 * LANES) {
+            return dotTail(0, n, x, xb, y, yb, 0f);
+        }
+        FloatVector s0 = FloatVector.zero(SPECIES);
+        FloatVector s1 = FloatVector.zero(SPECIES);
+        FloatVector s2 = FloatVector.zero(SPECIES);
+        FloatVector s3 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (; i <= n - 4 * LANES; i += 4 * LANES) {
+            long o = i * FB;
+            s0 = FloatVector.fromMemorySegment(SPECIES, x, xb + o, ORDER)
+                    .fma(FloatVector.fromMemorySegment(SPECIES, y, yb + o, ORDER), s0);
+            s1 = FloatVector.fromMemorySegment(SPECIES, x, xb + o + VECTOR_BYTES, ORDER)
+                    .fma(FloatVector.fromMemorySegment(SPECIES, y, yb + o + VECTOR_BYTES, ORDER), s1);
+            s2 = FloatVector.fromMemorySegment(SPECIES, x, xb + o + 2 * VECTOR_BYTES, ORDER)
+                    .fma(FloatVector.fromMemorySegment(SPECIES, y, yb + o + 2 * VECTOR_BYTES, ORDER), s2);
+            s3 = FloatVector.fromMemorySegment(SPECIES, x, xb + o + 3 * VECTOR_BYTES, ORDER)
+                    .fma(FloatVector.fromMemorySegment(SPECIES, y, yb + o + 3 * VECTOR_BYTES, ORDER), s3);
+        }
+        for (; i <= n - LANES; i += LANES) {
+            long o = i * FB;
+            s0 = FloatVector.fromMemorySegment(SPECIES, x, xb + o, ORDER)
+                    .fma(FloatVector.fromMemorySegment(SPECIES, y, yb + o, ORDER), s0);
+        }
+        float total = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        return dotTail(i, n, x, xb, y, yb, total);
+    }
+
+    private static float dotTail(int from, int n, MemorySegment x, long xb, MemorySegment y, long yb, float acc) {
+        for (int i = from; i < n; i++) {
+            acc = Math.fma(x.get(FLOAT, xb + i * FB), y.get(FLOAT, yb + i * FB), acc);
+        }
+        return acc;
     }
 
     static float sum(int n, MemorySegment x, long xOff) {
-        return ScalarFloatKernels.INSTANCE.sum(n, x, xOff);
+        checkCount("n", n);
+        checkRange("x", x, xOff, n);
+        long xb = xOff * FB;
+        if (n < 2 * LANES) {
+            return sumTail(0, n, x, xb, 0f);
+        }
+        FloatVector s0 = FloatVector.zero(SPECIES);
+        FloatVector s1 = FloatVector.zero(SPECIES);
+        FloatVector s2 = FloatVector.zero(SPECIES);
+        FloatVector s3 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (; i <= n - 4 * LANES; i += 4 * LANES) {
+            long o = xb + i * FB;
+            s0 = s0.add(FloatVector.fromMemorySegment(SPECIES, x, o, ORDER));
+            s1 = s1.add(FloatVector.fromMemorySegment(SPECIES, x, o + VECTOR_BYTES, ORDER));
+            s2 = s2.add(FloatVector.fromMemorySegment(SPECIES, x, o + 2 * VECTOR_BYTES, ORDER));
+            s3 = s3.add(FloatVector.fromMemorySegment(SPECIES, x, o + 3 * VECTOR_BYTES, ORDER));
+        }
+        for (; i <= n - LANES; i += LANES) {
+            s0 = s0.add(FloatVector.fromMemorySegment(SPECIES, x, xb + i * FB, ORDER));
+        }
+        float total = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        return sumTail(i, n, x, xb, total);
+    }
+
+    private static float sumTail(int from, int n, MemorySegment x, long xb, float acc) {
+        for (int i = from; i < n; i++) {
+            acc += x.get(FLOAT, xb + i * FB);
+        }
+        return acc;
     }
 
     static float sumOfSquares(int n, MemorySegment x, long xOff) {
-        return ScalarFloatKernels.INSTANCE.sumOfSquares(n, x, xOff);
+        checkCount("n", n);
+        checkRange("x", x, xOff, n);
+        long xb = xOff * FB;
+        return dotBytes(n, x, xb, x, xb);
     }
 
     static void axpy(int n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        ScalarFloatKernels.INSTANCE.axpy(n, alpha, x, xOff, y, yOff);
+        checkCount("n", n);
+        checkRange("x", x, xOff, n);
+        checkRange("y", y, yOff, n);
+        axpyBytes(n, alpha, x, xOff * FB, y, yOff * FB);
+    }
+
+    private static void axpyBytes(int n, float alpha, MemorySegment x, long xb, MemorySegment y, long yb) {
+        if (n < 2 * LANES) {
+            axpyTail(0, n, alpha, x, xb, y, yb);
+            return;
+        }
+        FloatVector a = FloatVector.broadcast(SPECIES, alpha);
+        int i = 0;
+        for (; i <= n - 2 * LANES; i += 2 * LANES) {
+            long xo = xb + i * FB;
+            long yo = yb + i * FB;
+            FloatVector y0 = FloatVector.fromMemorySegment(SPECIES, y, yo, ORDER);
+            FloatVector y1 = FloatVector.fromMemorySegment(SPECIES, y, yo + VECTOR_BYTES, ORDER);
+            FloatVector.fromMemorySegment(SPECIES, x, xo, ORDER).fma(a, y0).intoMemorySegment(y, yo, ORDER);
+            FloatVector.fromMemorySegment(SPECIES, x, xo + VECTOR_BYTES, ORDER).fma(a, y1)
+                    .intoMemorySegment(y, yo + VECTOR_BYTES, ORDER);
+        }
+        if (i <= n - LANES) {
+            long xo = xb + i * FB;
+            long yo = yb + i * FB;
+            FloatVector.fromMemorySegment(SPECIES, x, xo, ORDER)
+                    .fma(a, FloatVector.fromMemorySegment(SPECIES, y, yo, ORDER)).intoMemorySegment(y, yo, ORDER);
+            i += LANES;
+        }
+        axpyTail(i, n, alpha, x, xb, y, yb);
+    }
+
+    private static void axpyTail(int from, int n, float alpha, MemorySegment x, long xb, MemorySegment y, long yb) {
+        for (int i = from; i < n; i++) {
+            long yo = yb + i * FB;
+            y.set(FLOAT, yo, Math.fma(alpha, x.get(FLOAT, xb + i * FB), y.get(FLOAT, yo)));
+        }
     }
 
     static void scale(int n, float alpha, MemorySegment x, long xOff) {
-        ScalarFloatKernels.INSTANCE.scale(n, alpha, x, xOff);
+        checkCount("n", n);
+        checkRange("x", x, xOff, n);
+        long xb = xOff * FB;
+        int i = 0;
+        if (n >= 2 * LANES) {
+            FloatVector a = FloatVector.broadcast(SPECIES, alpha);
+            for (; i <= n - LANES; i += LANES) {
+                long o = xb + i * FB;
+                FloatVector.fromMemorySegment(SPECIES, x, o, ORDER).mul(a).intoMemorySegment(x, o, ORDER);
+            }
+        }
+        scaleTail(i, n, alpha, x, xb);
+    }
+
+    private static void scaleTail(int from, int n, float alpha, MemorySegment x, long xb) {
+        for (int i = from; i < n; i++) {
+            long o = xb + i * FB;
+            x.set(FLOAT, o, alpha * x.get(FLOAT, o));
+        }
     }
 
     static void fill(int n, float value, MemorySegment x, long xOff) {
-        ScalarFloatKernels.INSTANCE.fill(n, value, x, xOff);
+        checkCount("n", n);
+        checkRange("x", x, xOff, n);
+        fillBytes(n, value, x, xOff * FB);
+    }
+
+    private static void fillBytes(int n, float value, MemorySegment x, long xb) {
+        int i = 0;
+        if (n >= 2 * LANES) {
+            FloatVector v = FloatVector.broadcast(SPECIES, value);
+            for (; i <= n - LANES; i += LANES) {
+                v.intoMemorySegment(x, xb + i * FB, ORDER);
+            }
+        }
+        fillTail(i, n, value, x, xb);
+    }
+
+    private static void fillTail(int from, int n, float value, MemorySegment x, long xb) {
+        for (int i = from; i < n; i++) {
+            x.set(FLOAT, xb + i * FB, value);
+        }
     }
 
     static void copy(int n, MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
-        ScalarFloatKernels.INSTANCE.copy(n, src, srcOff, dst, dstOff);
+        checkCount("n", n);
+        checkRange("src", src, srcOff, n);
+        checkRange("dst", dst, dstOff, n);
+        // A bulk copy is already a vectorised memmove; nothing to gain by hand.
+        MemorySegment.copy(src, srcOff * FB, dst, dstOff * FB, n * FB);
     }
 
-    static void gemv(int rows, int cols, float alpha, MemorySegment w, long wOff, int ldw, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        ScalarFloatKernels.INSTANCE.gemv(rows, cols, alpha, w, wOff, ldw, x, xOff, y, yOff);
+    // ================================================================ level 2
+
+    static void gemv(int rows, int cols, float alpha, MemorySegment w, long wOff, int ldw,
+                     MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        checkCount("rows", rows);
+        checkCount("cols", cols);
+        checkMatrix("w", w, wOff, rows, cols, ldw);
+        checkRange("x", x, xOff, cols);
+        checkRange("y", y, yOff, rows);
+        gemvBytes(rows, cols, alpha, w, wOff * FB, ldw * FB, x, xOff * FB, y, yOff * FB, FB);
     }
 
-    static void gemvT(int rows, int cols, float alpha, MemorySegment w, long wOff, int ldw, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        ScalarFloatKernels.INSTANCE.gemvT(rows, cols, alpha, w, wOff, ldw, x, xOff, y, yOff);
+    /** {@code y += alpha W x} in bytes; {@code x} contiguous, {@code y} elements {@code yStride} bytes apart. */
+    private static void gemvBytes(int rows, int cols, float alpha, MemorySegment w, long wb, long ldwb,
+                                  MemorySegment x, long xb, MemorySegment y, long yb, long yStride) {
+        if (cols < 2 * LANES) {
+            gemvShortRows(0, rows, cols, alpha, w, wb, ldwb, x, xb, y, yb, yStride);
+            return;
+        }
+        int r = 0;
+        for (; r <= rows - 4; r += 4) {
+            gemvFourRows(cols, alpha, w, wb + r * ldwb, ldwb, x, xb, y, yb + r * yStride, yStride);
+        }
+        for (; r < rows; r++) {
+            long yo = yb + r * yStride;
+            y.set(FLOAT, yo, Math.fma(alpha, dotBytes(cols, w, wb + r * ldwb, x, xb), y.get(FLOAT, yo)));
+        }
     }
 
-    static void ger(int rows, int cols, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment w, long wOff, int ldw) {
-        ScalarFloatKernels.INSTANCE.ger(rows, cols, alpha, x, xOff, y, yOff, w, wOff, ldw);
+    private static void gemvShortRows(int from, int rows, int cols, float alpha, MemorySegment w, long wb, long ldwb,
+                                      MemorySegment x, long xb, MemorySegment y, long yb, long yStride) {
+        for (int r = from; r < rows; r++) {
+            long yo = yb + r * yStride;
+            y.set(FLOAT, yo, Math.fma(alpha, dotTail(0, cols, w, wb + r * ldwb, x, xb, 0f), y.get(FLOAT, yo)));
+        }
     }
 
-    static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc) {
-        ScalarFloatKernels.INSTANCE.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    /** Four rows at a time: each x vector is loaded once for four rows; eight accumulators hide FMA latency. */
+    private static void gemvFourRows(int cols, float alpha, MemorySegment w, long row0, long ldwb,
+                                     MemorySegment x, long xb, MemorySegment y, long y0, long yStride) {
+        long row1 = row0 + ldwb;
+        long row2 = row1 + ldwb;
+        long row3 = row2 + ldwb;
+        FloatVector a0 = FloatVector.zero(SPECIES);
+        FloatVector a1 = FloatVector.zero(SPECIES);
+        FloatVector a2 = FloatVector.zero(SPECIES);
+        FloatVector a3 = FloatVector.zero(SPECIES);
+        FloatVector b0 = FloatVector.zero(SPECIES);
+        FloatVector b1 = FloatVector.zero(SPECIES);
+        FloatVector b2 = FloatVector.zero(SPECIES);
+        FloatVector b3 = FloatVector.zero(SPECIES);
+        int c = 0;
+        for (; c <= cols - 2 * LANES; c += 2 * LANES) {
+            long o = c * FB;
+            long o2 = o + VECTOR_BYTES;
+            FloatVector xv = FloatVector.fromMemorySegment(SPECIES, x, xb + o, ORDER);
+            FloatVector xw = FloatVector.fromMemorySegment(SPECIES, x, xb + o2, ORDER);
+            a0 = FloatVector.fromMemorySegment(SPECIES, w, row0 + o, ORDER).fma(xv, a0);
+            b0 = FloatVector.fromMemorySegment(SPECIES, w, row0 + o2, ORDER).fma(xw, b0);
+            a1 = FloatVector.fromMemorySegment(SPECIES, w, row1 + o, ORDER).fma(xv, a1);
+            b1 = FloatVector.fromMemorySegment(SPECIES, w, row1 + o2, ORDER).fma(xw, b1);
+            a2 = FloatVector.fromMemorySegment(SPECIES, w, row2 + o, ORDER).fma(xv, a2);
+            b2 = FloatVector.fromMemorySegment(SPECIES, w, row2 + o2, ORDER).fma(xw, b2);
+            a3 = FloatVector.fromMemorySegment(SPECIES, w, row3 + o, ORDER).fma(xv, a3);
+            b3 = FloatVector.fromMemorySegment(SPECIES, w, row3 + o2, ORDER).fma(xw, b3);
+        }
+        if (c <= cols - LANES) {
+            long o = c * FB;
+            FloatVector xv = FloatVector.fromMemorySegment(SPECIES, x, xb + o, ORDER);
+            a0 = FloatVector.fromMemorySegment(SPECIES, w, row0 + o, ORDER).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(SPECIES, w, row1 + o, ORDER).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(SPECIES, w, row2 + o, ORDER).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(SPECIES, w, row3 + o, ORDER).fma(xv, a3);
+            c += LANES;
+        }
+        float s0 = a0.add(b0).reduceLanes(VectorOperators.ADD);
+        float s1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
+        float s2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
+        float s3 = a3.add(b3).reduceLanes(VectorOperators.ADD);
+        finishRow(c, cols, alpha, w, row0, x, xb, y, y0, s0);
+        finishRow(c, cols, alpha, w, row1, x, xb, y, y0 + yStride, s1);
+        finishRow(c, cols, alpha, w, row2, x, xb, y, y0 + 2 * yStride, s2);
+        finishRow(c, cols, alpha, w, row3, x, xb, y, y0 + 3 * yStride, s3);
+    }
+
+    private static void finishRow(int from, int cols, float alpha, MemorySegment w, long row,
+                                  MemorySegment x, long xb, MemorySegment y, long yo, float partial) {
+        float total = dotTail(from, cols, w, row, x, xb, partial);
+        y.set(FLOAT, yo, Math.fma(alpha, total, y.get(FLOAT, yo)));
+    }
+
+    static void gemvT(int rows, int cols, float alpha, MemorySegment w, long wOff, int ldw,
+                      MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        checkCount("rows", rows);
+        checkCount("cols", cols);
+        checkMatrix("w", w, wOff, rows, cols, ldw);
+        checkRange("x", x, xOff, rows);
+        checkRange("y", y, yOff, cols);
+        gemvTBytes(rows, cols, alpha, w, wOff * FB, ldw * FB, x, xOff * FB, FB, y, yOff * FB);
+    }
+
+    /** {@code y += alpha Wᵀ x} in bytes; {@code x} elements {@code xStride} bytes apart, {@code y} contiguous. */
+    private static void gemvTBytes(int rows, int cols, float alpha, MemorySegment w, long wb, long ldwb,
+                                   MemorySegment x, long xb, long xStride, MemorySegment y, long yb) {
+        int r = 0;
+        if (cols >= 2 * LANES) {
+            for (; r <= rows - 4; r += 4) {
+                long xo = xb + r * xStride;
+                float s0 = alpha * x.get(FLOAT, xo);
+                float s1 = alpha * x.get(FLOAT, xo + xStride);
+                float s2 = alpha * x.get(FLOAT, xo + 2 * xStride);
+                float s3 = alpha * x.get(FLOAT, xo + 3 * xStride);
+                axpyFourRows(cols, s0, s1, s2, s3, w, wb + r * ldwb, ldwb, y, yb);
+            }
+        }
+        for (; r < rows; r++) {
+            axpyBytes(cols, alpha * x.get(FLOAT, xb + r * xStride), w, wb + r * ldwb, y, yb);
+        }
+    }
+
+    /** {@code y += s0 w0 + s1 w1 + s2 w2 + s3 w3}: y is loaded and stored once per four rows. */
+    private static void axpyFourRows(int cols, float s0, float s1, float s2, float s3,
+                                     MemorySegment w, long row0, long ldwb, MemorySegment y, long yb) {
+        long row1 = row0 + ldwb;
+        long row2 = row1 + ldwb;
+        long row3 = row2 + ldwb;
+        FloatVector v0 = FloatVector.broadcast(SPECIES, s0);
+        FloatVector v1 = FloatVector.broadcast(SPECIES, s1);
+        FloatVector v2 = FloatVector.broadcast(SPECIES, s2);
+        FloatVector v3 = FloatVector.broadcast(SPECIES, s3);
+        int c = 0;
+        for (; c <= cols - LANES; c += LANES) {
+            long o = c * FB;
+            FloatVector acc = FloatVector.fromMemorySegment(SPECIES, y, yb + o, ORDER);
+            acc = FloatVector.fromMemorySegment(SPECIES, w, row0 + o, ORDER).fma(v0, acc);
+            acc = FloatVector.fromMemorySegment(SPECIES, w, row1 + o, ORDER).fma(v1, acc);
+            acc = FloatVector.fromMemorySegment(SPECIES, w, row2 + o, ORDER).fma(v2, acc);
+            acc = FloatVector.fromMemorySegment(SPECIES, w, row3 + o, ORDER).fma(v3, acc);
+            acc.intoMemorySegment(y, yb + o, ORDER);
+        }
+        axpyFourRowsTail(c, cols, s0, s1, s2, s3, w, row0, ldwb, y, yb);
+    }
+
+    private static void axpyFourRowsTail(int from, int cols, float s0, float s1, float s2, float s3,
+                                         MemorySegment w, long row0, long ldwb, MemorySegment y, long yb) {
+        for (int c = from; c < cols; c++) {
+            long o = c * FB;
+            float acc = y.get(FLOAT, yb + o);
+            acc = Math.fma(s0, w.get(FLOAT, row0 + o), acc);
+            acc = Math.fma(s1, w.get(FLOAT, row0 + ldwb + o), acc);
+            acc = Math.fma(s2, w.get(FLOAT, row0 + 2 * ldwb + o), acc);
+            acc = Math.fma(s3, w.get(FLOAT, row0 + 3 * ldwb + o), acc);
+            y.set(FLOAT, yb + o, acc);
+        }
+    }
+
+    static void ger(int rows, int cols, float alpha, MemorySegment x, long xOff,
+                    MemorySegment y, long yOff, MemorySegment w, long wOff, int ldw) {
+        checkCount("rows", rows);
+        checkCount("cols", cols);
+        checkRange("x", x, xOff, rows);
+        checkRange("y", y, yOff, cols);
+        checkMatrix("w", w, wOff, rows, cols, ldw);
+        long xb = xOff * FB;
+        long yb = yOff * FB;
+        long wb = wOff * FB;
+        long ldwb = ldw * FB;
+        for (int r = 0; r < rows; r++) {
+            axpyBytes(cols, alpha * x.get(FLOAT, xb + r * FB), y, yb, w, wb + r * ldwb);
+        }
+    }
+
+    // ================================================================ level 3
+
+    static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                     MemorySegment a, long aOff, int lda,
+                     MemorySegment b, long bOff, int ldb,
+                     MemorySegment c, long cOff, int ldc) {
+        checkCount("m", m);
+        checkCount("n", n);
+        checkCount("k", k);
+        checkMatrix(transA ? "a (stored k x m)" : "a (m x k)", a, aOff, transA ? k : m, transA ? m : k, lda);
+        checkMatrix(transB ? "b (stored n x k)" : "b (k x n)", b, bOff, transB ? n : k, transB ? k : n, ldb);
+        checkMatrix("c (m x n)", c, cOff, m, n, ldc);
+        if (m == 0 || n == 0 || k == 0) {
+            return;
+        }
+        long ab = aOff * FB;
+        long bb = bOff * FB;
+        long cb = cOff * FB;
+        long ldab = lda * FB;
+        long ldbb = ldb * FB;
+        long ldcb = ldc * FB;
+        if (gemmAsGemv(transA, transB, m, n, k, alpha, a, ab, ldab, b, bb, ldbb, c, cb, ldcb)) {
+            return;
+        }
+        if ((long) m * n * k <= SMALL_GEMM) {
+            gemmDirect(m, n, k, alpha,
+                    a, ab, transA ? FB : ldab, transA ? ldab : FB,
+                    b, bb, transB ? FB : ldbb, transB ? ldbb : FB,
+                    c, cb, ldcb);
+            return;
+        }
+        // Orientation 1: D = C, P = op(A) (in place unless transA), Q = op(B) (transposed storage if transB).
+        // Orientation 2: D = Cᵀ, P = op(B)ᵀ (in place if transB), Q = op(A)ᵀ (transposed storage unless transA).
+        double direct = blockedCost(m, n, k, !transA, transB, false);
+        double swapped = blockedCost(n, m, k, transB, !transA, true);
+        if (direct <= swapped) {
+            blocked(m, n, k, alpha, a, ab, ldab, !transA, b, bb, ldbb, transB, c, cb, ldcb, false);
+        } else {
+            blocked(n, m, k, alpha, b, bb, ldbb, transB, a, ab, ldab, !transA, c, cb, ldcb, true);
+        }
+    }
+
+    /** Routes products with one row or one column to the matrix-vector kernels; false if not applicable. */
+    private static boolean gemmAsGemv(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                      MemorySegment a, long ab, long ldab, MemorySegment b, long bb, long ldbb,
+                                      MemorySegment c, long cb, long ldcb) {
+        if (m == 1) {
+            long xStride = transA ? ldab : FB;
+            if (!transB) {
+                // C row += alpha * (A row) B: a transposed matrix-vector product over B (k x n).
+                gemvTBytes(k, n, alpha, b, bb, ldbb, a, ab, xStride, c, cb);
+                return true;
+            }
+            if (xStride == FB) {
+                // C row += alpha * B (n x k) times the A row.
+                gemvBytes(n, k, alpha, b, bb, ldbb, a, ab, c, cb, FB);
+                return true;
+            }
+            return false;
+        }
+        if (n == 1) {
+            long xStride = transB ? FB : ldbb;
+            if (!transA && xStride == FB) {
+                gemvBytes(m, k, alpha, a, ab, ldab, b, bb, c, cb, ldcb);
+                return true;
+            }
+            if (transA && ldcb == FB) {
+                gemvTBytes(k, m, alpha, a, ab, ldab, b, bb, xStride, c, cb);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Tiny products: the plain triple loop over element strides (bytes), one fused sum per
+     * element of C. op(A)(i, p) is at {@code ab + i*ars + p*acs}, op(B)(p, j) at {@code bb + p*brs + j*bcs}.
+     */
+    private static void gemmDirect(int m, int n, int k, float alpha,
+                                   MemorySegment a, long ab, long ars, long acs,
+                                   MemorySegment b, long bb, long brs, long bcs,
+                                   MemorySegment c, long cb, long ldcb) {
+        for (int i = 0; i < m; i++) {
+            long aRow = ab + i * ars;
+            long cRow = cb + i * ldcb;
+            for (int j = 0; j < n; j++) {
+                long bCol = bb + j * bcs;
+                float acc = 0f;
+                for (int p = 0; p < k; p++) {
+                    acc = Math.fma(a.get(FLOAT, aRow + p * acs), b.get(FLOAT, bCol + p * brs), acc);
+                }
+                long co = cRow + j * FB;
+                c.set(FLOAT, co, Math.fma(alpha, acc, c.get(FLOAT, co)));
+            }
+        }
+    }
+
+    /**
+     * Rough cycle estimate of the blocked product D (mm x nn) += P Q in one orientation: padded
+     * micro-kernel work plus the packing and flushing that orientation needs. Only the
+     * comparison between the two orientations matters.
+     */
+    private static double blockedCost(int mm, int nn, int kk, boolean pInPlace, boolean qTransposed,
+                                      boolean dTransposed) {
+        double paddedM = Math.ceil(mm / (double) MR) * MR;
+        double paddedN = Math.ceil(nn / (double) NR) * NR;
+        double compute = paddedM * paddedN * kk / (2.0 * LANES);
+        double packQ = (double) nn * kk * (qTransposed ? 1.5 : 0.25);
+        double packP = pInPlace ? 0 : (double) mm * kk * 0.5 * Math.ceil(nn / (double) NC);
+        int kc = dTransposed ? KC_TRANSPOSED : KC;
+        double flush = dTransposed ? (double) mm * nn * Math.ceil(kk / (double) kc) * 1.5 : 0;
+        return compute + packQ + packP + flush;
+    }
+
+    /**
+     * The blocked product {@code D += P Q} with D {@code mm x nn}, K = {@code kk}, all in bytes.
+     * P(i, p) is at {@code pb + i*pld + p*4} when {@code pInPlace}, else at {@code pb + p*pld + i*4};
+     * Q(p, j) is at {@code qb + j*qld + p*4} when {@code qTransposed}, else at {@code qb + p*qld + j*4};
+     * D(i, j) is C at {@code cb + i*ldcb + j*4}, or at {@code cb + j*ldcb + i*4} when {@code dTransposed}.
+     */
+    private static void blocked(int mm, int nn, int kk, float alpha,
+                                MemorySegment p, long pb, long pld, boolean pInPlace,
+                                MemorySegment q, long qb, long qld, boolean qTransposed,
+                                MemorySegment c, long cb, long ldcb, boolean dTransposed) {
+        Workspace ws = WORKSPACE.get();
+        int kcBlock = dTransposed ? KC_TRANSPOSED : KC;
+        int kcMax = Math.min(kk, kcBlock);
+        int ncMax = Math.min(roundUp(nn, NR), NC);
+        MemorySegment packedQ = ws.packedQ((long) kcMax * ncMax);
+        MemorySegment packedP = ws.packedP((long) kcMax * MR);
+        MemorySegment tile = ws.tile;
+        long panelStride = NR * FB;
+        for (int pc = 0; pc < kk; pc += kcBlock) {
+            int kc = Math.min(kcBlock, kk - pc);
+            for (int jc = 0; jc < nn; jc += NC) {
+                int nc = Math.min(NC, nn - jc);
+                if (qTransposed) {
+                    packQTransposed(kc, nc, alpha, q, qb + jc * qld + pc * FB, qld, packedQ);
+                } else {
+                    packQRows(kc, nc, alpha, q, qb + pc * qld + jc * FB, qld, packedQ);
+                }
+                long panelBytes = (long) kc * panelStride;
+                for (int ir = 0; ir < mm; ir += MR) {
+                    int rows = Math.min(MR, mm - ir);
+                    MemorySegment pSeg;
+                    long pRow0;
+                    long prs;
+                    long pcs;
+                    if (pInPlace && rows == MR) {
+                        pSeg = p;
+                        pRow0 = pb + ir * pld + pc * FB;
+                        prs = pld;
+                        pcs = FB;
+                    } else {
+                        if (pInPlace) {
+                            packPRows(kc, rows, p, pb + ir * pld + pc * FB, pld, packedP);
+                        } else {
+                            packPColumns(kc, rows, p, pb + pc * pld + ir * FB, pld, packedP);
+                        }
+                        pSeg = packedP;
+                        pRow0 = 0;
+                        prs = FB;
+                        pcs = MR * FB;
+                    }
+                    for (int j0 = 0; j0 < nc; j0 += NR) {
+                        int cols = Math.min(NR, nc - j0);
+                        long panel = (j0 / NR) * panelBytes;
+                        if (!dTransposed && rows == MR && cols == NR) {
+                            kernel(kc, pSeg, pRow0, prs, pcs, packedQ, panel, c,
+                                    cb + ir * ldcb + (jc + j0) * FB, ldcb);
+                        } else {
+                            zeroTile(tile);
+                            kernel(kc, pSeg, pRow0, prs, pcs, packedQ, panel, tile, 0, panelStride);
+                            if (dTransposed) {
+                                flushTileTransposed(rows, cols, tile, c, cb + (jc + j0) * ldcb + ir * FB, ldcb);
+                            } else {
+                                flushTile(rows, cols, tile, c, cb + ir * ldcb + (jc + j0) * FB, ldcb);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static int roundUp(int value, int multiple) {
+        return (value + multiple - 1) / multiple * multiple;
+    }
+
+    /**
+     * The register micro-kernel: {@code D[0..MR) x [0..NR) += P[0..MR) x [0..kc) * Qpanel}.
+     * P row r, column p is at {@code p0 + r*prs + p*pcs}; the Q panel holds kc rows of NR floats
+     * (already scaled by alpha); D row r starts at {@code d0 + r*lddb}.
+     */
+    private static void kernel(int kc, MemorySegment p, long p0, long prs, long pcs,
+                               MemorySegment q, long q0, MemorySegment d, long d0, long lddb) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES);
+        FloatVector c11 = FloatVector.zero(SPECIES);
+        FloatVector c20 = FloatVector.zero(SPECIES);
+        FloatVector c21 = FloatVector.zero(SPECIES);
+        FloatVector c30 = FloatVector.zero(SPECIES);
+        FloatVector c31 = FloatVector.zero(SPECIES);
+        FloatVector c40 = FloatVector.zero(SPECIES);
+        FloatVector c41 = FloatVector.zero(SPECIES);
+        FloatVector c50 = FloatVector.zero(SPECIES);
+        FloatVector c51 = FloatVector.zero(SPECIES);
+        long p1 = p0 + prs;
+        long p2 = p1 + prs;
+        long p3 = p2 + prs;
+        long p4 = p3 + prs;
+        long p5 = p4 + prs;
+        long qo = q0;
+        for (int i = 0; i < kc; i++) {
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, q, qo, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, q, qo + VECTOR_BYTES, ORDER);
+            FloatVector av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p0));
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p1));
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p2));
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p3));
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p4));
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p5));
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            p0 += pcs;
+            p1 += pcs;
+            p2 += pcs;
+            p3 += pcs;
+            p4 += pcs;
+            p5 += pcs;
+            qo += NR * FB;
+        }
+        long r0 = d0;
+        long r1 = r0 + lddb;
+        long r2 = r1 + lddb;
+        long r3 = r2 + lddb;
+        long r4 = r3 + lddb;
+        long r5 = r4 + lddb;
+        long v = VECTOR_BYTES;
+        c00.add(FloatVector.fromMemorySegment(SPECIES, d, r0, ORDER)).intoMemorySegment(d, r0, ORDER);
+        c01.add(FloatVector.fromMemorySegment(SPECIES, d, r0 + v, ORDER)).intoMemorySegment(d, r0 + v, ORDER);
+        c10.add(FloatVector.fromMemorySegment(SPECIES, d, r1, ORDER)).intoMemorySegment(d, r1, ORDER);
+        c11.add(FloatVector.fromMemorySegment(SPECIES, d, r1 + v, ORDER)).intoMemorySegment(d, r1 + v, ORDER);
+        c20.add(FloatVector.fromMemorySegment(SPECIES, d, r2, ORDER)).intoMemorySegment(d, r2, ORDER);
+        c21.add(FloatVector.fromMemorySegment(SPECIES, d, r2 + v, ORDER)).intoMemorySegment(d, r2 + v, ORDER);
+        c30.add(FloatVector.fromMemorySegment(SPECIES, d, r3, ORDER)).intoMemorySegment(d, r3, ORDER);
+        c31.add(FloatVector.fromMemorySegment(SPECIES, d, r3 + v, ORDER)).intoMemorySegment(d, r3 + v, ORDER);
+        c40.add(FloatVector.fromMemorySegment(SPECIES, d, r4, ORDER)).intoMemorySegment(d, r4, ORDER);
+        c41.add(FloatVector.fromMemorySegment(SPECIES, d, r4 + v, ORDER)).intoMemorySegment(d, r4 + v, ORDER);
+        c50.add(FloatVector.fromMemorySegment(SPECIES, d, r5, ORDER)).intoMemorySegment(d, r5, ORDER);
+        c51.add(FloatVector.fromMemorySegment(SPECIES, d, r5 + v, ORDER)).intoMemorySegment(d, r5 + v, ORDER);
+    }
+
+    /** Packs Q(p, j) = alpha * q[src + p*qld + j*4] for kc rows, nc columns into NR-wide panels. */
+    private static void packQRows(int kc, int nc, float alpha, MemorySegment q, long src, long qld,
+                                  MemorySegment packed) {
+        FloatVector a = FloatVector.broadcast(SPECIES, alpha);
+        long dst = 0;
+        int j0 = 0;
+        for (; j0 <= nc - NR; j0 += NR) {
+            long s = src + j0 * FB;
+            for (int i = 0; i < kc; i++) {
+                FloatVector.fromMemorySegment(SPECIES, q, s, ORDER).mul(a).intoMemorySegment(packed, dst, ORDER);
+                FloatVector.fromMemorySegment(SPECIES, q, s + VECTOR_BYTES, ORDER).mul(a)
+                        .intoMemorySegment(packed, dst + VECTOR_BYTES, ORDER);
+                s += qld;
+                dst += NR * FB;
+            }
+        }
+        if (j0 < nc) {
+            packQRowsPartial(kc, nc - j0, alpha, q, src + j0 * FB, qld, packed, dst);
+        }
+    }
+
+    /** The last, partial panel: {@code cols < NR} real columns, the rest zero. */
+    private static void packQRowsPartial(int kc, int cols, float alpha, MemorySegment q, long src, long qld,
+                                         MemorySegment packed, long dst) {
+        for (int i = 0; i < kc; i++) {
+            long s = src + i * qld;
+            long d = dst + i * (NR * FB);
+            for (int j = 0; j < cols; j++) {
+                packed.set(FLOAT, d + j * FB, alpha * q.get(FLOAT, s + j * FB));
+            }
+            for (int j = cols; j < NR; j++) {
+                packed.set(FLOAT, d + j * FB, 0f);
+            }
+        }
+    }
+
+    /** Packs Q(p, j) = alpha * q[src + j*qld + p*4] (Q stored transposed) into NR-wide panels. */
+    private static void packQTransposed(int kc, int nc, float alpha, MemorySegment q, long src, long qld,
+                                        MemorySegment packed) {
+        long dst = 0;
+        for (int j0 = 0; j0 < nc; j0 += NR) {
+            int cols = Math.min(NR, nc - j0);
+            long s = src + j0 * qld;
+            for (int i = 0; i < kc; i++) {
+                long d = dst + i * (NR * FB);
+                long si = s + i * FB;
+                for (int j = 0; j < cols; j++) {
+                    packed.set(FLOAT, d + j * FB, alpha * q.get(FLOAT, si + j * qld));
+                }
+                for (int j = cols; j < NR; j++) {
+                    packed.set(FLOAT, d + j * FB, 0f);
+                }
+            }
+            dst += kc * (NR * FB);
+        }
+    }
+
+    /** Packs {@code rows} rows of P stored row-major (P(i, p) at {@code src + i*pld + p*4}), MR interleaved. */
+    private static void packPRows(int kc, int rows, MemorySegment p, long src, long pld, MemorySegment packed) {
+        for (int i = 0; i < kc; i++) {
+            long d = i * (MR * FB);
+            for (int r = 0; r < rows; r++) {
+                packed.set(FLOAT, d + r * FB, p.get(FLOAT, src + r * pld + i * FB));
+            }
+            for (int r = rows; r < MR; r++) {
+                packed.set(FLOAT, d + r * FB, 0f);
+            }
+        }
+    }
+
+    /** Packs {@code rows} rows of P stored transposed (P(i, p) at {@code src + p*pld + i*4}), MR interleaved. */
+    private static void packPColumns(int kc, int rows, MemorySegment p, long src, long pld, MemorySegment packed) {
+        for (int i = 0; i < kc; i++) {
+            long d = i * (MR * FB);
+            long s = src + i * pld;
+            for (int r = 0; r < rows; r++) {
+                packed.set(FLOAT, d + r * FB, p.get(FLOAT, s + r * FB));
+            }
+            for (int r = rows; r < MR; r++) {
+                packed.set(FLOAT, d + r * FB, 0f);
+            }
+        }
+    }
+
+    private static void zeroTile(MemorySegment tile) {
+        FloatVector zero = FloatVector.zero(SPECIES);
+        for (long o = 0; o < MR * NR * FB; o += VECTOR_BYTES) {
+            zero.intoMemorySegment(tile, o, ORDER);
+        }
+    }
+
+    /** Adds the valid {@code rows x cols} corner of the tile to C (row-major at {@code c0}). */
+    private static void flushTile(int rows, int cols, MemorySegment tile, MemorySegment c, long c0, long ldcb) {
+        for (int r = 0; r < rows; r++) {
+            long t = r * (NR * FB);
+            long cr = c0 + r * ldcb;
+            for (int j = 0; j < cols; j++) {
+                long co = cr + j * FB;
+                c.set(FLOAT, co, c.get(FLOAT, co) + tile.get(FLOAT, t + j * FB));
+            }
+        }
+    }
+
+    /** Adds the transpose of the tile's valid corner to C: tile(r, j) goes to C(j, r), C(0, 0) at {@code c0}. */
+    private static void flushTileTransposed(int rows, int cols, MemorySegment tile, MemorySegment c, long c0,
+                                            long ldcb) {
+        for (int j = 0; j < cols; j++) {
+            long cr = c0 + j * ldcb;
+            for (int r = 0; r < rows; r++) {
+                long co = cr + r * FB;
+                c.set(FLOAT, co, c.get(FLOAT, co) + tile.get(FLOAT, (r * NR + j) * FB));
+            }
+        }
+    }
+
+    /**
+     * Per-thread GEMM scratch memory. Each buffer comes from its own automatic arena, so a
+     * buffer replaced by a larger one (and all of them when the thread ends) is freed by the
+     * garbage collector; sizes are bounded by the block sizes, so growth stops early.
+     */
+    private static final class Workspace {
+        private static final long ALIGN = 64;
+        private MemorySegment packedQ = MemorySegment.NULL;
+        private MemorySegment packedP = MemorySegment.NULL;
+        final MemorySegment tile = Arena.ofAuto().allocate(MR * NR * FB, ALIGN);
+
+        MemorySegment packedQ(long floats) {
+            if (packedQ.byteSize() < floats * FB) {
+                packedQ = grow(packedQ, floats, (long) KC_TRANSPOSED * NC);
+            }
+            return packedQ;
+        }
+
+        MemorySegment packedP(long floats) {
+            if (packedP.byteSize() < floats * FB) {
+                packedP = grow(packedP, floats, (long) KC_TRANSPOSED * MR);
+            }
+            return packedP;
+        }
+
+        private static MemorySegment grow(MemorySegment old, long needed, long cap) {
+            // Doubling bounds the number of reallocations by a caller whose sizes creep upwards.
+            long floats = Math.max(needed, Math.min(cap, 2 * old.byteSize() / FB));
+            return Arena.ofAuto().allocate(floats * FB, ALIGN);
+        }
     }
 }
