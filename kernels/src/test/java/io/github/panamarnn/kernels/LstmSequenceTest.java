@@ -140,4 +140,85 @@ class LstmSequenceTest {
             }
         }
     }
+
+    /** Runs forward+backward of the sequence kernels; returns hs, dxs, dh0, dc0, dWx, dWh, db (null when skipped). */
+    static float[][] runSequence(Arena arena, LstmCell cell, int steps, int batch, int input, int hidden,
+                                 Blk xs, Blk h0, Blk c0, Blk wx, Blk wh, Blk b, Blk dHs, Blk dhLast, Blk dcLast,
+                                 boolean[] wanted) {
+        Random rnd = new Random(4);
+        int rows = steps * batch;
+        int bh = batch * hidden;
+        Blk hs = Blk.random(arena, rnd, rows * hidden, 1);
+        Blk ws = Blk.random(arena, rnd, (int) LstmCell.sequenceWorkspaceFloats(steps, hidden, batch), 1);
+        cell.sequenceForward(steps, batch, input, hidden, 1f, xs.seg, xs.off, seg(h0), off(h0), seg(c0), off(c0),
+                wx.seg, wx.off, wh.seg, wh.off, b.seg, b.off, hs.seg, hs.off, null, 0, ws.seg, ws.off);
+        Blk[] g = {Blk.zeros(arena, rnd, rows * input), Blk.zeros(arena, rnd, bh), Blk.zeros(arena, rnd, bh),
+            Blk.zeros(arena, rnd, 4 * hidden * input), Blk.zeros(arena, rnd, 4 * hidden * hidden), Blk.zeros(arena, rnd, 4 * hidden)};
+        for (int i = 0; i < g.length; i++) {
+            if (!wanted[i]) {
+                g[i] = null;
+            }
+        }
+        Blk scratch = Blk.random(arena, rnd, (int) LstmCell.sequenceBackwardScratchFloats(steps, hidden, batch), 1);
+        cell.sequenceBackward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0), seg(c0), off(c0),
+                wx.seg, wx.off, wh.seg, wh.off, hs.seg, hs.off, ws.seg, ws.off, seg(dHs), off(dHs),
+                seg(dhLast), off(dhLast), seg(dcLast), off(dcLast), scratch.seg, scratch.off,
+                seg(g[0]), off(g[0]), seg(g[1]), off(g[1]), seg(g[2]), off(g[2]), seg(g[3]), off(g[3]),
+                seg(g[4]), off(g[4]), seg(g[5]), off(g[5]));
+        return new float[][] {hs.values(), Blk.values(g[0]), Blk.values(g[1]), Blk.values(g[2]), Blk.values(g[3]),
+            Blk.values(g[4]), Blk.values(g[5])};
+    }
+
+    @org.junit.jupiter.api.Test
+    void nullUpstreamMeansZeroAndNullOutputsAreSkipped() {
+        int steps = 5;
+        int batch = 3;
+        int input = 7;
+        int hidden = 19;
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(11);
+            int rows = steps * batch;
+            int bh = batch * hidden;
+            Blk xs = Blk.random(arena, rnd, rows * input, 1);
+            Blk h0 = Blk.random(arena, rnd, bh, 1);
+            Blk c0 = Blk.random(arena, rnd, bh, 1);
+            Blk wx = Blk.random(arena, rnd, 4 * hidden * input, 0.5);
+            Blk wh = Blk.random(arena, rnd, 4 * hidden * hidden, 0.5);
+            Blk b = Blk.random(arena, rnd, 4 * hidden, 0.5);
+            Blk dHs = Blk.random(arena, rnd, rows * hidden, 1);
+            Blk dhLast = Blk.random(arena, rnd, bh, 1);
+            Blk dcLast = Blk.random(arena, rnd, bh, 1);
+            boolean[] all = {true, true, true, true, true, true};
+            String[] names = {"hs", "dxs", "dh0", "dc0", "dWx", "dWh", "db"};
+            for (Object[] cand : LstmCellTest.candidates()) {
+                LstmCell cell = (LstmCell) cand[1];
+                float[][] full = runSequence(arena, cell, steps, batch, input, hidden, xs, h0, c0, wx, wh, b, dHs, dhLast, dcLast, all);
+                for (int k = 0; k < 6; k++) {
+                    boolean[] wanted = all.clone();
+                    wanted[k] = false;
+                    float[][] partial = runSequence(arena, cell, steps, batch, input, hidden, xs, h0, c0, wx, wh, b,
+                            dHs, dhLast, dcLast, wanted);
+                    for (int i = 0; i < full.length; i++) {
+                        if (i == k + 1) {
+                            org.junit.jupiter.api.Assertions.assertNull(partial[i]);
+                        } else {
+                            Close.assertClose(cand[0] + " " + names[i] + " without " + names[k + 1], full[i], partial[i], 1e-6);
+                        }
+                    }
+                }
+                // null upstream gradients equal explicit zeros
+                Blk zeros = Blk.zeros(arena, rnd, rows * hidden);
+                Blk zerosLast = Blk.zeros(arena, rnd, bh);
+                float[][] nullDhs = runSequence(arena, cell, steps, batch, input, hidden, xs, h0, c0, wx, wh, b, null, null, dcLast, all);
+                float[][] zeroDhs = runSequence(arena, cell, steps, batch, input, hidden, xs, h0, c0, wx, wh, b, zeros, zerosLast, dcLast, all);
+                for (int i = 0; i < full.length; i++) {
+                    Close.assertClose(cand[0] + " null dHs " + names[i], zeroDhs[i], nullDhs[i], 1e-6);
+                }
+                float[][] nothing = runSequence(arena, cell, steps, batch, input, hidden, xs, h0, c0, wx, wh, b, null, null, null, all);
+                for (int i = 1; i < full.length; i++) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(new float[nothing[i].length], nothing[i], names[i]);
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,425 @@
+package io.github.panamarnn.kernels;
+
+import static io.github.panamarnn.kernels.Blk.off;
+import static io.github.panamarnn.kernels.Blk.seg;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * GRU kernels against the unfused composition of scalar primitives, a plain double
+ * implementation of DyNet's GRUBuilder with central finite differences, and (sequences) the
+ * chained step kernels. Tolerance, unless stated: {@code |a − e| ≤ 1e-5·(|e| + max(1, ‖e‖∞))}.
+ */
+class GruCellTest {
+
+    static final double TOL = 1e-5;
+    /** DyNet's parameter order. */
+    static final String[] PARAMS = {"Wxz", "Whz", "bz", "Wxr", "Whr", "br", "Wxh", "Whh", "bh"};
+
+    static List<Object[]> candidates() {
+        List<Object[]> list = new ArrayList<>();
+        list.add(new Object[] {"scalar", GruCell.scalar()});
+        list.add(new Object[] {"selected", GruCell.get()});
+        if (Kernels.simd().isPresent() && CellActivations.simd().isPresent()) {
+            list.add(new Object[] {"panama", GruCell.of(Kernels.simd().get(), CellActivations.simd().get())});
+        }
+        return list;
+    }
+
+    static GruCell reference(Arena arena, int hidden) {
+        return GruCell.of(Kernels.scalar(), new ComposedCellActivations(Kernels.scalar(), arena, hidden));
+    }
+
+    static int paramSize(int p, int input, int hidden) {
+        return switch (p % 3) {
+            case 0 -> hidden * input;
+            case 1 -> hidden * hidden;
+            default -> hidden;
+        };
+    }
+
+    static final class StepCase {
+        final int batch;
+        final int input;
+        final int hidden;
+        final Blk x;
+        final Blk hPrev;
+        final Blk[] params = new Blk[9];
+        final Blk dh;
+        final Blk dx;
+        final Blk dhPrev;
+        final Blk[] grads = new Blk[9];
+
+        StepCase(Arena arena, long seed, int batch, int input, int hidden) {
+            Random rnd = new Random(seed);
+            this.batch = batch;
+            this.input = input;
+            this.hidden = hidden;
+            x = Blk.random(arena, rnd, batch * input, 1);
+            hPrev = Blk.random(arena, rnd, batch * hidden, 1);
+            for (int p = 0; p < 9; p++) {
+                params[p] = Blk.random(arena, rnd, paramSize(p, input, hidden), 0.7);
+                grads[p] = Blk.random(arena, rnd, paramSize(p, input, hidden), 1);
+            }
+            dh = Blk.random(arena, rnd, batch * hidden, 1);
+            dx = Blk.random(arena, rnd, batch * input, 1);
+            dhPrev = Blk.random(arena, rnd, batch * hidden, 1);
+        }
+
+        /** Returns h, workspace, dx, dhPrev, then the nine parameter gradients (null when skipped). */
+        float[][] run(Arena arena, GruCell cell, Set<String> nulls) {
+            Blk hp = nulls.contains("hPrev") ? null : hPrev;
+            Random rnd = new Random(2);
+            Blk h = Blk.random(arena, rnd, batch * hidden, 1);
+            Blk ws = Blk.random(arena, rnd, (int) GruCell.stepWorkspaceFloats(hidden, batch), 1);
+            Blk scratch = Blk.random(arena, rnd, (int) GruCell.stepBackwardScratchFloats(hidden, batch), 1);
+            float[] wsPad = ws.all();
+            Blk[] w = params;
+            cell.stepForward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp),
+                    w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
+                    w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off,
+                    w[6].seg, w[6].off, w[7].seg, w[7].off, w[8].seg, w[8].off, h.seg, h.off, ws.seg, ws.off);
+            ws.assertPaddingUnchanged("workspace", wsPad);
+            float[] wsAfter = ws.values();
+            Blk gdh = nulls.contains("dh") ? null : dh;
+            Blk gdx = nulls.contains("dx") ? null : dx.copy(arena);
+            Blk gdhPrev = nulls.contains("dhPrev") ? null : dhPrev.copy(arena);
+            Blk[] g = new Blk[9];
+            for (int p = 0; p < 9; p++) {
+                g[p] = nulls.contains(PARAMS[p]) ? null : grads[p].copy(arena);
+            }
+            cell.stepBackward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp),
+                    w[0].seg, w[0].off, w[1].seg, w[1].off, w[3].seg, w[3].off, w[4].seg, w[4].off,
+                    w[6].seg, w[6].off, w[7].seg, w[7].off, ws.seg, ws.off, seg(gdh), off(gdh),
+                    scratch.seg, scratch.off, seg(gdx), off(gdx), seg(gdhPrev), off(gdhPrev),
+                    seg(g[0]), off(g[0]), seg(g[1]), off(g[1]), seg(g[2]), off(g[2]),
+                    seg(g[3]), off(g[3]), seg(g[4]), off(g[4]), seg(g[5]), off(g[5]),
+                    seg(g[6]), off(g[6]), seg(g[7]), off(g[7]), seg(g[8]), off(g[8]));
+            assertArrayEquals(wsAfter, ws.values(), "backward must not modify the workspace");
+            float[][] out = new float[13][];
+            out[0] = h.values();
+            out[1] = wsAfter;
+            out[2] = Blk.values(gdx);
+            out[3] = Blk.values(gdhPrev);
+            for (int p = 0; p < 9; p++) {
+                out[4 + p] = Blk.values(g[p]);
+            }
+            return out;
+        }
+    }
+
+    static String resultName(int i) {
+        return i < 4 ? new String[] {"h", "workspace", "dx", "dhPrev"}[i] : "d" + PARAMS[i - 4];
+    }
+
+    static void assertResultsClose(String what, float[][] expected, float[][] actual, double tol) {
+        for (int i = 0; i < expected.length; i++) {
+            Close.assertClose(what + " " + resultName(i), expected[i], actual[i], tol);
+        }
+    }
+
+    static Stream<Arguments> stepSizes() {
+        List<Arguments> list = new ArrayList<>();
+        for (int hidden : new int[] {1, 5, 17, 50}) {
+            for (int batch : new int[] {1, 3, 32}) {
+                list.add(Arguments.of(batch, hidden == 50 ? 20 : hidden + 2, hidden));
+            }
+        }
+        return list.stream();
+    }
+
+    @ParameterizedTest(name = "B={0} I={1} H={2}")
+    @MethodSource("stepSizes")
+    void stepMatchesComposedScalarPrimitives(int batch, int input, int hidden) {
+        try (Arena arena = Arena.ofConfined()) {
+            StepCase sc = new StepCase(arena, 17L * hidden + batch, batch, input, hidden);
+            GruCell ref = reference(arena, hidden);
+            for (Set<String> nulls : List.of(Set.<String>of(), Set.of("hPrev"), Set.of("dh"))) {
+                float[][] expected = sc.run(arena, ref, nulls);
+                for (Object[] cand : candidates()) {
+                    assertResultsClose(cand[0] + " nulls " + nulls, expected, sc.run(arena, (GruCell) cand[1], nulls), TOL);
+                }
+            }
+        }
+    }
+
+    @Test
+    void nullStateEqualsExplicitZerosAndNullOutputsAreSkipped() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (Object[] cand : candidates()) {
+                GruCell cell = (GruCell) cand[1];
+                StepCase sc = new StepCase(arena, 5, 3, 4, 19);
+                float[][] all = sc.run(arena, cell, Set.of());
+                List<String> optional = new ArrayList<>(List.of("dx", "dhPrev"));
+                optional.addAll(List.of(PARAMS));
+                for (int k = 0; k < optional.size(); k++) {
+                    float[][] partial = sc.run(arena, cell, Set.of(optional.get(k)));
+                    for (int i = 0; i < all.length; i++) {
+                        if (i == 2 + k) {
+                            assertNull(partial[i], optional.get(k) + " should be skipped");
+                        } else {
+                            assertArrayEquals(all[i], partial[i], cand[0] + " " + resultName(i) + " without " + optional.get(k));
+                        }
+                    }
+                }
+                float[][] withNull = sc.run(arena, cell, Set.of("hPrev"));
+                sc.hPrev.set(new float[sc.hPrev.n]);
+                float[][] withZeros = sc.run(arena, cell, Set.of());
+                assertResultsClose(cand[0] + " null state", withZeros, withNull, 1e-6);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ finite differences
+
+    /** DyNet's GRU step in double; {@code p} holds the nine parameters in DyNet's order. */
+    static double[] referenceStep(int batch, int input, int hidden, double[] x, double[] hPrev, double[][] p) {
+        double[] h = new double[batch * hidden];
+        for (int r = 0; r < batch; r++) {
+            double[] z = new double[hidden];
+            double[] rg = new double[hidden];
+            for (int q = 0; q < hidden; q++) {
+                z[q] = LstmCellTest.sigmoid(affine(p[0], p[1], p[2], q, input, hidden, x, r * input, hPrev, r * hidden));
+                rg[q] = LstmCellTest.sigmoid(affine(p[3], p[4], p[5], q, input, hidden, x, r * input, hPrev, r * hidden));
+            }
+            double[] rh = new double[hidden];
+            for (int j = 0; j < hidden; j++) {
+                rh[j] = rg[j] * hPrev[r * hidden + j];
+            }
+            for (int q = 0; q < hidden; q++) {
+                double c = Math.tanh(affine(p[6], p[7], p[8], q, input, hidden, x, r * input, rh, 0));
+                double hp = hPrev[r * hidden + q];
+                h[r * hidden + q] = (1 - z[q]) * hp + z[q] * c;
+            }
+        }
+        return h;
+    }
+
+    static double affine(double[] wx, double[] wh, double[] b, int q, int input, int hidden,
+                         double[] x, int xOff, double[] h, int hOff) {
+        double s = b[q];
+        for (int j = 0; j < input; j++) {
+            s += wx[q * input + j] * x[xOff + j];
+        }
+        for (int j = 0; j < hidden; j++) {
+            s += wh[q * hidden + j] * h[hOff + j];
+        }
+        return s;
+    }
+
+    @ParameterizedTest(name = "B={0} I={1} H={2}")
+    @MethodSource("finiteDifferenceSizes")
+    void backwardMatchesCentralFiniteDifferencesInDouble(int batch, int input, int hidden) {
+        try (Arena arena = Arena.ofConfined()) {
+            StepCase sc = new StepCase(arena, 99L + hidden, batch, input, hidden);
+            sc.dx.set(new float[sc.dx.n]);
+            sc.dhPrev.set(new float[sc.dhPrev.n]);
+            for (Blk g : sc.grads) {
+                g.set(new float[g.n]);
+            }
+            double[][] args = new double[11][];
+            args[0] = LstmCellTest.toDouble(sc.x.values());
+            args[1] = LstmCellTest.toDouble(sc.hPrev.values());
+            for (int p = 0; p < 9; p++) {
+                args[2 + p] = LstmCellTest.toDouble(sc.params[p].values());
+            }
+            double[] dh = LstmCellTest.toDouble(sc.dh.values());
+            for (Object[] cand : candidates()) {
+                float[][] got = sc.run(arena, (GruCell) cand[1], Set.of());
+                Close.assertClose(cand[0] + " h vs double reference", referenceStep(batch, input, hidden, args[0], args[1],
+                        java.util.Arrays.copyOfRange(args, 2, 11)), got[0], 1e-5);
+                for (int a = 0; a < args.length; a++) {
+                    double[] fd = new double[args[a].length];
+                    for (int e = 0; e < fd.length; e++) {
+                        double keep = args[a][e];
+                        double eps = 1e-6;
+                        args[a][e] = keep + eps;
+                        double up = loss(batch, input, hidden, args, dh);
+                        args[a][e] = keep - eps;
+                        double down = loss(batch, input, hidden, args, dh);
+                        args[a][e] = keep;
+                        fd[e] = (up - down) / (2 * eps);
+                    }
+                    Close.assertClose(cand[0] + " " + resultName(2 + a) + " vs finite differences", fd, got[2 + a], 1e-4);
+                }
+            }
+        }
+    }
+
+    static double loss(int batch, int input, int hidden, double[][] args, double[] dh) {
+        double[] h = referenceStep(batch, input, hidden, args[0], args[1], java.util.Arrays.copyOfRange(args, 2, 11));
+        double s = 0;
+        for (int i = 0; i < h.length; i++) {
+            s += dh[i] * h[i];
+        }
+        return s;
+    }
+
+    static Stream<Arguments> finiteDifferenceSizes() {
+        return Stream.of(Arguments.of(1, 3, 2), Arguments.of(2, 2, 4), Arguments.of(3, 4, 3), Arguments.of(2, 3, 17));
+    }
+
+    @Test
+    void resetGateActsOnThePreviousStateBeforeTheProduct() {
+        // with Whh = I, bh = 0, Wxh = 0: c = tanh(r⊙h'), which differs from PyTorch's tanh(r⊙(Whh h')) only when
+        // Whh is not diagonal; so take Whh = [[0, 1], [1, 0]] and r = (σ(big), σ(-big)) ≈ (1, 0)
+        try (Arena arena = Arena.ofConfined()) {
+            StepCase sc = new StepCase(arena, 1, 1, 1, 2);
+            sc.x.set(new float[] {0});
+            sc.hPrev.set(new float[] {0.5f, 0.8f});
+            sc.params[0].set(new float[2]);                 // Wxz
+            sc.params[1].set(new float[4]);                 // Whz
+            sc.params[2].set(new float[] {30, 30});         // bz: z = 1, h = c
+            sc.params[3].set(new float[2]);                 // Wxr
+            sc.params[4].set(new float[4]);                 // Whr
+            sc.params[5].set(new float[] {30, -30});        // br: r = (1, 0)
+            sc.params[6].set(new float[2]);                 // Wxh
+            sc.params[7].set(new float[] {0, 1, 1, 0});     // Whh swaps
+            sc.params[8].set(new float[2]);                 // bh
+            for (Object[] cand : candidates()) {
+                float[] h = sc.run(arena, (GruCell) cand[1], Set.of())[0];
+                // DyNet: c = tanh(Whh (r⊙h')) = tanh(Whh (0.5, 0)) = tanh((0, 0.5))
+                assertArrayEquals(new float[] {0f, (float) Math.tanh(0.5)}, h, 1e-6f, (String) cand[0]);
+            }
+        }
+    }
+
+    @Test
+    void rejectsBadArguments() {
+        try (Arena arena = Arena.ofConfined()) {
+            StepCase sc = new StepCase(arena, 3, 2, 3, 4);
+            Blk[] w = sc.params;
+            MemorySegment out = OffHeap.allocateFloats(arena, 100);
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> GruCell.get().stepForward(
+                    2, 3, 4, sc.x.seg, sc.x.off, null, 0, w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
+                    w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[7].seg, w[7].off,
+                    w[8].seg, w[8].off, out, 0, OffHeap.allocateFloats(arena, 31), 0));
+            assertTrue(e.getMessage().contains("workspace"), e.getMessage());
+            // a bias (H floats) where the H x H Whh belongs
+            IndexOutOfBoundsException whh = assertThrows(IndexOutOfBoundsException.class, () -> GruCell.get().stepForward(
+                    2, 3, 4, sc.x.seg, sc.x.off, null, 0, w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
+                    w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[8].seg, w[8].off,
+                    w[8].seg, w[8].off, out, 0, OffHeap.allocateFloats(arena, 32), 0));
+            assertTrue(whh.getMessage().contains("whh"), whh.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> GruCell.get().stepForward(
+                    0, 3, 4, sc.x.seg, sc.x.off, null, 0, w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
+                    w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[7].seg, w[7].off,
+                    w[8].seg, w[8].off, out, 0, out, 0));
+        }
+    }
+
+    // ------------------------------------------------------------------------------ sequences
+
+    static Stream<Arguments> sequenceSizes() {
+        return Stream.of(Arguments.of(1, 1, 3, 1, false), Arguments.of(1, 3, 4, 5, true), Arguments.of(7, 1, 6, 17, false),
+                Arguments.of(7, 3, 9, 5, true), Arguments.of(7, 32, 11, 17, true), Arguments.of(4, 2, 50, 50, false),
+                Arguments.of(7, 1, 20, 50, true));
+    }
+
+    @ParameterizedTest(name = "T={0} B={1} I={2} H={3} initialState={4}")
+    @MethodSource("sequenceSizes")
+    void sequenceEqualsChainedSteps(int steps, int batch, int input, int hidden, boolean initialState) {
+        try (Arena arena = Arena.ofConfined()) {
+            Random rnd = new Random(steps * 1000L + batch * 100L + hidden);
+            int bh = batch * hidden;
+            int rows = steps * batch;
+            Blk xs = Blk.random(arena, rnd, rows * input, 1);
+            Blk h0 = initialState ? Blk.random(arena, rnd, bh, 1) : null;
+            Blk[] w = new Blk[9];
+            Blk[] g0 = new Blk[9];
+            for (int p = 0; p < 9; p++) {
+                w[p] = Blk.random(arena, rnd, paramSize(p, input, hidden), 0.6);
+                g0[p] = Blk.random(arena, rnd, paramSize(p, input, hidden), 1);
+            }
+            Blk dHs = Blk.random(arena, rnd, rows * hidden, 1);
+            Blk dhLast = initialState ? Blk.random(arena, rnd, bh, 1) : null;
+            Blk dxs0 = Blk.random(arena, rnd, rows * input, 1);
+            Blk dh00 = Blk.random(arena, rnd, bh, 1);
+
+            GruCell ref = reference(arena, hidden);
+            MemorySegment hsR = OffHeap.allocateFloats(arena, (long) rows * hidden);
+            long wsStep = GruCell.stepWorkspaceFloats(hidden, batch);
+            MemorySegment wsR = OffHeap.allocateFloats(arena, wsStep * steps);
+            for (int t = 0; t < steps; t++) {
+                long st = (long) t * bh;
+                ref.stepForward(batch, input, hidden, xs.seg, xs.off + (long) t * batch * input,
+                        t == 0 ? seg(h0) : hsR, t == 0 ? off(h0) : st - bh,
+                        w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off, w[3].seg, w[3].off,
+                        w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[7].seg, w[7].off,
+                        w[8].seg, w[8].off, hsR, st, wsR, wsStep * t);
+            }
+            Blk dxsR = dxs0.copy(arena);
+            Blk dh0R = dh00.copy(arena);
+            Blk[] gR = new Blk[9];
+            for (int p = 0; p < 9; p++) {
+                gR[p] = g0[p].copy(arena);
+            }
+            MemorySegment dhRun = OffHeap.allocateFloats(arena, bh);
+            MemorySegment dhNext = OffHeap.allocateFloats(arena, bh);
+            MemorySegment scratch = OffHeap.allocateFloats(arena, GruCell.stepBackwardScratchFloats(hidden, batch));
+            if (dhLast != null) {
+                dhRun.copyFrom(dhLast.seg.asSlice(dhLast.off * 4, bh * 4L));
+            }
+            for (int t = steps - 1; t >= 0; t--) {
+                long st = (long) t * bh;
+                Kernels.scalar().axpy(bh, 1f, dHs.seg, dHs.off + st, dhRun, 0);
+                dhNext.fill((byte) 0);
+                ref.stepBackward(batch, input, hidden, xs.seg, xs.off + (long) t * batch * input,
+                        t == 0 ? seg(h0) : hsR, t == 0 ? off(h0) : st - bh,
+                        w[0].seg, w[0].off, w[1].seg, w[1].off, w[3].seg, w[3].off, w[4].seg, w[4].off,
+                        w[6].seg, w[6].off, w[7].seg, w[7].off, wsR, wsStep * t, dhRun, 0, scratch, 0,
+                        dxsR.seg, dxsR.off + (long) t * batch * input,
+                        t == 0 ? dh0R.seg : dhNext, t == 0 ? dh0R.off : 0,
+                        gR[0].seg, gR[0].off, gR[1].seg, gR[1].off, gR[2].seg, gR[2].off,
+                        gR[3].seg, gR[3].off, gR[4].seg, gR[4].off, gR[5].seg, gR[5].off,
+                        gR[6].seg, gR[6].off, gR[7].seg, gR[7].off, gR[8].seg, gR[8].off);
+                dhRun.copyFrom(dhNext);
+            }
+
+            for (Object[] cand : candidates()) {
+                GruCell cell = (GruCell) cand[1];
+                String name = (String) cand[0];
+                Blk hs = Blk.random(arena, rnd, rows * hidden, 1);
+                Blk ws = Blk.random(arena, rnd, (int) GruCell.sequenceWorkspaceFloats(steps, hidden, batch), 1);
+                cell.sequenceForward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0),
+                        w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off, w[3].seg, w[3].off,
+                        w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[7].seg, w[7].off,
+                        w[8].seg, w[8].off, hs.seg, hs.off, ws.seg, ws.off);
+                Close.assertClose(name + " hs", OffHeap.toArray(hsR, 0, rows * hidden), hs.values(), TOL);
+                Blk dxs = dxs0.copy(arena);
+                Blk dh0 = dh00.copy(arena);
+                Blk[] g = new Blk[9];
+                for (int p = 0; p < 9; p++) {
+                    g[p] = g0[p].copy(arena);
+                }
+                Blk seqScratch = Blk.random(arena, rnd, (int) GruCell.sequenceBackwardScratchFloats(steps, hidden, batch), 1);
+                cell.sequenceBackward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0),
+                        w[0].seg, w[0].off, w[1].seg, w[1].off, w[3].seg, w[3].off, w[4].seg, w[4].off,
+                        w[6].seg, w[6].off, w[7].seg, w[7].off, hs.seg, hs.off, ws.seg, ws.off, dHs.seg, dHs.off,
+                        seg(dhLast), off(dhLast), seqScratch.seg, seqScratch.off, dxs.seg, dxs.off, dh0.seg, dh0.off,
+                        g[0].seg, g[0].off, g[1].seg, g[1].off, g[2].seg, g[2].off,
+                        g[3].seg, g[3].off, g[4].seg, g[4].off, g[5].seg, g[5].off,
+                        g[6].seg, g[6].off, g[7].seg, g[7].off, g[8].seg, g[8].off);
+                Close.assertClose(name + " dxs", dxsR.values(), dxs.values(), TOL);
+                Close.assertClose(name + " dh0", dh0R.values(), dh0.values(), TOL);
+                for (int p = 0; p < 9; p++) {
+                    Close.assertClose(name + " d" + PARAMS[p], gR[p].values(), g[p].values(), TOL);
+                }
+            }
+        }
+    }
+}
