@@ -1,0 +1,18 @@
+/**
+ * JMH benchmarks of panama-rnn and the launcher that runs them and writes the report.
+ *
+ * <p>Conventions for benchmark classes so their results are paired and charted: name the class
+ * {@code <Family>Benchmark}; give an {@code @Param String impl} with values {@code "panama"}
+ * and {@code "scalar"} (and optionally a reference implementation's name) to get SIMD/scalar
+ * speed-ups; an {@code @Param String variant} with {@code "fused"} and {@code "unfused"} to get
+ * fused/unfused speed-ups; annotate methods with {@link io.github.panamarnn.bench.Flops} to
+ * get GFLOP/s, and name the hidden-size param {@code H} to get GFLOP/s charts against it;
+ * trim the short preset with {@link io.github.panamarnn.bench.ShortPreset}. The presets set
+ * forks, iterations and times for every suite, overriding JMH's {@code @Fork}, {@code @Warmup}
+ * and {@code @Measurement} annotations, so the run time stays predictable.
+ *
+ * <p>Timings of another system (e.g. DyNet's C++ on the same machine) can be committed as JMH
+ * JSON files in {@code bench/reference/}, with the same benchmark name and params and
+ * {@code impl} set to that system's name; the report then shows {@code panama/<name>} speed-ups.
+ */
+package io.github.panamarnn.bench;
