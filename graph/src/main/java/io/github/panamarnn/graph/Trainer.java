@@ -58,7 +58,7 @@ public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTraine
     private final ParameterCollection collection;
     /** Floats of state per parameter float (0 for SGD, 1 for momentum/Adagrad, 2 for Adam). */
     private final int stateSlots;
-    private final FloatKernels kernels = Kernels.get();
+    private FloatKernels kernels = Kernels.get();
     private float learningRate;
     private boolean clipping = true;
     private float clipThreshold = DEFAULT_CLIP_THRESHOLD;
@@ -248,6 +248,15 @@ public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTraine
 
     FloatKernels kernels() {
         return kernels;
+    }
+
+    /**
+     * Makes this trainer compute with {@code replacement} instead of {@link Kernels#get()}; tests
+     * use it to check the trainer's own code with kernels whose allocation does not depend on
+     * how the JIT inlined Vector API code.
+     */
+    void useKernels(FloatKernels replacement) {
+        this.kernels = Objects.requireNonNull(replacement);
     }
 
     static float get(MemorySegment segment, long index) {
