@@ -139,11 +139,12 @@ public final class ReportGenerator {
             md.append("No results.\n\n");
         }
         summaryChart(md, charts, "simd-vs-scalar", "SIMD / scalar speed-up",
-                "scalar time / Panama time, same run; right of 1x = SIMD faster", simd);
+                "median scalar time / median Panama time, same run; right of 1x = SIMD faster", simd);
         summaryChart(md, charts, "fused-vs-unfused", "fused / unfused speed-up",
-                "unfused time / fused time, same run; right of 1x = fused faster", fused);
+                "median unfused time / median fused time, same run; right of 1x = fused faster", fused);
         references.forEach((value, ratios) -> summaryChart(md, charts, "panama-vs-" + fileSafe(value),
-                "panama / " + value + " speed-up", value + " time / Panama time; right of 1x = ours faster", ratios));
+                "panama / " + value + " speed-up",
+                "median " + value + " time / median Panama time; right of 1x = ours faster", ratios));
 
         for (Map.Entry<String, List<JmhResult>> family : families.entrySet()) {
             familySection(md, charts, family.getKey(), family.getValue(), gflops, simd, fused, references);
@@ -188,8 +189,8 @@ public final class ReportGenerator {
             }
             try {
                 double flops = FlopsFormula.evaluate(declaration.get().formula(), r.params());
-                // flops per nanosecond is GFLOP/s
-                gflops.put(r, flops / r.scoreNanosPerOp());
+                // flops per nanosecond is GFLOP/s; the median time resists a stalled iteration
+                gflops.put(r, flops / r.medianNanosPerOp());
             } catch (IllegalArgumentException e) {
                 if (reported.add(r.benchmark())) {
                     warnings.add(r.shortName() + ": no GFLOP/s: " + e.getMessage());
@@ -254,10 +255,12 @@ public final class ReportGenerator {
                 (`ns/op`), higher for rates (`ops/s`).
                 - **speed-up**: baseline time / our time, both from the same run and otherwise identical \
                 params (`impl=panama` vs `impl=scalar`, `variant=fused` vs `variant=unfused`, `impl=panama` \
-                vs a reference `impl`). Above 1x we are faster. Its error adds the two relative errors in \
-                quadrature; the median speed-up uses medians and resists outliers better.
+                vs a reference `impl`). Above 1x we are faster. The headline uses medians, which one \
+                stalled iteration cannot move; the speed-up of the means is given too, with an error \
+                that adds the two relative errors in quadrature. Chart whiskers carry that relative \
+                error over to the median bar, and are clipped at the chart's edge.
                 - **GFLOP/s**: the benchmark's declared floating-point operations per operation \
-                (`@Flops`) divided by the mean time per operation.
+                (`@Flops`) divided by the median time per operation.
                 - The machine may be shared with other work; trust ratios from one run more than \
                 absolute times, and read the error columns.
 
@@ -274,7 +277,9 @@ public final class ReportGenerator {
             String params = Format.params(ratio.sharedParams());
             String label = ratio.ours().methodName() + (params.isEmpty() ? "" : " " + params)
                     + (ratio.ours().mode().equals("avgt") ? "" : " [" + ratio.ours().mode() + "]");
-            bars.add(new SvgCharts.Bar(ratio.ours().family(), label, ratio.speedup(), ratio.error()));
+            // the bar is the median speed-up; the whisker carries the means' relative error over to it
+            bars.add(new SvgCharts.Bar(ratio.ours().family(), label, ratio.medianSpeedup(),
+                    ratio.medianSpeedup() * ratio.error() / ratio.speedup()));
         }
         String file = CHART_PREFIX_RATIO + name + ".svg";
         charts.put(file, SvgCharts.ratioBars(title, subtitle, bars));
@@ -303,7 +308,7 @@ public final class ReportGenerator {
         paramNames.forEach(p -> header.append(' ').append(Format.cell(p)).append(" |"));
         header.append(" mode | score ± error | unit | median |");
         if (anyGflops) {
-            header.append(" GFLOP/s |");
+            header.append(" GFLOP/s (median) |");
         }
         if (showSource) {
             header.append(" source |");
@@ -346,8 +351,9 @@ public final class ReportGenerator {
             return;
         }
         md.append("### ").append(title).append("\n\n");
-        md.append("| benchmark | params | ").append(ratios.getFirst().label().replace("/", " | "))
-                .append(" | unit | speed-up ± error | median speed-up |\n");
+        String[] sides = ratios.getFirst().label().split("/", 2);
+        md.append("| benchmark | params | ").append(sides[0]).append(" (median) | ").append(sides[1])
+                .append(" (median) | unit | speed-up (medians) | speed-up (means) ± error |\n");
         md.append("| --- | --- | --- | --- | --- | --- | --- |\n");
         for (Ratio ratio : ratios) {
             JmhResult ours = ratio.ours();
@@ -355,15 +361,16 @@ public final class ReportGenerator {
             md.append("| ").append(Format.cell(ours.methodName()))
                     .append(ours.mode().equals("avgt") ? "" : " [" + ours.mode() + "]")
                     .append(" | ").append(Format.cell(Format.params(ratio.sharedParams())))
-                    .append(" | ").append(Format.number(ours.score()))
-                    .append(" | ").append(Format.number(base.score()))
+                    .append(" | ").append(Format.number(ours.median()))
+                    .append(" | ").append(Format.number(base.median()))
                     .append(" | ").append(ours.scoreUnit().equals(base.scoreUnit()) ? ours.scoreUnit()
                             : ours.scoreUnit() + " / " + base.scoreUnit())
-                    .append(" | **").append(Format.ratio(ratio.speedup())).append("**");
+                    .append(" | **").append(Format.ratio(ratio.medianSpeedup())).append("** | ")
+                    .append(Format.ratio(ratio.speedup()));
             if (!Double.isNaN(ratio.error())) {
                 md.append(" ± ").append(Format.number(ratio.error()));
             }
-            md.append(" | ").append(Format.ratio(ratio.medianSpeedup())).append(" |\n");
+            md.append(" |\n");
         }
         md.append('\n');
     }

@@ -63,8 +63,9 @@ public final class SvgCharts {
     }
 
     /**
-     * A horizontal bar chart of ratios on a log2 axis centred on 1: bars grow right for
-     * speed-ups and left for slow-downs, with error whiskers and the value printed at the end.
+     * A horizontal bar chart of ratios on a log2 axis through 1: bars grow right for
+     * speed-ups and left for slow-downs, with error whiskers (clipped at the plot's edges; the
+     * axis spans the values, not the whiskers) and the value printed at the end.
      *
      * @param title    the chart title
      * @param subtitle a line under the title saying how to read the chart
@@ -78,14 +79,13 @@ public final class SvgCharts {
             labelChars = Math.max(labelChars, bar.label().length() + 2);
             labelChars = Math.max(labelChars, bar.group().length());
             if (bar.value() > 0 && Double.isFinite(bar.value())) {
-                double whiskerHigh = Double.isNaN(bar.error()) ? bar.value() : bar.value() + bar.error();
-                double whiskerLow = Double.isNaN(bar.error()) ? bar.value() : bar.value() - bar.error();
-                lo = Math.min(lo, whiskerLow > 0 ? whiskerLow : bar.value());
-                hi = Math.max(hi, whiskerHigh);
+                // the axis follows the values, not the whiskers: a noisy pair must not squash the rest
+                lo = Math.min(lo, bar.value() / 1.25);
+                hi = Math.max(hi, bar.value() * 1.25);
             }
         }
         int lowExp = (int) Math.floor(log2(lo));
-        int highExp = (int) Math.ceil(log2(hi * 1.15)); // room for the value text
+        int highExp = (int) Math.ceil(log2(hi));
         double labelWidth = Math.min(labelChars * CHAR_WIDTH, 420);
         double plotLeft = labelWidth + 20;
         double plotWidth = 520;
@@ -139,18 +139,17 @@ public final class SvgCharts {
                 svg.append(String.format(Locale.ROOT,
                         "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" fill-opacity=\"0.75\"/>%n",
                         Math.min(x1, xv), y + 3, Math.max(Math.abs(xv - x1), 1), rowHeight - 6, color));
+                double textX = Math.max(xv, x1) + 6;
                 if (!Double.isNaN(bar.error()) && bar.error() > 0) {
                     double low = bar.value() - bar.error();
-                    double xl = low > 0 ? axis(low, lowExp, highExp, plotLeft, plotWidth) : plotLeft;
-                    double xh = axis(bar.value() + bar.error(), lowExp, highExp, plotLeft, plotWidth);
+                    double xl = low > 0 ? Math.max(axis(low, lowExp, highExp, plotLeft, plotWidth), plotLeft) : plotLeft;
+                    double xh = Math.min(axis(bar.value() + bar.error(), lowExp, highExp, plotLeft, plotWidth),
+                            plotLeft + plotWidth);
+                    textX = Math.max(textX, xh + 6);
                     double ym = y + rowHeight / 2;
                     svg.append(String.format(Locale.ROOT,
                             "<path d=\"M%.1f %.1fH%.1fM%.1f %.1fV%.1fM%.1f %.1fV%.1f\" stroke=\"#222\" fill=\"none\"/>%n",
                             xl, ym, xh, xl, ym - 4, ym + 4, xh, ym - 4, ym + 4));
-                }
-                double textX = Math.max(xv, x1) + 6;
-                if (!Double.isNaN(bar.error()) && bar.error() > 0) {
-                    textX = Math.max(textX, axis(bar.value() + bar.error(), lowExp, highExp, plotLeft, plotWidth) + 6);
                 }
                 svg.append(text(textX, y + rowHeight * 0.7, "start", 10, "", Format.ratio(bar.value())));
             } else {
