@@ -1,0 +1,421 @@
+package io.github.panamarnn.graph;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import io.github.panamarnn.kernels.OffHeap;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The tape: nodes appended in topological order with integer ids, as DyNet's
+ * {@code ComputationGraph}. There is one graph per thread, obtained with {@link Dy#cg()} and
+ * started afresh with {@link Dy#renewCg()}, which reuses the same object and its memory and
+ * makes every expression of the previous round stale.
+ *
+ * <p>Memory: node values (and node workspaces) are bump-allocated from one off-heap arena,
+ * gradients from another, each a few large chunks that grow on demand and are reused by every
+ * renewal (see {@link #bytesInUse()}, {@link #bytesReserved()}). Parameter and lookup nodes
+ * point at the parameters' own memory instead of copying it; view nodes such as
+ * {@link Dy#pickRange} point into their argument's.
+ *
+ * <p>Evaluation is lazy with a watermark: asking for a value runs the forward pass of every node
+ * from the first not yet computed up to that one; {@link Expression#set} on an input moves the
+ * watermark back to the input. Backward runs a needs-derivative pass and visits only the nodes
+ * between the loss and the parameters.
+ *
+ * <p>A graph is confined to its thread: using it or its expressions from another thread throws
+ * {@link IllegalStateException}.
+ */
+public final class ComputationGraph {
+
+    private static final ThreadLocal<ComputationGraph> CURRENT = ThreadLocal.withInitial(ComputationGraph::new);
+
+    final Thread owner;
+    /** Bumped by every renewal; expressions remember the version they were built in. */
+    long version = 1;
+    /** Incremented by every backward pass; nodes it reaches carry it in {@code gradStamp}. */
+    int backwardStamp = 1;
+
+    private Node[] nodes = new Node[1024];
+    private int nodeCount;
+    /** Arguments of all nodes, flattened: node n's are {@code edges[n.argStart .. n.argStart + n.arity)}. */
+    Node[] edges = new Node[2048];
+    private int edgeCount;
+    /** Nodes with id below this have a current value. */
+    private int watermark;
+
+    private final FloatArena values = new FloatArena();
+    private final FloatArena gradients = new FloatArena();
+    private MemorySegment scratch;
+
+    private long randomState;
+
+    private ComputationGraph() {
+        owner = Thread.currentThread();
+        randomState = System.nanoTime() ^ (owner.threadId() * 0x9E3779B97F4A7C15L);
+    }
+
+    /** The calling thread's graph, created (empty) on first use. */
+    static ComputationGraph current() {
+        return CURRENT.get();
+    }
+
+    /** Starts a new graph for the calling thread (the same object, emptied) and returns it. */
+    static ComputationGraph renewCurrent() {
+        ComputationGraph g = CURRENT.get();
+        g.renew();
+        return g;
+    }
+
+    private void renew() {
+        version++;
+        Arrays.fill(nodes, 0, nodeCount, null);
+        Arrays.fill(edges, 0, edgeCount, null);
+        nodeCount = 0;
+        edgeCount = 0;
+        watermark = 0;
+        values.reset();
+        gradients.reset();
+    }
+
+    // ------------------------------------------------------------------ public surface
+
+    /** Number of nodes on the tape. */
+    public int nodeCount() {
+        return nodeCount;
+    }
+
+    /**
+     * The version of this graph: incremented by every {@link Dy#renewCg()}. Objects that hold
+     * expressions (such as RNN states) may remember it to detect staleness.
+     */
+    public long version() {
+        return version;
+    }
+
+    /** The thread this graph belongs to. */
+    public Thread owner() {
+        return owner;
+    }
+
+    /** Off-heap bytes currently allocated to node values, workspaces and gradients (line padding included). */
+    public long bytesInUse() {
+        return (values.usedFloats() + gradients.usedFloats()) * Float.BYTES;
+    }
+
+    /** Off-heap bytes this graph holds for reuse: its arenas' chunks and its scratch buffer. */
+    public long bytesReserved() {
+        long scratchBytes = scratch == null ? 0 : scratch.byteSize();
+        return (values.reservedFloats() + gradients.reservedFloats()) * Float.BYTES + scratchBytes;
+    }
+
+    /**
+     * Reseeds the random generator of this graph (dropout masks). The generator is per thread
+     * and continues across renewals; it is seeded from the clock unless set here.
+     */
+    public void seed(long seed) {
+        checkOwner();
+        randomState = seed;
+    }
+
+    /** A uniform float in {@code [0, 1)} from this graph's generator (for dropout masks in nodes). */
+    public float nextFloat() {
+        // SplitMix64: one multiply-xorshift chain, no allocation, good enough for masks.
+        long z = (randomState += 0x9E3779B97F4A7C15L);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return (z >>> 40) * 0x1.0p-24f;
+    }
+
+    /**
+     * Adds {@code node}, computed from {@code args}, to this graph and returns it (as the new
+     * expression). The node must be fresh; every argument must be live and belong to this graph.
+     *
+     * @throws IllegalStateException if an argument is stale or of another thread, the node was
+     *     already added, or this is not the calling thread's graph
+     */
+    public <N extends Node> N add(N node, Expression... args) {
+        checkAddable(node);
+        for (Expression a : args) {
+            checkArgument(a);
+        }
+        int start = reserveEdges(args.length);
+        for (int i = 0; i < args.length; i++) {
+            edges[start + i] = (Node) args[i];
+        }
+        append(node, start, args.length);
+        return node;
+    }
+
+    /** {@link #add(Node, Expression...)} with arguments from a list. */
+    public <N extends Node> N add(N node, List<? extends Expression> args) {
+        checkAddable(node);
+        int n = args.size();
+        for (int i = 0; i < n; i++) {
+            checkArgument(args.get(i));
+        }
+        int start = reserveEdges(n);
+        for (int i = 0; i < n; i++) {
+            edges[start + i] = (Node) args.get(i);
+        }
+        append(node, start, n);
+        return node;
+    }
+
+    /** {@link #add(Node, Expression...)} for a node without arguments. */
+    public <N extends Node> N add(N node) {
+        checkAddable(node);
+        append(node, edgeCount, 0);
+        return node;
+    }
+
+    /** {@link #add(Node, Expression...)} for one argument, without an array. */
+    public <N extends Node> N add(N node, Expression a) {
+        checkAddable(node);
+        checkArgument(a);
+        int start = reserveEdges(1);
+        edges[start] = (Node) a;
+        append(node, start, 1);
+        return node;
+    }
+
+    /** {@link #add(Node, Expression...)} for two arguments, without an array. */
+    public <N extends Node> N add(N node, Expression a, Expression b) {
+        checkAddable(node);
+        checkArgument(a);
+        checkArgument(b);
+        int start = reserveEdges(2);
+        edges[start] = (Node) a;
+        edges[start + 1] = (Node) b;
+        append(node, start, 2);
+        return node;
+    }
+
+    /** {@link #add(Node, Expression...)} for three arguments, without an array. */
+    public <N extends Node> N add(N node, Expression a, Expression b, Expression c) {
+        checkAddable(node);
+        checkArgument(a);
+        checkArgument(b);
+        checkArgument(c);
+        int start = reserveEdges(3);
+        edges[start] = (Node) a;
+        edges[start + 1] = (Node) b;
+        edges[start + 2] = (Node) c;
+        append(node, start, 3);
+        return node;
+    }
+
+    @Override
+    public String toString() {
+        return "ComputationGraph[thread " + owner.getName() + ", version " + version + ", " + nodeCount + " nodes, "
+                + bytesInUse() + " bytes in use]";
+    }
+
+    // ------------------------------------------------------------------ building (package)
+
+    private void checkOwner() {
+        if (owner != Thread.currentThread()) {
+            throw new IllegalStateException("the computation graph of thread '" + owner.getName()
+                    + "' cannot be used from thread '" + Thread.currentThread().getName() + "': each thread has its own graph");
+        }
+    }
+
+    private void checkAddable(Node node) {
+        checkOwner();
+        if (node.graph != null) {
+            throw new IllegalStateException(node.describe() + " was already added to a graph; create a new node");
+        }
+    }
+
+    private void checkArgument(Expression a) {
+        if (a == null) {
+            throw new NullPointerException("argument expression is null");
+        }
+        a.checkLive();
+        if (a.graph != this) {
+            // Unreachable while graphs are per thread, kept as a guard for future multi-graph use.
+            throw new IllegalStateException(a.describe() + " belongs to another graph");
+        }
+    }
+
+    private int reserveEdges(int n) {
+        int start = edgeCount;
+        if (start + n > edges.length) {
+            edges = Arrays.copyOf(edges, Math.max(edges.length * 2, start + n));
+        }
+        edgeCount = start + n;
+        return start;
+    }
+
+    /** Appends a node whose arguments (already live-checked) are {@code edges[start .. start + n)}. */
+    Node append(Node node, int start, int n) {
+        boolean needs = node.needsGrad;
+        for (int i = start; i < start + n; i++) {
+            needs |= edges[i].needsGrad;
+        }
+        node.needsGrad = needs;
+        node.argStart = start;
+        node.arity = n;
+        if (node.valueSeg == null) {
+            long valueFloats = OffHeap.roundUpToLine(node.dim.totalSize());
+            long off = values.allocate(valueFloats + node.workspaceFloats);
+            node.valueSeg = values.segment();
+            node.valueOff = off;
+            node.workspaceOff = off + valueFloats;
+        }
+        int id = nodeCount;
+        if (id == nodes.length) {
+            nodes = Arrays.copyOf(nodes, id * 2);
+        }
+        nodes[id] = node;
+        nodeCount = id + 1;
+        node.id = id;
+        node.version = version;
+        node.graph = this;
+        return node;
+    }
+
+    /** Appends a node without arguments (inputs, parameters); the caller has checked the thread. */
+    Node append0(Node node) {
+        return append(node, edgeCount, 0);
+    }
+
+    /** Appends a node with one live argument of this graph. */
+    Node append1(Node node, Node a) {
+        int start = reserveEdges(1);
+        edges[start] = a;
+        return append(node, start, 1);
+    }
+
+    /** Appends a node with two live arguments of this graph. */
+    Node append2(Node node, Node a, Node b) {
+        int start = reserveEdges(2);
+        edges[start] = a;
+        edges[start + 1] = b;
+        return append(node, start, 2);
+    }
+
+    /** Appends a node with three live arguments of this graph. */
+    Node append3(Node node, Node a, Node b, Node c) {
+        int start = reserveEdges(3);
+        edges[start] = a;
+        edges[start + 1] = b;
+        edges[start + 2] = c;
+        return append(node, start, 3);
+    }
+
+    /** Appends a node whose live arguments of this graph are {@code args[0 .. n)}. */
+    Node appendN(Node node, Node[] args, int n) {
+        int start = reserveEdges(n);
+        System.arraycopy(args, 0, edges, start, n);
+        return append(node, start, n);
+    }
+
+    /** Appends a node whose arguments are the (already checked) expressions of {@code args}. */
+    Node appendList(Node node, List<? extends Expression> args) {
+        int n = args.size();
+        int start = reserveEdges(n);
+        for (int i = 0; i < n; i++) {
+            edges[start + i] = (Node) args.get(i);
+        }
+        return append(node, start, n);
+    }
+
+    /** Chunks the values arena holds (1 after a renewal, once the graph's size is known). */
+    int valuesArenaChunks() {
+        return values.chunkCount();
+    }
+
+    /** The node with the given id. */
+    Node node(int id) {
+        return nodes[id];
+    }
+
+    // ------------------------------------------------------------------ evaluation
+
+    /** Runs the forward pass of every node from the watermark up to {@code target}. */
+    void forwardTo(Node target) {
+        int last = target.id;
+        Node[] tape = nodes;
+        for (int i = watermark; i <= last; i++) {
+            tape[i].forward();
+            watermark = i + 1;
+        }
+    }
+
+    /** Marks the values of {@code node} and of everything after it on the tape as out of date. */
+    void invalidateFrom(Node node) {
+        if (node.id < watermark) {
+            watermark = node.id;
+        }
+    }
+
+    MemorySegment scratch(long floats) {
+        if (floats < 0) {
+            throw new IllegalArgumentException("negative scratch size: " + floats);
+        }
+        MemorySegment s = scratch;
+        if (s == null || s.byteSize() < floats * Float.BYTES) {
+            long size = Math.max(OffHeap.roundUpToLine(floats), s == null ? 1024 : 2 * s.byteSize() / Float.BYTES);
+            s = OffHeap.allocateFloats(Arena.ofAuto(), size);
+            scratch = s;
+        }
+        return s;
+    }
+
+    void backward(Node loss, boolean full) {
+        forwardTo(loss);
+        int stamp = ++backwardStamp;
+        Node[] tape = nodes;
+        Node[] args = edges;
+        int last = loss.id;
+
+        // Needs-derivative pass: from the loss back, mark the arguments whose gradient is needed.
+        loss.gradStamp = stamp;
+        if (loss.viewOf != null) {
+            // The loss shares its target's gradient memory, so the target needs some even
+            // when no parameter is behind it. (Views point at their ultimate target.)
+            loss.viewOf.gradStamp = stamp;
+        }
+        for (int i = last; i >= 0; i--) {
+            Node n = tape[i];
+            if (n.gradStamp != stamp) {
+                continue;
+            }
+            for (int e = n.argStart, end = n.argStart + n.arity; e < end; e++) {
+                Node a = args[e];
+                if (full || a.needsGrad) {
+                    a.gradStamp = stamp;
+                }
+            }
+        }
+
+        // Gradient memory for the marked nodes, in tape order so a view finds its target's.
+        gradients.reset();
+        for (int i = 0; i <= last; i++) {
+            Node n = tape[i];
+            if (n.gradStamp != stamp) {
+                n.gradSeg = null;
+            } else if (n.viewOf != null) {
+                n.gradSeg = n.viewOf.gradSeg;
+                n.gradOff = n.viewOf.gradOff + n.viewOffset;
+            } else {
+                long off = gradients.allocate(n.dim.totalSize());
+                n.gradSeg = gradients.segment();
+                n.gradOff = off;
+            }
+        }
+        gradients.zeroUsed();
+        loss.gradSeg.setAtIndex(JAVA_FLOAT, loss.gradOff, 1f);
+
+        for (int i = last; i >= 0; i--) {
+            Node n = tape[i];
+            if (n.gradStamp == stamp) {
+                n.backpropagate();
+            }
+        }
+    }
+}

@@ -1,0 +1,443 @@
+package io.github.panamarnn.graph;
+
+import static io.github.panamarnn.graph.Shapes.live;
+import static io.github.panamarnn.graph.Shapes.requireSameShape;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import io.github.panamarnn.kernels.FloatKernels;
+import io.github.panamarnn.kernels.Kernels;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Elementwise ops: sums, differences, products, scaling, activations and dropout. They work on
+ * any shape, minibatches included (over {@code dim.totalSize()} floats), and keep the shape.
+ */
+final class ElementwiseNodes {
+
+    private static final FloatKernels K = Kernels.get();
+
+    private ElementwiseNodes() {
+    }
+
+    // ------------------------------------------------------------------ factories
+
+    static Expression add(Expression a, Expression b) {
+        Node x = live(a, "plus");
+        Node y = live(b, "plus");
+        requireSameShape("plus", x.dim, y.dim);
+        return x.graph.append2(new Add(x, y), x, y);
+    }
+
+    static Expression subtract(Expression a, Expression b) {
+        Node x = live(a, "minus");
+        Node y = live(b, "minus");
+        requireSameShape("minus", x.dim, y.dim);
+        return x.graph.append2(new Subtract(x, y), x, y);
+    }
+
+    static Expression cmult(Expression a, Expression b) {
+        Node x = live(a, "cmult");
+        Node y = live(b, "cmult");
+        requireSameShape("cmult", x.dim, y.dim);
+        return x.graph.append2(new Cmult(x, y), x, y);
+    }
+
+    static Expression scale(Expression a, float factor) {
+        Node x = live(a, "times");
+        return x.graph.append1(new Scale(x, factor), x);
+    }
+
+    /** {@code scalar * x} where {@code scalar} has one element. */
+    static Expression scalarTimes(Node scalar, Node x) {
+        return x.graph.append2(new ScalarTimes(scalar, x), scalar, x);
+    }
+
+    static Expression tanh(Expression a) {
+        Node x = live(a, "tanh");
+        return x.graph.append1(new Tanh(x), x);
+    }
+
+    static Expression logistic(Expression a) {
+        Node x = live(a, "logistic");
+        return x.graph.append1(new Logistic(x), x);
+    }
+
+    static Expression exp(Expression a) {
+        Node x = live(a, "exp");
+        return x.graph.append1(new Exp(x), x);
+    }
+
+    static Expression log(Expression a) {
+        Node x = live(a, "log");
+        return x.graph.append1(new Log(x), x);
+    }
+
+    static Expression rectify(Expression a) {
+        Node x = live(a, "rectify");
+        return x.graph.append1(new Rectify(x), x);
+    }
+
+    static Expression dropout(Expression a, float p) {
+        Node x = live(a, "dropout");
+        if (!(p >= 0f && p < 1f)) {
+            throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        }
+        return x.graph.append1(new Dropout(x, p), x);
+    }
+
+    // ------------------------------------------------------------------ nodes
+
+    /** {@code a + b}. */
+    static final class Add extends Node {
+        private final Node a;
+        private final Node b;
+
+        Add(Node a, Node b) {
+            super(a.dim);
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        protected void forward() {
+            K.add(dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, valueOff);
+        }
+
+        @Override
+        protected void backpropagate() {
+            int n = dim.totalSize();
+            if (a.gradSeg != null) {
+                K.axpy(n, 1f, gradSeg, gradOff, a.gradSeg, a.gradOff);
+            }
+            if (b.gradSeg != null) {
+                K.axpy(n, 1f, gradSeg, gradOff, b.gradSeg, b.gradOff);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "plus";
+        }
+    }
+
+    /** {@code a - b}. */
+    static final class Subtract extends Node {
+        private final Node a;
+        private final Node b;
+
+        Subtract(Node a, Node b) {
+            super(a.dim);
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        protected void forward() {
+            K.sub(dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, valueOff);
+        }
+
+        @Override
+        protected void backpropagate() {
+            int n = dim.totalSize();
+            if (a.gradSeg != null) {
+                K.axpy(n, 1f, gradSeg, gradOff, a.gradSeg, a.gradOff);
+            }
+            if (b.gradSeg != null) {
+                K.axpy(n, -1f, gradSeg, gradOff, b.gradSeg, b.gradOff);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "minus";
+        }
+    }
+
+    /** {@code a ⊙ b}. */
+    static final class Cmult extends Node {
+        private final Node a;
+        private final Node b;
+
+        Cmult(Node a, Node b) {
+            super(a.dim);
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        protected void forward() {
+            K.mul(dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, valueOff);
+        }
+
+        @Override
+        protected void backpropagate() {
+            int n = dim.totalSize();
+            if (a.gradSeg != null) {
+                K.mulAdd(n, gradSeg, gradOff, b.valueSeg, b.valueOff, a.gradSeg, a.gradOff);
+            }
+            if (b.gradSeg != null) {
+                K.mulAdd(n, gradSeg, gradOff, a.valueSeg, a.valueOff, b.gradSeg, b.gradOff);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "cmult";
+        }
+    }
+
+    /** {@code factor * x} for a constant factor ({@code neg} is factor -1). */
+    static final class Scale extends Node {
+        private final Node x;
+        private final float factor;
+
+        Scale(Node x, float factor) {
+            super(x.dim);
+            this.x = x;
+            this.factor = factor;
+        }
+
+        @Override
+        protected void forward() {
+            int n = dim.totalSize();
+            K.copy(n, x.valueSeg, x.valueOff, valueSeg, valueOff);
+            K.scale(n, factor, valueSeg, valueOff);
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg != null) {
+                K.axpy(dim.totalSize(), factor, gradSeg, gradOff, x.gradSeg, x.gradOff);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return factor == -1f ? "neg" : "times(" + factor + ")";
+        }
+    }
+
+    /** {@code s * x} where the expression {@code s} has one element. */
+    static final class ScalarTimes extends Node {
+        private final Node s;
+        private final Node x;
+
+        ScalarTimes(Node s, Node x) {
+            super(x.dim);
+            this.s = s;
+            this.x = x;
+        }
+
+        @Override
+        protected void forward() {
+            int n = dim.totalSize();
+            K.copy(n, x.valueSeg, x.valueOff, valueSeg, valueOff);
+            K.scale(n, s.valueSeg.getAtIndex(JAVA_FLOAT, s.valueOff), valueSeg, valueOff);
+        }
+
+        @Override
+        protected void backpropagate() {
+            int n = dim.totalSize();
+            if (x.gradSeg != null) {
+                K.axpy(n, s.valueSeg.getAtIndex(JAVA_FLOAT, s.valueOff), gradSeg, gradOff, x.gradSeg, x.gradOff);
+            }
+            if (s.gradSeg != null) {
+                float ds = K.dot(n, gradSeg, gradOff, x.valueSeg, x.valueOff);
+                addAt(s.gradSeg, s.gradOff, ds);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "times";
+        }
+    }
+
+    /** {@code tanh(x)}. */
+    static final class Tanh extends Node {
+        private final Node x;
+
+        Tanh(Node x) {
+            super(x.dim);
+            this.x = x;
+        }
+
+        @Override
+        protected void forward() {
+            K.tanh(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg != null) {
+                K.tanhBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "tanh";
+        }
+    }
+
+    /** {@code 1 / (1 + exp(-x))}. */
+    static final class Logistic extends Node {
+        private final Node x;
+
+        Logistic(Node x) {
+            super(x.dim);
+            this.x = x;
+        }
+
+        @Override
+        protected void forward() {
+            K.logistic(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg != null) {
+                K.logisticBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "logistic";
+        }
+    }
+
+    /** {@code exp(x)}. */
+    static final class Exp extends Node {
+        private final Node x;
+
+        Exp(Node x) {
+            super(x.dim);
+            this.x = x;
+        }
+
+        @Override
+        protected void forward() {
+            K.exp(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg != null) {
+                K.mulAdd(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "exp";
+        }
+    }
+
+    /** {@code log(x)} (NaN below 0 and -Inf at 0, as {@link Math#log}). */
+    static final class Log extends Node {
+        private final Node x;
+
+        Log(Node x) {
+            super(x.dim);
+            this.x = x;
+        }
+
+        @Override
+        protected void forward() {
+            K.log(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg != null) {
+                K.logBackward(dim.totalSize(), x.valueSeg, x.valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "log";
+        }
+    }
+
+    /** {@code max(x, 0)}. */
+    static final class Rectify extends Node {
+        private final Node x;
+
+        Rectify(Node x) {
+            super(x.dim);
+            this.x = x;
+        }
+
+        @Override
+        protected void forward() {
+            K.rectify(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg != null) {
+                K.rectifyBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "rectify";
+        }
+    }
+
+    /**
+     * Inverted dropout, as DyNet: each element is kept with probability {@code 1 - p} and then
+     * scaled by {@code 1 / (1 - p)}, so the expected value is unchanged. The mask lives in the
+     * workspace; it is drawn from the graph's generator at the first forward and kept if the
+     * node is recomputed after an input {@code set}, so value and gradient always agree.
+     */
+    static final class Dropout extends Node {
+        private final Node x;
+        private final float p;
+        private boolean maskDrawn;
+
+        Dropout(Node x, float p) {
+            super(x.dim, x.dim.totalSize());
+            this.x = x;
+            this.p = p;
+        }
+
+        @Override
+        protected void forward() {
+            int n = dim.totalSize();
+            if (!maskDrawn) {
+                drawMask(n);
+                maskDrawn = true;
+            }
+            K.mul(n, x.valueSeg, x.valueOff, valueSeg, workspaceOff, valueSeg, valueOff);
+        }
+
+        private void drawMask(int n) {
+            float keep = 1f / (1f - p);
+            MemorySegment mask = valueSeg;
+            ComputationGraph g = graph;
+            for (int i = 0; i < n; i++) {
+                mask.setAtIndex(JAVA_FLOAT, workspaceOff + i, g.nextFloat() < p ? 0f : keep);
+            }
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg != null) {
+                K.mulAdd(dim.totalSize(), valueSeg, workspaceOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "dropout(" + p + ")";
+        }
+    }
+
+    static void addAt(MemorySegment seg, long index, float delta) {
+        seg.setAtIndex(JAVA_FLOAT, index, seg.getAtIndex(JAVA_FLOAT, index) + delta);
+    }
+}

@@ -1,0 +1,192 @@
+package io.github.panamarnn.graph;
+
+import static io.github.panamarnn.graph.Shapes.live;
+import static io.github.panamarnn.graph.Shapes.requireSameShape;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import io.github.panamarnn.kernels.FloatKernels;
+import io.github.panamarnn.kernels.Kernels;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/** Sums of expressions and reductions to a scalar. */
+final class ReductionNodes {
+
+    private static final FloatKernels K = Kernels.get();
+
+    private ReductionNodes() {
+    }
+
+    // ------------------------------------------------------------------ factories
+
+    static Expression sum(String op, List<? extends Expression> xs, boolean average) {
+        Node first = Shapes.liveAll(op, xs);
+        for (int i = 1, n = xs.size(); i < n; i++) {
+            if (!Shapes.sameShape(first.dim, xs.get(i).dim)) {
+                throw new IllegalArgumentException(op + " needs expressions of the same shape, got " + first.dim
+                        + " and " + xs.get(i).dim + " (at index " + i + ") among " + Shapes.shapes(xs));
+            }
+        }
+        float factor = average ? 1f / xs.size() : 1f;
+        return first.graph.appendList(new Sum(first.dim, factor, average), xs);
+    }
+
+    static Expression sumElems(Expression a) {
+        Node x = live(a, "sumElems");
+        Shapes.requireUnbatched("sumElems", x.dim);
+        return x.graph.append1(new SumElems(x), x);
+    }
+
+    static Expression squaredNorm(Expression a) {
+        Node x = live(a, "squaredNorm");
+        Shapes.requireUnbatched("squaredNorm", x.dim);
+        return x.graph.append1(new SquaredNorm(x), x);
+    }
+
+    static Expression squaredDistance(Expression left, Expression right) {
+        Node a = live(left, "squaredDistance");
+        Node b = live(right, "squaredDistance");
+        requireSameShape("squaredDistance", a.dim, b.dim);
+        Shapes.requireUnbatched("squaredDistance", a.dim);
+        return a.graph.append2(new SquaredDistance(a, b), a, b);
+    }
+
+    // ------------------------------------------------------------------ nodes
+
+    /** {@code factor * (x1 + x2 + ...)}: esum and sum (factor 1), average (factor 1/n). Arguments are read from the tape. */
+    static final class Sum extends Node {
+        private final float factor;
+        private final boolean average;
+
+        Sum(Dim dim, float factor, boolean average) {
+            super(dim);
+            this.factor = factor;
+            this.average = average;
+        }
+
+        @Override
+        protected void forward() {
+            int n = dim.totalSize();
+            Node[] e = graph.edges;
+            Node first = e[argStart];
+            K.copy(n, first.valueSeg, first.valueOff, valueSeg, valueOff);
+            for (int i = argStart + 1, end = argStart + arity; i < end; i++) {
+                K.axpy(n, 1f, e[i].valueSeg, e[i].valueOff, valueSeg, valueOff);
+            }
+            if (factor != 1f) {
+                K.scale(n, factor, valueSeg, valueOff);
+            }
+        }
+
+        @Override
+        protected void backpropagate() {
+            int n = dim.totalSize();
+            Node[] e = graph.edges;
+            for (int i = argStart, end = argStart + arity; i < end; i++) {
+                Node x = e[i];
+                if (x.gradSeg != null) {
+                    K.axpy(n, factor, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                }
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return average ? "average" : "sum";
+        }
+    }
+
+    /** {@code sum_i x_i}, a scalar. */
+    static final class SumElems extends Node {
+        private final Node x;
+
+        SumElems(Node x) {
+            super(Dim.scalar());
+            this.x = x;
+        }
+
+        @Override
+        protected void forward() {
+            valueSeg.setAtIndex(JAVA_FLOAT, valueOff, K.sum(x.dim.totalSize(), x.valueSeg, x.valueOff));
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg != null) {
+                int n = x.dim.totalSize();
+                MemorySegment ones = scratch(n);
+                K.fill(n, gradSeg.getAtIndex(JAVA_FLOAT, gradOff), ones, 0);
+                K.axpy(n, 1f, ones, 0, x.gradSeg, x.gradOff);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "sumElems";
+        }
+    }
+
+    /** {@code sum_i x_i^2}, a scalar. */
+    static final class SquaredNorm extends Node {
+        private final Node x;
+
+        SquaredNorm(Node x) {
+            super(Dim.scalar());
+            this.x = x;
+        }
+
+        @Override
+        protected void forward() {
+            valueSeg.setAtIndex(JAVA_FLOAT, valueOff, K.sumOfSquares(x.dim.totalSize(), x.valueSeg, x.valueOff));
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg != null) {
+                float dy = gradSeg.getAtIndex(JAVA_FLOAT, gradOff);
+                K.axpy(x.dim.totalSize(), 2f * dy, x.valueSeg, x.valueOff, x.gradSeg, x.gradOff);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "squaredNorm";
+        }
+    }
+
+    /** {@code sum_i (a_i - b_i)^2}, a scalar; the difference is kept in the workspace for backward. */
+    static final class SquaredDistance extends Node {
+        private final Node a;
+        private final Node b;
+
+        SquaredDistance(Node a, Node b) {
+            super(Dim.scalar(), a.dim.totalSize());
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        protected void forward() {
+            int n = a.dim.totalSize();
+            K.sub(n, a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, workspaceOff);
+            valueSeg.setAtIndex(JAVA_FLOAT, valueOff, K.sumOfSquares(n, valueSeg, workspaceOff));
+        }
+
+        @Override
+        protected void backpropagate() {
+            int n = a.dim.totalSize();
+            float twiceDy = 2f * gradSeg.getAtIndex(JAVA_FLOAT, gradOff);
+            if (a.gradSeg != null) {
+                K.axpy(n, twiceDy, valueSeg, workspaceOff, a.gradSeg, a.gradOff);
+            }
+            if (b.gradSeg != null) {
+                K.axpy(n, -twiceDy, valueSeg, workspaceOff, b.gradSeg, b.gradOff);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "squaredDistance";
+        }
+    }
+}
