@@ -25,17 +25,19 @@ import jdk.incubator.vector.VectorSpecies;
  * transposing the larger operand (for the RNN's {@code X Wᵀ} with a small batch that means
  * reading {@code W} in place and transposing only {@code X}). {@code Q} is packed, scaled by
  * {@code alpha}, into zero-padded panels {@link #NR} columns wide over a block of {@code K};
- * {@code P} is read in place when its rows are contiguous, otherwise packed {@link #MR}
- * rows interleaved. The register micro-kernel computes an {@code MR x NR} tile (6 rows x 2
- * vectors: 12 accumulators, which with 2 B vectors and a broadcast fits the 16 registers of
- * AVX2 and leaves room on AVX-512). Tiles at the edges, and every tile of a transposed
- * {@code D}, go through a small per-thread tile buffer and are then added to {@code C}.
+ * {@code P} is read in place when its rows are contiguous, otherwise packed row-major a
+ * block at a time. Loop order is BLIS's: a Q panel stays in L1 while an L2-sized block of P
+ * rows streams past it. The register micro-kernel computes an {@code MR x NR} tile: 4 rows x
+ * 2 vectors, 8 accumulators, which is what 16 AVX2 registers hold once C2 has scheduled the
+ * loads (6 x 2 spilled accumulators and ran at half speed). Tiles at the edges, and every
+ * tile of a transposed {@code D}, go through a small per-thread tile buffer and are then
+ * added to {@code C}.
  *
  * <p><b>Memory.</b> The packing buffers and the tile are per thread ({@link ThreadLocal}),
  * allocated lazily from an automatic arena, grown only when a larger block is needed (their
- * size is bounded by the block sizes, at most about {@code KC_MAX * NC} floats, 512 KB) and
- * released by the garbage collector together with the thread; no call allocates in the
- * steady state. Products too small to amortise packing take a direct path without buffers.
+ * size is bounded by the block sizes: at most {@code KC_TRANSPOSED x NC} floats (512 KB) of
+ * packed Q and {@code P_BLOCK_FLOATS} (256 KB) of packed P per thread) and released by the
+ * garbage collector together with the thread; no call allocates in the steady state. Products too small to amortise packing take a direct path without buffers.
  */
 final class PanamaBlas {
 
@@ -46,8 +48,8 @@ final class PanamaBlas {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final long FB = Float.BYTES;
 
-    /** Rows of the GEMM micro-kernel tile. */
-    static final int MR = 6;
+    /** Rows of the GEMM micro-kernel tile (the transposed flush gathers columns of exactly 4). */
+    static final int MR = 4;
     /** Columns of the GEMM micro-kernel tile: two vectors. */
     static final int NR = 2 * LANES;
     /** Depth of a K block when {@code D} is {@code C}: a panel of packed B is KC x NR floats. */
@@ -56,8 +58,15 @@ final class PanamaBlas {
     private static final int KC_TRANSPOSED = 512;
     /** Width of the packed B block (a multiple of NR): KC x NC floats stay in L2. */
     private static final int NC = 16 * NR;
+    /** Floats of P kept in L2 per block (MC x KC): 256 KB, half of this machine's L2. */
+    private static final long P_BLOCK_FLOATS = 64 * 1024;
     /** Below this many multiply-adds a GEMM runs the direct path: packing would cost more than it saves. */
     private static final long SMALL_GEMM = 2048;
+
+    /** One column of a tile: MR = 4 floats. */
+    private static final VectorSpecies<Float> COLUMN = FloatVector.SPECIES_128;
+    /** Offsets of a tile column's MR values in the row-major tile. */
+    private static final int[] COLUMN_GATHER = {0, NR, 2 * NR, 3 * NR};
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
@@ -580,10 +589,9 @@ final class PanamaBlas {
         int kcBlock = dTransposed ? KC_TRANSPOSED : KC;
         int kcMax = Math.min(kk, kcBlock);
         int ncMax = Math.min(roundUp(nn, NR), NC);
+        int mcBlock = Math.max(MR, (int) (P_BLOCK_FLOATS / kcMax) / MR * MR);
         MemorySegment packedQ = ws.packedQ((long) kcMax * ncMax);
-        MemorySegment packedP = ws.packedP((long) kcMax * MR);
-        MemorySegment tile = ws.tile;
-        long panelStride = NR * FB;
+        MemorySegment packedP = pInPlace ? null : ws.packedP((long) kcMax * Math.min(mm, mcBlock));
         for (int pc = 0; pc < kk; pc += kcBlock) {
             int kc = Math.min(kcBlock, kk - pc);
             for (int jc = 0; jc < nn; jc += NC) {
@@ -593,47 +601,65 @@ final class PanamaBlas {
                 } else {
                     packQRows(kc, nc, alpha, q, qb + pc * qld + jc * FB, qld, packedQ);
                 }
-                long panelBytes = (long) kc * panelStride;
-                for (int ir = 0; ir < mm; ir += MR) {
-                    int rows = Math.min(MR, mm - ir);
-                    MemorySegment pSeg;
-                    long pRow0;
-                    long prs;
-                    long pcs;
-                    if (pInPlace && rows == MR) {
-                        pSeg = p;
-                        pRow0 = pb + ir * pld + pc * FB;
-                        prs = pld;
-                        pcs = FB;
+                for (int ic = 0; ic < mm; ic += mcBlock) {
+                    int mc = Math.min(mcBlock, mm - ic);
+                    long dBlock = dTransposed ? cb + jc * ldcb + ic * FB : cb + ic * ldcb + jc * FB;
+                    if (pInPlace) {
+                        macroKernel(mc, nc, kc, p, pb + ic * pld + pc * FB, pld, packedQ, ws.tile, ws.tileArray,
+                                c, dBlock, ldcb, dTransposed);
                     } else {
-                        if (pInPlace) {
-                            packPRows(kc, rows, p, pb + ir * pld + pc * FB, pld, packedP);
-                        } else {
-                            packPColumns(kc, rows, p, pb + pc * pld + ir * FB, pld, packedP);
-                        }
-                        pSeg = packedP;
-                        pRow0 = 0;
-                        prs = FB;
-                        pcs = MR * FB;
-                    }
-                    for (int j0 = 0; j0 < nc; j0 += NR) {
-                        int cols = Math.min(NR, nc - j0);
-                        long panel = (j0 / NR) * panelBytes;
-                        if (!dTransposed && rows == MR && cols == NR) {
-                            kernel(kc, pSeg, pRow0, prs, pcs, packedQ, panel, c,
-                                    cb + ir * ldcb + (jc + j0) * FB, ldcb);
-                        } else {
-                            zeroTile(tile);
-                            kernel(kc, pSeg, pRow0, prs, pcs, packedQ, panel, tile, 0, panelStride);
-                            if (dTransposed) {
-                                flushTileTransposed(rows, cols, tile, c, cb + (jc + j0) * ldcb + ir * FB, ldcb);
-                            } else {
-                                flushTile(rows, cols, tile, c, cb + ir * ldcb + (jc + j0) * FB, ldcb);
-                            }
-                        }
+                        packPTransposed(kc, mc, p, pb + pc * pld + ic * FB, pld, packedP);
+                        macroKernel(mc, nc, kc, packedP, 0, kc * FB, packedQ, ws.tile, ws.tileArray,
+                                c, dBlock, ldcb, dTransposed);
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * One block: D (mc x nc, at {@code d0}) += P (mc x kc, rows {@code prs} bytes apart) times
+     * the packed Q panels. Panels outermost: each kc x NR panel stays in L1 while the rows of
+     * P stream past it from L2.
+     */
+    private static void macroKernel(int mc, int nc, int kc, MemorySegment p, long p0, long prs,
+                                    MemorySegment packedQ, MemorySegment tile, float[] scratch,
+                                    MemorySegment c, long d0, long ldcb, boolean dTransposed) {
+        long panelBytes = (long) kc * NR * FB;
+        for (int j0 = 0; j0 < nc; j0 += NR) {
+            int cols = Math.min(NR, nc - j0);
+            long panel = (j0 / NR) * panelBytes;
+            for (int ir = 0; ir < mc; ir += MR) {
+                int rows = Math.min(MR, mc - ir);
+                long r0 = p0 + ir * prs;
+                if (!dTransposed && rows == MR && cols == NR) {
+                    kernel(kc, p, r0, r0 + prs, r0 + 2 * prs, r0 + 3 * prs, packedQ, panel, c,
+                            d0 + ir * ldcb + j0 * FB, ldcb);
+                } else {
+                    edgeTile(rows, cols, kc, p, r0, prs, packedQ, panel, tile, scratch, c,
+                            dTransposed ? d0 + j0 * ldcb + ir * FB : d0 + ir * ldcb + j0 * FB, ldcb, dTransposed);
+                }
+            }
+        }
+    }
+
+    /**
+     * A tile that is partial, or lands in C transposed: computed into the tile buffer, then
+     * added to C. Rows past the edge repeat the last real row, so the kernel reads only valid
+     * memory; their results land in tile rows that are never flushed.
+     */
+    private static void edgeTile(int rows, int cols, int kc, MemorySegment p, long r0, long prs,
+                                 MemorySegment packedQ, long panel, MemorySegment tile, float[] scratch,
+                                 MemorySegment c, long c0, long ldcb, boolean transposed) {
+        long r1 = r0 + Math.min(1, rows - 1) * prs;
+        long r2 = r0 + Math.min(2, rows - 1) * prs;
+        long r3 = r0 + Math.min(3, rows - 1) * prs;
+        zeroTile(tile);
+        kernel(kc, p, r0, r1, r2, r3, packedQ, panel, tile, 0, NR * FB);
+        if (transposed) {
+            flushTileTransposed(rows, cols, tile, scratch, c, c0, ldcb);
+        } else {
+            flushTile(rows, cols, tile, c, c0, ldcb);
         }
     }
 
@@ -643,10 +669,12 @@ final class PanamaBlas {
 
     /**
      * The register micro-kernel: {@code D[0..MR) x [0..NR) += P[0..MR) x [0..kc) * Qpanel}.
-     * P row r, column p is at {@code p0 + r*prs + p*pcs}; the Q panel holds kc rows of NR floats
-     * (already scaled by alpha); D row r starts at {@code d0 + r*lddb}.
+     * Row r of P starts at byte {@code pr} (r = 0..3) and is contiguous over kc floats; the Q
+     * panel holds kc rows of NR floats (already scaled by alpha); D row r starts at
+     * {@code d0 + r*lddb}. Every address in the loop is a row base plus a constant multiple of
+     * the loop counter, which lets C2 hoist all bounds checks out of the loop.
      */
-    private static void kernel(int kc, MemorySegment p, long p0, long prs, long pcs,
+    private static void kernel(int kc, MemorySegment p, long p0, long p1, long p2, long p3,
                                MemorySegment q, long q0, MemorySegment d, long d0, long lddb) {
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = FloatVector.zero(SPECIES);
@@ -656,51 +684,67 @@ final class PanamaBlas {
         FloatVector c21 = FloatVector.zero(SPECIES);
         FloatVector c30 = FloatVector.zero(SPECIES);
         FloatVector c31 = FloatVector.zero(SPECIES);
-        FloatVector c40 = FloatVector.zero(SPECIES);
-        FloatVector c41 = FloatVector.zero(SPECIES);
-        FloatVector c50 = FloatVector.zero(SPECIES);
-        FloatVector c51 = FloatVector.zero(SPECIES);
-        long p1 = p0 + prs;
-        long p2 = p1 + prs;
-        long p3 = p2 + prs;
-        long p4 = p3 + prs;
-        long p5 = p4 + prs;
-        long qo = q0;
-        for (int i = 0; i < kc; i++) {
+        // Two k-steps per iteration, written out: C2 then keeps all eight accumulators in
+        // registers. Left to unroll a one-step loop itself (16 AVX2 registers), C2 hoisted the
+        // loads of four steps and spilled accumulators (half the speed); an inner loop of two
+        // was unrolled too late to keep the bounds checks out of the loop.
+        int i = 0;
+        for (; i <= kc - 2; i += 2) {
+            long po = i * FB;
+            long qo = q0 + i * (NR * FB);
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, q, qo, ORDER);
             FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, q, qo + VECTOR_BYTES, ORDER);
-            FloatVector av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p0));
+            FloatVector a0 = FloatVector.broadcast(SPECIES, p.get(FLOAT, p0 + po));
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(SPECIES, p.get(FLOAT, p1 + po));
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(SPECIES, p.get(FLOAT, p2 + po));
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(SPECIES, p.get(FLOAT, p3 + po));
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            long pon = (i + 1) * FB;
+            long qon = q0 + (i + 1) * (NR * FB);
+            FloatVector b0n = FloatVector.fromMemorySegment(SPECIES, q, qon, ORDER);
+            FloatVector b1n = FloatVector.fromMemorySegment(SPECIES, q, qon + VECTOR_BYTES, ORDER);
+            FloatVector a0n = FloatVector.broadcast(SPECIES, p.get(FLOAT, p0 + pon));
+            c00 = a0n.fma(b0n, c00);
+            c01 = a0n.fma(b1n, c01);
+            FloatVector a1n = FloatVector.broadcast(SPECIES, p.get(FLOAT, p1 + pon));
+            c10 = a1n.fma(b0n, c10);
+            c11 = a1n.fma(b1n, c11);
+            FloatVector a2n = FloatVector.broadcast(SPECIES, p.get(FLOAT, p2 + pon));
+            c20 = a2n.fma(b0n, c20);
+            c21 = a2n.fma(b1n, c21);
+            FloatVector a3n = FloatVector.broadcast(SPECIES, p.get(FLOAT, p3 + pon));
+            c30 = a3n.fma(b0n, c30);
+            c31 = a3n.fma(b1n, c31);
+        }
+        if (i < kc) {
+            long po = i * FB;
+            long qo = q0 + i * (NR * FB);
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, q, qo, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, q, qo + VECTOR_BYTES, ORDER);
+            FloatVector av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p0 + po));
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p1));
+            av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p1 + po));
             c10 = av.fma(b0, c10);
             c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p2));
+            av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p2 + po));
             c20 = av.fma(b0, c20);
             c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p3));
+            av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p3 + po));
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p4));
-            c40 = av.fma(b0, c40);
-            c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(SPECIES, p.get(FLOAT, p5));
-            c50 = av.fma(b0, c50);
-            c51 = av.fma(b1, c51);
-            p0 += pcs;
-            p1 += pcs;
-            p2 += pcs;
-            p3 += pcs;
-            p4 += pcs;
-            p5 += pcs;
-            qo += NR * FB;
         }
         long r0 = d0;
         long r1 = r0 + lddb;
         long r2 = r1 + lddb;
         long r3 = r2 + lddb;
-        long r4 = r3 + lddb;
-        long r5 = r4 + lddb;
         long v = VECTOR_BYTES;
         c00.add(FloatVector.fromMemorySegment(SPECIES, d, r0, ORDER)).intoMemorySegment(d, r0, ORDER);
         c01.add(FloatVector.fromMemorySegment(SPECIES, d, r0 + v, ORDER)).intoMemorySegment(d, r0 + v, ORDER);
@@ -710,10 +754,6 @@ final class PanamaBlas {
         c21.add(FloatVector.fromMemorySegment(SPECIES, d, r2 + v, ORDER)).intoMemorySegment(d, r2 + v, ORDER);
         c30.add(FloatVector.fromMemorySegment(SPECIES, d, r3, ORDER)).intoMemorySegment(d, r3, ORDER);
         c31.add(FloatVector.fromMemorySegment(SPECIES, d, r3 + v, ORDER)).intoMemorySegment(d, r3 + v, ORDER);
-        c40.add(FloatVector.fromMemorySegment(SPECIES, d, r4, ORDER)).intoMemorySegment(d, r4, ORDER);
-        c41.add(FloatVector.fromMemorySegment(SPECIES, d, r4 + v, ORDER)).intoMemorySegment(d, r4 + v, ORDER);
-        c50.add(FloatVector.fromMemorySegment(SPECIES, d, r5, ORDER)).intoMemorySegment(d, r5, ORDER);
-        c51.add(FloatVector.fromMemorySegment(SPECIES, d, r5 + v, ORDER)).intoMemorySegment(d, r5 + v, ORDER);
     }
 
     /** Packs Q(p, j) = alpha * q[src + p*qld + j*4] for kc rows, nc columns into NR-wide panels. */
@@ -773,29 +813,17 @@ final class PanamaBlas {
         }
     }
 
-    /** Packs {@code rows} rows of P stored row-major (P(i, p) at {@code src + i*pld + p*4}), MR interleaved. */
-    private static void packPRows(int kc, int rows, MemorySegment p, long src, long pld, MemorySegment packed) {
+    /**
+     * Packs {@code rows} rows of a P stored transposed (P(i, p) at {@code src + p*pld + i*4})
+     * into row-major rows of kc floats, so that the kernel reads every P the same way.
+     */
+    private static void packPTransposed(int kc, int rows, MemorySegment p, long src, long pld,
+                                        MemorySegment packed) {
+        long rowBytes = kc * FB;
         for (int i = 0; i < kc; i++) {
-            long d = i * (MR * FB);
-            for (int r = 0; r < rows; r++) {
-                packed.set(FLOAT, d + r * FB, p.get(FLOAT, src + r * pld + i * FB));
-            }
-            for (int r = rows; r < MR; r++) {
-                packed.set(FLOAT, d + r * FB, 0f);
-            }
-        }
-    }
-
-    /** Packs {@code rows} rows of P stored transposed (P(i, p) at {@code src + p*pld + i*4}), MR interleaved. */
-    private static void packPColumns(int kc, int rows, MemorySegment p, long src, long pld, MemorySegment packed) {
-        for (int i = 0; i < kc; i++) {
-            long d = i * (MR * FB);
             long s = src + i * pld;
             for (int r = 0; r < rows; r++) {
-                packed.set(FLOAT, d + r * FB, p.get(FLOAT, s + r * FB));
-            }
-            for (int r = rows; r < MR; r++) {
-                packed.set(FLOAT, d + r * FB, 0f);
+                packed.set(FLOAT, r * rowBytes + i * FB, p.get(FLOAT, s + r * FB));
             }
         }
     }
@@ -819,14 +847,33 @@ final class PanamaBlas {
         }
     }
 
-    /** Adds the transpose of the tile's valid corner to C: tile(r, j) goes to C(j, r), C(0, 0) at {@code c0}. */
-    private static void flushTileTransposed(int rows, int cols, MemorySegment tile, MemorySegment c, long c0,
-                                            long ldcb) {
+    /**
+     * Adds the transpose of the tile's valid corner to C: tile(r, j) goes to C(j, r), C(0, 0)
+     * at {@code c0}. The tile is first copied to a heap array (one bulk copy), from which each
+     * column of MR values is gathered into a short vector and added to MR contiguous floats of
+     * C; scalar segment accesses here cost as much as a third of the kernel's time.
+     */
+    private static void flushTileTransposed(int rows, int cols, MemorySegment tile, float[] scratch,
+                                            MemorySegment c, long c0, long ldcb) {
+        MemorySegment.copy(tile, FLOAT, 0, scratch, 0, MR * NR);
+        if (rows == MR) {
+            for (int j = 0; j < cols; j++) {
+                long co = c0 + j * ldcb;
+                FloatVector column = FloatVector.fromArray(COLUMN, scratch, j, COLUMN_GATHER, 0);
+                column.add(FloatVector.fromMemorySegment(COLUMN, c, co, ORDER)).intoMemorySegment(c, co, ORDER);
+            }
+        } else {
+            flushPartialTileTransposed(rows, cols, scratch, c, c0, ldcb);
+        }
+    }
+
+    private static void flushPartialTileTransposed(int rows, int cols, float[] scratch, MemorySegment c, long c0,
+                                                   long ldcb) {
         for (int j = 0; j < cols; j++) {
             long cr = c0 + j * ldcb;
             for (int r = 0; r < rows; r++) {
                 long co = cr + r * FB;
-                c.set(FLOAT, co, c.get(FLOAT, co) + tile.get(FLOAT, (r * NR + j) * FB));
+                c.set(FLOAT, co, c.get(FLOAT, co) + scratch[r * NR + j]);
             }
         }
     }
@@ -841,6 +888,7 @@ final class PanamaBlas {
         private MemorySegment packedQ = MemorySegment.NULL;
         private MemorySegment packedP = MemorySegment.NULL;
         final MemorySegment tile = Arena.ofAuto().allocate(MR * NR * FB, ALIGN);
+        final float[] tileArray = new float[MR * NR];
 
         MemorySegment packedQ(long floats) {
             if (packedQ.byteSize() < floats * FB) {
@@ -851,7 +899,7 @@ final class PanamaBlas {
 
         MemorySegment packedP(long floats) {
             if (packedP.byteSize() < floats * FB) {
-                packedP = grow(packedP, floats, (long) KC_TRANSPOSED * MR);
+                packedP = grow(packedP, floats, P_BLOCK_FLOATS + (long) KC_TRANSPOSED * MR);
             }
             return packedP;
         }
