@@ -19,6 +19,11 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,9 +53,15 @@ import java.util.regex.Pattern;
  *
  * <p>Each suite (benchmark class) runs in its own JMH invocation so that it can have its own
  * settings; each writes {@code raw/<SimpleClassName>.json}. Forks run on this JVM's
- * {@code java} with the incubator vector module added.
+ * {@code java} with the incubator vector module added. A suite that fails does not stop the
+ * others: the report is written from the suites that ran and the command then fails, naming
+ * the broken ones. While another JMH run on the machine holds JMH's lock file, each suite waits
+ * (up to an hour) instead of failing or measuring against it.
  */
 public final class BenchMain {
+
+    /** How long to wait for another JMH run on the machine to finish before giving up. */
+    private static final long LOCK_WAIT_MINUTES = 60;
 
     private static final String BASE_COMMAND = "./mvnw -B -ntp -Pbench -DskipTests package -pl bench -am";
 
@@ -125,10 +136,27 @@ public final class BenchMain {
                             + (options.include().isEmpty() ? "" : ", include '" + options.include() + "'")
                             + ", " + plan.runs() + " runs")
                     .save(options.raw().resolve("environment.properties"));
+            List<String> failed = new ArrayList<>();
             for (RunPlan.Suite suite : plan.suites()) {
                 out.println("=== " + suite.simpleName() + ": " + suite.runs() + " runs, " + suite.shape().describe());
-                new Runner(jmhOptions(suite, options.raw().resolve(suite.simpleName() + ".json"))).run();
+                Path result = options.raw().resolve(suite.simpleName() + ".json");
+                try {
+                    runWhenJmhIsFree(jmhOptions(suite, result), out);
+                } catch (RunnerException e) {
+                    // one broken suite should not cost the others their results; JMH may leave an empty file
+                    Files.deleteIfExists(result);
+                    failed.add(suite.simpleName() + " (" + e.getMessage() + ")");
+                    out.println("bench: " + suite.simpleName() + " failed: " + e.getMessage());
+                }
             }
+            if (failed.size() == plan.suites().size()) {
+                throw new IllegalStateException("every suite failed: " + String.join("; ", failed));
+            }
+            writeReport(options, out);
+            if (!failed.isEmpty()) {
+                throw new IllegalStateException("report written without the failed suites: " + String.join("; ", failed));
+            }
+            return;
         }
         writeReport(options, out);
     }
@@ -145,6 +173,60 @@ public final class BenchMain {
         ReportGenerator.Output output = generator.write(results, env, options.reports());
         output.warnings().forEach(w -> out.println("bench: warning: " + w));
         out.println("bench: wrote " + output.files().size() + " files, report: " + output.files().getFirst());
+    }
+
+    /**
+     * Runs JMH once no other JMH run on this machine holds its lock file: benchmarks measured
+     * while another benchmark competes for the cores are worth little, and JMH itself would
+     * give up at once rather than wait.
+     */
+    private static void runWhenJmhIsFree(org.openjdk.jmh.runner.options.Options jmhOptions, PrintStream out)
+            throws RunnerException, IOException {
+        Path lock = Path.of(System.getProperty("java.io.tmpdir"), "jmh.lock");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(LOCK_WAIT_MINUTES);
+        while (true) {
+            if (!Boolean.getBoolean("jmh.ignoreLock")) {
+                waitForLock(lock, deadline, out);
+            }
+            try {
+                new Runner(jmhOptions).run();
+                return;
+            } catch (RunnerException e) {
+                // another run may have taken the lock between our check and JMH's own
+                boolean lockLost = String.valueOf(e.getMessage()).contains("JMH lock");
+                if (!lockLost || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void waitForLock(Path lock, long deadline, PrintStream out) throws IOException {
+        long lastMessage = System.nanoTime() - TimeUnit.MINUTES.toNanos(2);
+        while (true) {
+            try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock held = channel.tryLock()) {
+                if (held != null) {
+                    return;
+                }
+            } catch (OverlappingFileLockException e) {
+                throw new IllegalStateException("this JVM already holds " + lock, e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("another JMH run held " + lock + " for " + LOCK_WAIT_MINUTES
+                        + " minutes; try again later (or set -Djmh.ignoreLock=true to run anyway)");
+            }
+            if (System.nanoTime() - lastMessage > TimeUnit.MINUTES.toNanos(1)) {
+                out.println("bench: another JMH run holds " + lock + "; waiting for it to finish");
+                lastMessage = System.nanoTime();
+            }
+            try {
+                Thread.sleep(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + lock, e);
+            }
+        }
     }
 
     /** The JMH options of one suite: its benchmarks only, its settings, JSON output. */
@@ -194,9 +276,19 @@ public final class BenchMain {
             if (e.getParams().hasValue()) {
                 e.getParams().get().forEach((k, v) -> params.put(k, List.of(v)));
             }
-            benchmarks.add(new RunPlan.Benchmark(e.getUsername(), e.getMode().shortLabel(), params));
+            RunPlan.Declared declared = new RunPlan.Declared(
+                    e.getForks().hasValue() ? e.getForks().get() : null,
+                    e.getWarmupIterations().hasValue() ? e.getWarmupIterations().get() : null,
+                    e.getWarmupTime().hasValue() ? millis(e.getWarmupTime().get()) : null,
+                    e.getMeasurementIterations().hasValue() ? e.getMeasurementIterations().get() : null,
+                    e.getMeasurementTime().hasValue() ? millis(e.getMeasurementTime().get()) : null);
+            benchmarks.add(new RunPlan.Benchmark(e.getUsername(), e.getMode().shortLabel(), params, declared));
         }
         return benchmarks;
+    }
+
+    private static int millis(TimeValue time) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, time.convertTo(TimeUnit.MILLISECONDS)));
     }
 
     private static Optional<ShortPreset> shortPresetOf(String className) {

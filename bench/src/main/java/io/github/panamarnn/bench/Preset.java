@@ -11,7 +11,11 @@ public enum Preset {
      */
     SHORT(new RunShape(1, 2, 1000, 3, 1000)),
 
-    /** Numbers to quote: two forks, 5 x 2 s warm-up, 8 x 1 s measurement, every declared param value. */
+    /**
+     * Numbers to quote: every declared param value, with each suite's own {@code @Fork},
+     * {@code @Warmup} and {@code @Measurement} settings; where a suite declares none, two
+     * forks, 5 x 2 s warm-up and 8 x 1 s measurement.
+     */
     FULL(new RunShape(2, 5, 2000, 8, 1000));
 
     private final RunShape defaults;

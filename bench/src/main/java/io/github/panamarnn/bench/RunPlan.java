@@ -35,22 +35,46 @@ public record RunPlan(Preset preset, List<Suite> suites) {
      * @param name      {@code package.Class.method}
      * @param mode      JMH mode short name
      * @param params    declared {@code @Param} values by name, in declaration order
+     * @param declared  run settings its JMH annotations declare
      */
-    public record Benchmark(String name, String mode, Map<String, List<String>> params) {
+    public record Benchmark(String name, String mode, Map<String, List<String>> params, Declared declared) {
 
         /** Copies the params. */
         public Benchmark {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(mode, "mode");
+            Objects.requireNonNull(declared, "declared");
             Map<String, List<String>> copy = new LinkedHashMap<>();
             params.forEach((k, v) -> copy.put(k, List.copyOf(v)));
             params = java.util.Collections.unmodifiableMap(copy);
+        }
+
+        /** A benchmark without {@code @Fork}, {@code @Warmup} or {@code @Measurement}. */
+        public Benchmark(String name, String mode, Map<String, List<String>> params) {
+            this(name, mode, params, Declared.NONE);
         }
 
         /** The benchmark class name. */
         public String className() {
             return name.substring(0, name.lastIndexOf('.'));
         }
+    }
+
+    /**
+     * Run settings a benchmark's {@code @Fork}, {@code @Warmup} and {@code @Measurement}
+     * annotations declare; null where they say nothing.
+     *
+     * @param forks                 {@code @Fork(value)}
+     * @param warmupIterations      {@code @Warmup(iterations)}
+     * @param warmupMillis          {@code @Warmup(time, timeUnit)} in milliseconds
+     * @param measurementIterations {@code @Measurement(iterations)}
+     * @param measurementMillis     {@code @Measurement(time, timeUnit)} in milliseconds
+     */
+    public record Declared(Integer forks, Integer warmupIterations, Integer warmupMillis,
+                           Integer measurementIterations, Integer measurementMillis) {
+
+        /** Nothing declared. */
+        public static final Declared NONE = new Declared(null, null, null, null, null);
     }
 
     /**
@@ -110,7 +134,8 @@ public record RunPlan(Preset preset, List<Suite> suites) {
         }
         List<Suite> suites = new ArrayList<>();
         for (Map.Entry<String, List<Benchmark>> e : byClass.entrySet()) {
-            Preset.RunShape shape = preset.defaults();
+            Preset.RunShape shape = preset == Preset.FULL ? declaredShape(e.getValue(), preset.defaults())
+                    : preset.defaults();
             Map<String, List<String>> params = Map.of();
             if (preset == Preset.SHORT) {
                 Optional<ShortPreset> annotation = shortPreset.apply(e.getKey());
@@ -134,6 +159,29 @@ public record RunPlan(Preset preset, List<Suite> suites) {
             suites.add(new Suite(e.getKey(), e.getValue(), shape, params, runs));
         }
         return new RunPlan(preset, suites);
+    }
+
+    /**
+     * The suite authors' own settings where every selected benchmark of the suite declares the
+     * same value, else the preset's: one JMH invocation per suite has one set of settings.
+     */
+    private static Preset.RunShape declaredShape(List<Benchmark> benchmarks, Preset.RunShape defaults) {
+        return new Preset.RunShape(
+                common(benchmarks, Declared::forks, defaults.forks()),
+                common(benchmarks, Declared::warmupIterations, defaults.warmupIterations()),
+                common(benchmarks, Declared::warmupMillis, defaults.warmupMillis()),
+                common(benchmarks, Declared::measurementIterations, defaults.measurementIterations()),
+                common(benchmarks, Declared::measurementMillis, defaults.measurementMillis()));
+    }
+
+    private static int common(List<Benchmark> benchmarks, Function<Declared, Integer> field, int fallback) {
+        Set<Integer> values = new LinkedHashSet<>();
+        for (Benchmark b : benchmarks) {
+            values.add(field.apply(b.declared()));
+        }
+        Integer only = values.size() == 1 ? values.iterator().next() : null;
+        // JMH's own default for forks is 5 and a declared 0 would run in this JVM: keep ours then
+        return only != null && only > 0 ? only : fallback;
     }
 
     private static Map<String, List<String>> parseParams(String className, String[] specs, Set<String> declared) {

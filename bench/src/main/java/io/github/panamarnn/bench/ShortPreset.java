@@ -10,7 +10,8 @@ import java.lang.annotation.Target;
  * How a benchmark class (a suite) runs under the short preset ({@code -Dbench.preset=short},
  * the default), when the preset's defaults do not fit it: fewer sizes, or more warm-up for
  * kernels the JIT needs longer to compile. The full preset ignores this annotation and runs
- * every {@code @Param} value with its own, longer settings.
+ * every {@code @Param} value with the suite's JMH {@code @Fork}, {@code @Warmup} and
+ * {@code @Measurement} settings.
  *
  * <p>Values left at {@code -1} keep the preset's default ({@link Preset#SHORT}). The short
  * runs of all suites together should stay near ten minutes on two cores; {@code BenchMain}

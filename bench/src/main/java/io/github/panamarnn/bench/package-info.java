@@ -7,9 +7,10 @@
  * speed-ups; an {@code @Param String variant} with {@code "fused"} and {@code "unfused"} to get
  * fused/unfused speed-ups; annotate methods with {@link io.github.panamarnn.bench.Flops} to
  * get GFLOP/s, and name the hidden-size param {@code H} to get GFLOP/s charts against it;
- * trim the short preset with {@link io.github.panamarnn.bench.ShortPreset}. The presets set
- * forks, iterations and times for every suite, overriding JMH's {@code @Fork}, {@code @Warmup}
- * and {@code @Measurement} annotations, so the run time stays predictable.
+ * trim the short preset with {@link io.github.panamarnn.bench.ShortPreset}. The short preset
+ * sets forks, iterations and times for every suite (overriding JMH's {@code @Fork},
+ * {@code @Warmup} and {@code @Measurement}) so that its run time stays predictable; the full
+ * preset uses the suite's own annotations.
  *
  * <p>Timings of another system (e.g. DyNet's C++ on the same machine) can be committed as JMH
  * JSON files in {@code bench/reference/}, with the same benchmark name and params and

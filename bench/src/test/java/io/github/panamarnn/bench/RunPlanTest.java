@@ -80,6 +80,24 @@ class RunPlanTest {
     }
 
     @Test
+    void fullPresetUsesTheSettingsASuiteDeclaresForAllItsBenchmarks() {
+        RunPlan.Declared oneFork = new RunPlan.Declared(1, 3, 1000, 5, 1000);
+        RunPlan.Declared twoForks = new RunPlan.Declared(2, 3, 1000, null, 1000);
+        List<RunPlan.Benchmark> available = List.of(
+                new RunPlan.Benchmark("x.EwBenchmark.tanh", "avgt", params("n=16,256"), oneFork),
+                new RunPlan.Benchmark("x.EwBenchmark.exp", "avgt", params("n=16,256"), oneFork),
+                new RunPlan.Benchmark("x.MixedBenchmark.a", "avgt", Map.of(), oneFork),
+                new RunPlan.Benchmark("x.MixedBenchmark.b", "avgt", Map.of(), twoForks));
+        RunPlan full = RunPlan.of(available, Preset.FULL, "", name -> Optional.empty());
+        assertEquals(new Preset.RunShape(1, 3, 1000, 5, 1000), full.suites().getFirst().shape());
+        Preset.RunShape defaults = Preset.FULL.defaults();
+        assertEquals(new Preset.RunShape(defaults.forks(), 3, 1000, defaults.measurementIterations(), 1000),
+                full.suites().get(1).shape(), "where the benchmarks disagree or say nothing, the preset decides");
+        RunPlan quick = RunPlan.of(available, Preset.SHORT, "", name -> Optional.empty());
+        assertEquals(Preset.SHORT.defaults(), quick.suites().getFirst().shape(), "the short preset overrides them");
+    }
+
+    @Test
     void includeSelectsByRegexFindOnTheFullName() {
         RunPlan plan = RunPlan.of(AVAILABLE, Preset.SHORT, "Blas.*dot|gru", annotations(TrimmedSuite.class));
         assertEquals(List.of(BLAS + ".dot"), plan.suites().getFirst().benchmarks().stream().map(RunPlan.Benchmark::name).toList());

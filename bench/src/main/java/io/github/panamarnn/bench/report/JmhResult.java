@@ -166,7 +166,12 @@ public record JmhResult(String benchmark, String mode, Map<String, String> param
      * @throws IllegalArgumentException when the text is not JSON or a row lacks a field JMH always writes
      */
     public static List<JmhResult> parseAll(String json, String source) {
-        Object root = Json.parse(json);
+        Object root;
+        try {
+            root = Json.parse(json);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        }
         if (!(root instanceof List<?> rows)) {
             throw new IllegalArgumentException(source + ": a JMH result file is a JSON array, got " + kind(root));
         }

@@ -64,6 +64,9 @@ class JmhResultTest {
         IllegalArgumentException notArray = assertThrows(IllegalArgumentException.class,
                 () -> JmhResult.parseAll("{}", "raw/X.json"));
         assertTrue(notArray.getMessage().startsWith("raw/X.json"), notArray.getMessage());
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+                () -> JmhResult.parseAll("", "raw/Empty.json"));
+        assertTrue(empty.getMessage().startsWith("raw/Empty.json: JSON error"), empty.getMessage());
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> JmhResult.parseAll("[{\"benchmark\":\"a.B.c\",\"mode\":\"avgt\"}]", "raw/Y.json"));
         assertTrue(missing.getMessage().contains("raw/Y.json: result #0: missing field 'primaryMetric'"),
