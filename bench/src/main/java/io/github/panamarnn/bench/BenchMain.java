@@ -1,7 +1,7 @@
 package io.github.panamarnn.bench;
 
 import io.github.panamarnn.bench.report.Environment;
-import io.github.panamarnn.bench.report.FlopModel;
+import io.github.panamarnn.bench.report.BenchmarkMetadata;
 import io.github.panamarnn.bench.report.JmhResult;
 import io.github.panamarnn.bench.report.ReportGenerator;
 import io.github.panamarnn.kernels.FloatKernels;
@@ -169,7 +169,7 @@ public final class BenchMain {
         Path envFile = options.raw().resolve("environment.properties");
         Environment env = Files.isRegularFile(envFile) ? Environment.load(envFile) : null;
         ReportGenerator generator = new ReportGenerator(
-                FlopModel.fromAnnotations(BenchMain.class.getClassLoader()), options.command());
+                BenchmarkMetadata.fromAnnotations(BenchMain.class.getClassLoader()), options.command());
         ReportGenerator.Output output = generator.write(results, env, options.reports());
         output.warnings().forEach(w -> out.println("bench: warning: " + w));
         out.println("bench: wrote " + output.files().size() + " files, report: " + output.files().getFirst());

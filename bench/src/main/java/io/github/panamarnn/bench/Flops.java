@@ -16,7 +16,9 @@ import java.lang.annotation.Target;
  * {@code @Flops("2 * 4*H * (I + H) * batch + 10 * 4*H * batch")} for an LSTM step. A name
  * must be a numeric {@code @Param} of the method's state (a {@code String} param holding
  * {@code "1024"} is fine); {@code name[i]} is dimension {@code i} (from 0) of a shape param
- * written like {@code "1024x32x512"}, e.g. {@code @Flops("2 * shape[0] * shape[1] * shape[2]")}. "One operation" is what JMH reports per {@code op}: one call of
+ * written like {@code "1024x32x512"}, e.g. {@code @Flops("2 * shape[0] * shape[1] * shape[2]")};
+ * {@code name{a: expr, b: expr}} picks the expression listed under a string param's value,
+ * e.g. {@code @Flops("6 * cell{lstm: 4, gru: 3, rnn: 1} * H * (I + H) * batch")}. "One operation" is what JMH reports per {@code op}: one call of
  * the method, divided by {@code @OperationsPerInvocation} when the method uses it. Count a
  * fused multiply-add as two operations and a transcendental ({@code exp}, {@code tanh}) as
  * one, so scalar and SIMD twins share a formula.

@@ -1,12 +1,15 @@
 package io.github.panamarnn.bench.report;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Evaluates the formulas of {@link io.github.panamarnn.bench.Flops}: numbers, param names,
  * dimensions of shape params ({@code shape[0]} is 1024 when {@code shape} is
- * {@code "1024x32x512"}), {@code + - * / ^} with the usual precedence ({@code ^} binds
- * tightest and to the right), unary minus and parentheses.
+ * {@code "1024x32x512"}), a choice by a string param's value
+ * ({@code cell{lstm: 4, gru: 3, rnn: 1}}), {@code + - * / ^} with the usual precedence
+ * ({@code ^} binds tightest and to the right), unary minus and parentheses.
  */
 public final class FlopsFormula {
 
@@ -129,6 +132,9 @@ public final class FlopsFormula {
                 }
                 return dimension(name, index);
             }
+            if (accept('{')) {
+                return choice(name);
+            }
             return param(name);
         }
         throw error("unexpected '" + c + "', expected a number, a param name or '('");
@@ -148,6 +154,45 @@ public final class FlopsFormula {
         while (pos < formula.length() && (Character.isDigit(formula.charAt(pos)) || formula.charAt(pos) == '.')) {
             pos++;
         }
+    }
+
+    /**
+     * {@code name{a: expr, b: expr}}: the expression listed under the param's value, so a
+     * string param such as {@code cell} can pick a factor ({@code cell{lstm: 4, gru: 3, rnn: 1}}).
+     */
+    private double choice(String name) {
+        String value = rawParam(name);
+        Double chosen = null;
+        List<String> keys = new ArrayList<>();
+        while (true) {
+            skipSpaces();
+            int keyStart = pos;
+            while (pos < formula.length() && formula.charAt(pos) != ':' && formula.charAt(pos) != '}'
+                    && formula.charAt(pos) != ',') {
+                pos++;
+            }
+            String key = formula.substring(keyStart, pos).trim();
+            if (key.isEmpty() || !accept(':')) {
+                throw error("expected 'value: expression' in " + name + "{...}");
+            }
+            double v = sum();
+            keys.add(key);
+            if (key.equals(value)) {
+                chosen = v;
+            }
+            skipSpaces();
+            if (accept('}')) {
+                break;
+            }
+            if (!accept(',')) {
+                throw error("expected ',' or '}' in " + name + "{...}");
+            }
+        }
+        if (chosen == null) {
+            throw new IllegalArgumentException("flops formula '" + formula + "' has no entry for " + name + "='"
+                    + value + "' (it lists " + keys + ")");
+        }
+        return chosen;
     }
 
     /** Dimension {@code index} (from 0) of a shape param such as {@code "1024x32x512"}. */

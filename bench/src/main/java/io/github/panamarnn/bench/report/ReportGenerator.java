@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -23,11 +24,13 @@ import java.util.stream.Collectors;
  * <p>Conventions the benchmarks follow so that the report can pair them (also described in
  * the {@code io.github.panamarnn.bench} package documentation):
  * <ul>
- *   <li>{@code @Param impl}: {@code "panama"} against {@code "scalar"} gives the SIMD/scalar
- *       speed-up; against any other value {@code v} (a reference implementation) the
- *       {@code panama/v} speed-up;</li>
- *   <li>{@code @Param variant}: {@code "fused"} against {@code "unfused"} gives the
- *       fused/unfused speed-up;</li>
+ *   <li>a param with the values {@code "panama"} and {@code "scalar"} (by convention
+ *       {@code impl}) gives the SIMD/scalar speed-up;</li>
+ *   <li>a param with the values {@code "fused"} and {@code "unfused"} (by convention
+ *       {@code variant}) gives the fused/unfused speed-up;</li>
+ *   <li>{@code impl=panama} against any other {@code impl} value {@code v} (a reference
+ *       implementation, possibly from a reference file) gives the {@code panama/v} speed-up;</li>
+ *   <li>{@link io.github.panamarnn.bench.Speedup} on a class asks for any other pairing;</li>
  *   <li>{@link io.github.panamarnn.bench.Flops} on a method gives GFLOP/s and a GFLOP/s
  *       chart against its size param ({@code H} by default).</li>
  * </ul>
@@ -39,29 +42,27 @@ public final class ReportGenerator {
 
     /** The param whose values name the implementation. */
     public static final String IMPL = "impl";
-    /** The {@link #IMPL} value of our SIMD kernels. */
+    /** The param value of our SIMD kernels. */
     public static final String PANAMA = "panama";
-    /** The {@link #IMPL} value of the scalar twins. */
+    /** The param value of the scalar twins. */
     public static final String SCALAR = "scalar";
-    /** The param whose values name fused and unfused variants. */
-    public static final String VARIANT = "variant";
-    /** The {@link #VARIANT} value of the fused kernel. */
+    /** The param value of fused kernels. */
     public static final String FUSED = "fused";
-    /** The {@link #VARIANT} value of the unfused composition. */
+    /** The param value of the unfused composition. */
     public static final String UNFUSED = "unfused";
 
     private static final String CHART_PREFIX_RATIO = "ratio-";
     private static final String CHART_PREFIX_GFLOPS = "gflops-";
 
-    private final FlopModel flopModel;
+    private final BenchmarkMetadata metadata;
     private final String regenerateCommand;
 
     /**
-     * @param flopModel         where to find each benchmark's flop formula
+     * @param metadata          what the benchmark classes declare (flops, extra comparisons)
      * @param regenerateCommand the command that produced the report, quoted at its top
      */
-    public ReportGenerator(FlopModel flopModel, String regenerateCommand) {
-        this.flopModel = Objects.requireNonNull(flopModel, "flopModel");
+    public ReportGenerator(BenchmarkMetadata metadata, String regenerateCommand) {
+        this.metadata = Objects.requireNonNull(metadata, "metadata");
         this.regenerateCommand = Objects.requireNonNull(regenerateCommand, "regenerateCommand");
     }
 
@@ -120,8 +121,9 @@ public final class ReportGenerator {
         }
         Map<JmhResult, Double> gflops = gflops(results, warnings);
 
-        List<Ratio> simd = Ratio.pairs(results, IMPL, PANAMA, SCALAR);
-        List<Ratio> fused = Ratio.pairs(results, VARIANT, FUSED, UNFUSED);
+        List<Ratio> simd = pairsByValue(results, PANAMA, SCALAR);
+        List<Ratio> fused = pairsByValue(results, FUSED, UNFUSED);
+        Map<String, List<Ratio>> declared = declaredRatios(families);
         Map<String, List<Ratio>> references = new LinkedHashMap<>();
         for (String value : referenceImpls(results)) {
             references.put(value, Ratio.pairs(results, IMPL, PANAMA, value));
@@ -138,16 +140,21 @@ public final class ReportGenerator {
         if (results.isEmpty()) {
             md.append("No results.\n\n");
         }
+        Function<Ratio, String> byFamily = r -> r.ours().family();
         summaryChart(md, charts, "simd-vs-scalar", "SIMD / scalar speed-up",
-                "median scalar time / median Panama time, same run; right of 1x = SIMD faster", simd);
+                "median scalar time / median Panama time, same run; right of 1x = SIMD faster", simd, byFamily);
         summaryChart(md, charts, "fused-vs-unfused", "fused / unfused speed-up",
-                "median unfused time / median fused time, same run; right of 1x = fused faster", fused);
+                "median unfused time / median fused time, same run; right of 1x = fused faster", fused, byFamily);
         references.forEach((value, ratios) -> summaryChart(md, charts, "panama-vs-" + fileSafe(value),
                 "panama / " + value + " speed-up",
-                "median " + value + " time / median Panama time; right of 1x = ours faster", ratios));
+                "median " + value + " time / median Panama time; right of 1x = ours faster", ratios, byFamily));
+        summaryChart(md, charts, "declared", "other speed-ups the suites ask for (@Speedup)",
+                "median baseline time / median time, same run; right of 1x = the first faster",
+                declared.values().stream().flatMap(List::stream).toList(),
+                r -> r.ours().family() + " - " + r.param() + ": " + r.label());
 
         for (Map.Entry<String, List<JmhResult>> family : families.entrySet()) {
-            familySection(md, charts, family.getKey(), family.getValue(), gflops, simd, fused, references);
+            familySection(md, charts, family.getKey(), family.getValue(), gflops, simd, fused, references, declared);
         }
 
         if (!warnings.isEmpty()) {
@@ -183,7 +190,7 @@ public final class ReportGenerator {
         Map<JmhResult, Double> gflops = new LinkedHashMap<>();
         Set<String> reported = new LinkedHashSet<>();
         for (JmhResult r : results) {
-            Optional<FlopModel.Declaration> declaration = flopModel.declarationOf(r.benchmark());
+            Optional<BenchmarkMetadata.FlopsDeclaration> declaration = metadata.flopsOf(r.benchmark());
             if (declaration.isEmpty()) {
                 continue;
             }
@@ -198,6 +205,48 @@ public final class ReportGenerator {
             }
         }
         return gflops;
+    }
+
+    /**
+     * Pairs {@code ours} with {@code baseline} in every param that holds both values somewhere,
+     * whatever it is called ({@code impl}, {@code variant}, ...).
+     */
+    private static List<Ratio> pairsByValue(List<JmhResult> results, String ours, String baseline) {
+        Set<String> withOurs = new LinkedHashSet<>();
+        Set<String> withBaseline = new LinkedHashSet<>();
+        for (JmhResult r : results) {
+            r.params().forEach((name, value) -> {
+                if (value.equals(ours)) {
+                    withOurs.add(name);
+                } else if (value.equals(baseline)) {
+                    withBaseline.add(name);
+                }
+            });
+        }
+        withOurs.retainAll(withBaseline);
+        List<Ratio> ratios = new ArrayList<>();
+        for (String param : withOurs) {
+            ratios.addAll(Ratio.pairs(results, param, ours, baseline));
+        }
+        return ratios;
+    }
+
+    /** The comparisons each family's class asks for with {@code @Speedup}, by table title. */
+    private Map<String, List<Ratio>> declaredRatios(Map<String, List<JmhResult>> families) {
+        Map<String, List<Ratio>> declared = new LinkedHashMap<>();
+        for (List<JmhResult> rows : families.values()) {
+            Set<String> classes = new LinkedHashSet<>();
+            rows.forEach(r -> classes.add(r.className()));
+            for (String className : classes) {
+                for (BenchmarkMetadata.Comparison c : metadata.comparisonsOf(className)) {
+                    List<Ratio> ratios = Ratio.pairs(rows, c.param(), c.ours(), c.baseline());
+                    declared.computeIfAbsent(c.param() + ": " + c.ours() + " / " + c.baseline(),
+                            t -> new ArrayList<>()).addAll(ratios);
+                }
+            }
+        }
+        declared.values().removeIf(List::isEmpty);
+        return declared;
     }
 
     /** The {@code impl} values other than panama and scalar that appear next to a panama result. */
@@ -254,8 +303,8 @@ public final class ReportGenerator {
                 99.9% confidence interval; **median**: the median iteration. Lower is better for times \
                 (`ns/op`), higher for rates (`ops/s`).
                 - **speed-up**: baseline time / our time, both from the same run and otherwise identical \
-                params (`impl=panama` vs `impl=scalar`, `variant=fused` vs `variant=unfused`, `impl=panama` \
-                vs a reference `impl`). Above 1x we are faster. The headline uses medians, which one \
+                params (`panama` vs `scalar`, `fused` vs `unfused`, `impl=panama` vs a reference `impl`, \
+                and what a suite asks for with `@Speedup`). Above 1x the first is faster. The headline uses medians, which one \
                 stalled iteration cannot move; the speed-up of the means is given too, with an error \
                 that adds the two relative errors in quadrature. Chart whiskers carry that relative \
                 error over to the median bar, and are clipped at the chart's edge.
@@ -268,7 +317,7 @@ public final class ReportGenerator {
     }
 
     private static void summaryChart(StringBuilder md, Map<String, String> charts, String name, String title,
-                                     String subtitle, List<Ratio> ratios) {
+                                     String subtitle, List<Ratio> ratios, Function<Ratio, String> group) {
         if (ratios.isEmpty()) {
             return;
         }
@@ -278,7 +327,7 @@ public final class ReportGenerator {
             String label = ratio.ours().methodName() + (params.isEmpty() ? "" : " " + params)
                     + (ratio.ours().mode().equals("avgt") ? "" : " [" + ratio.ours().mode() + "]");
             // the bar is the median speed-up; the whisker carries the means' relative error over to it
-            bars.add(new SvgCharts.Bar(ratio.ours().family(), label, ratio.medianSpeedup(),
+            bars.add(new SvgCharts.Bar(group.apply(ratio), label, ratio.medianSpeedup(),
                     ratio.medianSpeedup() * ratio.error() / ratio.speedup()));
         }
         String file = CHART_PREFIX_RATIO + name + ".svg";
@@ -288,7 +337,7 @@ public final class ReportGenerator {
 
     private void familySection(StringBuilder md, Map<String, String> charts, String family, List<JmhResult> rows,
                                Map<JmhResult, Double> gflops, List<Ratio> simd, List<Ratio> fused,
-                               Map<String, List<Ratio>> references) {
+                               Map<String, List<Ratio>> references, Map<String, List<Ratio>> declared) {
         md.append("## ").append(family).append("\n\n");
         Set<String> settings = new LinkedHashSet<>();
         Set<String> sources = new LinkedHashSet<>();
@@ -339,6 +388,7 @@ public final class ReportGenerator {
         ratioTable(md, "SIMD / scalar", inFamily(simd, family));
         ratioTable(md, "fused / unfused", inFamily(fused, family));
         references.forEach((value, ratios) -> ratioTable(md, "panama / " + value, inFamily(ratios, family)));
+        declared.forEach((title, ratios) -> ratioTable(md, title, inFamily(ratios, family)));
         gflopsCharts(md, charts, rows, gflops);
     }
 
@@ -386,7 +436,7 @@ public final class ReportGenerator {
         }
         boolean headed = false;
         for (Map.Entry<String, List<JmhResult>> entry : byBenchmark.entrySet()) {
-            String xParam = flopModel.declarationOf(entry.getKey()).orElseThrow().chartAgainst();
+            String xParam = metadata.flopsOf(entry.getKey()).orElseThrow().chartAgainst();
             List<JmhResult> measured = entry.getValue();
             Set<String> modes = measured.stream().map(JmhResult::mode).collect(Collectors.toSet());
             Map<String, List<SvgCharts.Point>> series = new LinkedHashMap<>();

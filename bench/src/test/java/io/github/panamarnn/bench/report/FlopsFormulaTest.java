@@ -45,6 +45,20 @@ class FlopsFormulaTest {
     }
 
     @Test
+    void picksAnExpressionByAStringParamsValue() {
+        Map<String, String> gru = Map.of("cell", "gru", "H", "10");
+        assertEquals(3 * 2 * 10, FlopsFormula.evaluate("cell{lstm: 4 * 2, gru: 3 * 2, rnn: 1} * H", gru));
+        assertEquals(1 + 10, FlopsFormula.evaluate("cell{ gru : 1 } + H", gru));
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> FlopsFormula.evaluate("cell{lstm: 4}", gru));
+        assertTrue(missing.getMessage().contains("no entry for cell='gru'") && missing.getMessage().contains("[lstm]"),
+                missing.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> FlopsFormula.evaluate("cell{gru 3}", gru));
+        assertThrows(IllegalArgumentException.class, () -> FlopsFormula.evaluate("cell{gru: 3", gru));
+        assertThrows(IllegalArgumentException.class, () -> FlopsFormula.evaluate("cell{}", gru));
+    }
+
+    @Test
     void namesUnknownAndNonNumericParams() {
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> FlopsFormula.evaluate("2 * rows", PARAMS));

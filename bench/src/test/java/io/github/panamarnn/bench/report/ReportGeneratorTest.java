@@ -22,6 +22,7 @@ class ReportGeneratorTest {
 
     private static final String CELL = "io.github.panamarnn.bench.report.FakeCellBenchmark";
     private static final String BLAS = "io.github.panamarnn.bench.report.FakeBlasBenchmark";
+    private static final String SEQUENCE = "io.github.panamarnn.bench.report.FakeSequenceBenchmark";
 
     @TempDir
     Path dir;
@@ -51,6 +52,14 @@ class ReportGeneratorTest {
                 .row(BLAS + ".dot", "thrpt", "ops/us", p("n", "1024", "impl", "panama"), "1.0", 20)
                 .row(BLAS + ".dot", "thrpt", "ops/us", p("n", "1024", "impl", "scalar"), "NaN", 5)
                 .json());
+        // its own param names: impl holds fused/unfused, mode what @Speedup compares
+        SyntheticJmh sequence = new SyntheticJmh();
+        for (String hidden : new String[] {"50", "100"}) {
+            sequence.avgt(SEQUENCE + ".run", p("cell", "lstm", "hidden", hidden, "impl", "fused", "mode", "sequence"), 0.1, 2)
+                    .avgt(SEQUENCE + ".run", p("cell", "lstm", "hidden", hidden, "impl", "fused", "mode", "steps"), 0.1, 6)
+                    .avgt(SEQUENCE + ".run", p("cell", "lstm", "hidden", hidden, "impl", "unfused", "mode", "steps"), 0.1, 9);
+        }
+        Files.writeString(raw.resolve("FakeSequenceBenchmark.json"), sequence.json());
         Files.writeString(reference.resolve("dynet.json"), new SyntheticJmh()
                 .avgt(CELL + ".step", p("H", "128", "impl", "dynet", "variant", "fused"), 2, 30)
                 .json());
@@ -69,7 +78,7 @@ class ReportGeneratorTest {
 
     private ReportGenerator.Output generate() throws IOException {
         List<JmhResult> results = ReportGenerator.readResults(List.of(raw, reference, dir.resolve("absent")));
-        return new ReportGenerator(FlopModel.fromAnnotations(getClass().getClassLoader()), "./mvnw -Pbench ...")
+        return new ReportGenerator(BenchmarkMetadata.fromAnnotations(getClass().getClassLoader()), "./mvnw -Pbench ...")
                 .write(results, environment, dir.resolve("reports"));
     }
 
@@ -92,7 +101,7 @@ class ReportGeneratorTest {
 
     @Test
     void saysSoWhenTheEnvironmentWasNotRecorded() throws IOException {
-        new ReportGenerator(FlopModel.none(), "cmd").write(ReportGenerator.readResults(List.of(raw)), null,
+        new ReportGenerator(BenchmarkMetadata.none(), "cmd").write(ReportGenerator.readResults(List.of(raw)), null,
                 dir.resolve("reports"));
         assertTrue(report().contains("not recorded"));
     }
@@ -128,6 +137,25 @@ class ReportGeneratorTest {
     }
 
     @Test
+    void pairsFusedAndUnfusedWhateverTheParamIsCalledAndWhatSuitesAskFor() throws IOException {
+        generate();
+        String md = report();
+        String section = md.substring(md.indexOf("## FakeSequence"));
+        assertTrue(section.contains("### fused / unfused\n"), section);
+        // 9 / 6 = 1.5, paired in impl although no variant param exists
+        assertTrue(section.contains("| run | cell=lstm hidden=50 mode=steps | 6.000 | 9.000 | ns/op"
+                + " | **1.50x** |"), section);
+        assertTrue(section.contains("### mode: sequence / steps\n"), section);
+        assertTrue(section.contains("| run | cell=lstm hidden=100 impl=fused | 2.000 | 6.000 | ns/op | **3.00x** |"), section);
+        assertFalse(section.contains("sequence / absent"), "a comparison without data is left out");
+        assertTrue(md.contains("![other speed-ups the suites ask for (@Speedup)](ratio-declared.svg)"), md);
+        // cell{lstm: 4, gru: 3} * hidden = 400 flops in 2 ns
+        assertTrue(section.contains("| run | lstm | 100 | fused | sequence | avgt | 2.000 ± 0.100 | ns/op | 2.000 | 200.0 |"),
+                section);
+        assertTrue(Files.exists(dir.resolve("reports/gflops-FakeSequence-run.svg")));
+    }
+
+    @Test
     void computesGflopsFromFlopsAnnotationsAndWarnsAboutBadFormulas() throws IOException {
         ReportGenerator.Output output = generate();
         String md = report();
@@ -149,8 +177,9 @@ class ReportGeneratorTest {
         try (Stream<Path> files = Files.list(reports)) {
             svgs = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".svg")).sorted().toList();
         }
-        assertEquals(List.of("gflops-FakeCell-step.svg", "ratio-fused-vs-unfused.svg", "ratio-panama-vs-dynet.svg",
-                "ratio-simd-vs-scalar.svg"), svgs, "FakeBlas.dot ran at one n only: no chart");
+        assertEquals(List.of("gflops-FakeCell-step.svg", "gflops-FakeSequence-run.svg", "ratio-declared.svg",
+                "ratio-fused-vs-unfused.svg", "ratio-panama-vs-dynet.svg", "ratio-simd-vs-scalar.svg"), svgs,
+                "FakeBlas.dot ran at one n only: no chart");
         assertEquals(1 + svgs.size(), output.files().size());
         String md = report();
         for (String svg : svgs) {
