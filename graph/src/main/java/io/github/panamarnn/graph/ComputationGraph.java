@@ -264,7 +264,6 @@ public final class ComputationGraph {
             long off = values.allocate(valueFloats + node.workspaceFloats);
             node.valueSeg = values.segment();
             node.valueOff = off;
-            node.workspaceOff = off + valueFloats;
         }
         int id = nodeCount;
         if (id == nodes.length) {
@@ -401,7 +400,7 @@ public final class ComputationGraph {
                 n.gradSeg = null;
             } else if (n.viewOf != null) {
                 n.gradSeg = n.viewOf.gradSeg;
-                n.gradOff = n.viewOf.gradOff + n.viewOffset;
+                n.gradOff = n.viewOf.gradOff + (n.valueOff - n.viewOf.valueOff);
             } else {
                 long off = gradients.allocate(n.dim.totalSize());
                 n.gradSeg = gradients.segment();

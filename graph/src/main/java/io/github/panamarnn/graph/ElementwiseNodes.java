@@ -412,7 +412,7 @@ final class ElementwiseNodes {
                 drawMask(n);
                 maskDrawn = true;
             }
-            K.mul(n, x.valueSeg, x.valueOff, valueSeg, workspaceOff, valueSeg, valueOff);
+            K.mul(n, x.valueSeg, x.valueOff, valueSeg, workspaceOffset(), valueSeg, valueOff);
         }
 
         private void drawMask(int n) {
@@ -420,14 +420,14 @@ final class ElementwiseNodes {
             MemorySegment mask = valueSeg;
             ComputationGraph g = graph;
             for (int i = 0; i < n; i++) {
-                mask.setAtIndex(JAVA_FLOAT, workspaceOff + i, g.nextFloat() < p ? 0f : keep);
+                mask.setAtIndex(JAVA_FLOAT, workspaceOffset() + i, g.nextFloat() < p ? 0f : keep);
             }
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.mulAdd(dim.totalSize(), valueSeg, workspaceOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                K.mulAdd(dim.totalSize(), valueSeg, workspaceOffset(), gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
         }
 

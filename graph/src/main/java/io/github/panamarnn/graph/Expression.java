@@ -41,12 +41,13 @@ public abstract sealed class Expression permits Node {
     /** Where dLoss/dThis lives during the latest backward pass; null when that pass does not need it. */
     MemorySegment gradSeg;
     long gradOff;
-    /** Workspace floats reserved right after the value in the values arena (same segment). */
+    /** Workspace floats reserved right after the value (line-aligned) in the values arena. */
     final int workspaceFloats;
-    long workspaceOff;
-    /** The node whose gradient this view shares, or null for a node with its own gradient memory. */
+    /**
+     * The node whose memory this view shares, or null for a node with memory of its own. A view's
+     * offset into its target is {@code valueOff - viewOf.valueOff}, for the gradient as for the value.
+     */
     Node viewOf;
-    long viewOffset;
     /** Arguments are {@code graph.edges[argStart .. argStart + arity)}. */
     int argStart;
     int arity;

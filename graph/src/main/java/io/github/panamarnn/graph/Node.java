@@ -1,5 +1,6 @@
 package io.github.panamarnn.graph;
 
+import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -111,7 +112,7 @@ public abstract non-sealed class Node extends Expression {
 
     /** The element offset of this node's workspace in {@link #workspaceSegment()}. */
     protected final long workspaceOffset() {
-        return workspaceOff;
+        return valueOff + OffHeap.roundUpToLine(dim.totalSize());
     }
 
     /**

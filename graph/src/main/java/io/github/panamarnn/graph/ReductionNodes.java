@@ -168,8 +168,8 @@ final class ReductionNodes {
         @Override
         protected void forward() {
             int n = a.dim.totalSize();
-            K.sub(n, a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, workspaceOff);
-            valueSeg.setAtIndex(JAVA_FLOAT, valueOff, K.sumOfSquares(n, valueSeg, workspaceOff));
+            K.sub(n, a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, workspaceOffset());
+            valueSeg.setAtIndex(JAVA_FLOAT, valueOff, K.sumOfSquares(n, valueSeg, workspaceOffset()));
         }
 
         @Override
@@ -177,10 +177,10 @@ final class ReductionNodes {
             int n = a.dim.totalSize();
             float twiceDy = 2f * gradSeg.getAtIndex(JAVA_FLOAT, gradOff);
             if (a.gradSeg != null) {
-                K.axpy(n, twiceDy, valueSeg, workspaceOff, a.gradSeg, a.gradOff);
+                K.axpy(n, twiceDy, valueSeg, workspaceOffset(), a.gradSeg, a.gradOff);
             }
             if (b.gradSeg != null) {
-                K.axpy(n, -twiceDy, valueSeg, workspaceOff, b.gradSeg, b.gradOff);
+                K.axpy(n, -twiceDy, valueSeg, workspaceOffset(), b.gradSeg, b.gradOff);
             }
         }
 

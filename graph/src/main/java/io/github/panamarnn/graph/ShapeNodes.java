@@ -33,7 +33,7 @@ final class ShapeNodes {
         }
         int cols = x.dim.cols();
         Dim out = x.dim.isVector() ? Dim.scalar() : Shapes.vector(cols);
-        return view(x, (long) index * cols, out, "pick(" + index + ")");
+        return view(x, (long) index * cols, out, "pick");
     }
 
     /** Rows {@code [from, to)} of a vector or matrix, as DyNet's pick_range. */
@@ -54,7 +54,7 @@ final class ShapeNodes {
         }
         int cols = x.dim.cols();
         Dim out = Shapes.matrix(to - from, cols);
-        return view(x, (long) from * cols, out, "pickRange(" + from + ", " + to + ")");
+        return view(x, (long) from * cols, out, "pickRange");
     }
 
     static Expression transpose(Expression a) {
@@ -86,6 +86,7 @@ final class ShapeNodes {
         return first.graph.appendList(new Concatenate(Shapes.matrix(rows, cols)), xs);
     }
 
+    /** A view; {@code name} must be a constant (no per-node string). */
     private static Expression view(Node x, long offset, Dim out, String name) {
         return x.graph.append1(new View(x, offset, out, name), x);
     }
@@ -106,7 +107,6 @@ final class ShapeNodes {
             this.valueOff = x.valueOff + offset;
             // Point at the node that owns the memory, so views of views need no chain at backward.
             this.viewOf = x.viewOf != null ? x.viewOf : x;
-            this.viewOffset = (x.viewOf != null ? x.viewOffset : 0) + offset;
         }
 
         @Override
@@ -121,7 +121,9 @@ final class ShapeNodes {
 
         @Override
         protected String opName() {
-            return name;
+            // Built on demand: a string per view node would be garbage in every training step.
+            long offset = valueOff - viewOf.valueOff;
+            return name + "[elements " + offset + ".." + (offset + dim.totalSize()) + " of #" + viewOf.id + "]";
         }
     }
 
