@@ -9,12 +9,13 @@ import org.junit.jupiter.api.Test;
  * Steady-state training allocates on the Java heap little more than the node objects
  * themselves: no boxing, no per-node arrays, tape arrays and arena memory reused across
  * renewCg. Measured per thread in the best of several rounds (the interpreter allocates where
- * compiled code does not).
+ * compiled code does not). The pom runs this class in a JVM of its own on the scalar kernels,
+ * so the figure is the graph's, not the Vector API's temporaries.
  */
 class GraphAllocationTest {
 
     /** Node objects are 80-88 bytes; a per-node array, box or string on top would exceed this. */
-    private static final long MAX_BYTES_PER_NODE = 104;
+    private static final long MAX_BYTES_PER_NODE = 100;
 
     @Test
     void buildForwardBackwardAllocatesOnlyTheNodes() {
