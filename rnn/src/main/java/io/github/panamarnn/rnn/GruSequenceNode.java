@@ -1,0 +1,162 @@
+package io.github.panamarnn.rnn;
+
+import io.github.panamarnn.graph.Dy;
+import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.kernels.FloatKernels;
+import io.github.panamarnn.kernels.GruCell;
+import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.OffHeap;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * A whole sequence of one GRU layer as one node over {@link GruCell#sequenceForward} and
+ * {@link GruCell#sequenceBackward}. Weights are the nine of {@link GruStepNode}. See
+ * {@link SequenceNode} for the value and arguments.
+ *
+ * <p>Memory: the kernel's workspace is every step's {@code [z | r | c | r⊙h']} ({@code 4H}
+ * floats a step). The node keeps only {@code [z | r | c]} ({@code 3H}) in graph memory:
+ * forward runs the kernel on a scratch workspace and keeps those blocks; backward rebuilds the
+ * full workspace in scratch, recomputing {@code r⊙h'} from the kept {@code r} and the outputs.
+ * With the outputs and their gradients that is {@code 5H} floats a step against the {@code 6H}
+ * of stepping.
+ */
+final class GruSequenceNode extends SequenceNode {
+
+    private static final GruCell CELL = GruCell.get();
+    private static final FloatKernels K = Kernels.get();
+    private static final int WXZ = 0;
+    private static final int WHZ = 1;
+    private static final int BZ = 2;
+    private static final int WXR = 3;
+    private static final int WHR = 4;
+    private static final int BR = 5;
+    private static final int WXH = 6;
+    private static final int WHH = 7;
+    private static final int BH = 8;
+
+    private GruSequenceNode(int steps, int input, int hidden, StateSlice h0, boolean contiguous) {
+        super(steps, input, hidden, 3L * hidden * steps, 9, h0, null, contiguous);
+    }
+
+    /** Floats of the kernel's full workspace, line-rounded. */
+    private long fullWorkspaceFloats() {
+        return OffHeap.roundUpToLine(GruCell.sequenceWorkspaceFloats(steps, hidden, 1));
+    }
+
+    /** Adds the layer's sequence to the current graph; see {@link LstmSequenceNode#add}. */
+    static GruSequenceNode add(int steps, int input, int hidden, Expression[] w, StateSlice h0,
+                               List<Expression> xs, Expression below) {
+        GruSequenceNode node = new GruSequenceNode(steps, input, hidden, h0, below != null);
+        return Dy.cg().add(node, arguments(w, h0, null, xs, below));
+    }
+
+    @Override
+    protected void forward() {
+        long full = fullWorkspaceFloats();
+        MemorySegment scratch = scratch(full + gatherFloats());
+        MemorySegment xs;
+        long xsOff;
+        if (contiguous) {
+            xs = inputSegment();
+            xsOff = inputOffset();
+        } else {
+            xs = scratch;
+            xsOff = full;
+            gatherInputs(xs, xsOff);
+        }
+        CELL.sequenceForward(steps, 1, input, hidden,
+                xs, xsOff,
+                valueOf(hArg), valueOffset(hArg, hSlice),
+                argValueSegment(WXZ), argValueOffset(WXZ), argValueSegment(WHZ), argValueOffset(WHZ),
+                argValueSegment(BZ), argValueOffset(BZ),
+                argValueSegment(WXR), argValueOffset(WXR), argValueSegment(WHR), argValueOffset(WHR),
+                argValueSegment(BR), argValueOffset(BR),
+                argValueSegment(WXH), argValueOffset(WXH), argValueSegment(WHH), argValueOffset(WHH),
+                argValueSegment(BH), argValueOffset(BH),
+                valueSegment(), valueOffset(),
+                scratch, 0);
+        MemorySegment kept = workspaceSegment();
+        long keptOff = workspaceOffset();
+        for (int t = 0; t < steps; t++) {
+            K.copy(3 * hidden, scratch, 4L * hidden * t, kept, keptOff + 3L * hidden * t);
+        }
+    }
+
+    /** Rebuilds the kernel's full workspace at {@code off}: each step's kept {@code [z | r | c]}, then {@code r⊙h'}. */
+    private void restoreWorkspace(MemorySegment scratch, long off) {
+        MemorySegment kept = workspaceSegment();
+        long keptOff = workspaceOffset();
+        for (int t = 0; t < steps; t++) {
+            long row = off + 4L * hidden * t;
+            K.copy(3 * hidden, kept, keptOff + 3L * hidden * t, scratch, row);
+            long reset = row + hidden;
+            long resetTimesPrev = row + 3L * hidden;
+            if (t > 0) {
+                K.mul(hidden, scratch, reset, valueSegment(), valueOffset() + (long) (t - 1) * hidden, scratch, resetTimesPrev);
+            } else if (hArg != NONE) {
+                K.mul(hidden, scratch, reset, argValueSegment(hArg), argValueOffset(hArg) + hSlice, scratch, resetTimesPrev);
+            } else {
+                K.fill(hidden, 0f, scratch, resetTimesPrev);
+            }
+        }
+    }
+
+    @Override
+    protected void backpropagate() {
+        long kernelFloats = OffHeap.roundUpToLine(GruCell.sequenceBackwardScratchFloats(steps, hidden, 1));
+        long gathered = gatherFloats();
+        boolean scatter = !contiguous && inputsNeedGradient();
+        long full = fullWorkspaceFloats();
+        MemorySegment scratch = scratch(kernelFloats + full + gathered + (scatter ? gathered : 0));
+        long workspaceOff = kernelFloats;
+        long inputsOff = kernelFloats + full;
+        restoreWorkspace(scratch, workspaceOff);
+        MemorySegment xs;
+        long xsOff;
+        MemorySegment dxs;
+        long dxsOff;
+        if (contiguous) {
+            xs = inputSegment();
+            xsOff = inputOffset();
+            dxs = gradientOf(firstInput);
+            dxsOff = gradientOffset(firstInput, 0);
+        } else {
+            xs = scratch;
+            xsOff = inputsOff;
+            gatherInputs(xs, xsOff);
+            dxs = scatter ? scratch : null;
+            dxsOff = inputsOff + gathered;
+            if (scatter) {
+                scratch.asSlice(dxsOff * Float.BYTES, (long) steps * input * Float.BYTES).fill((byte) 0);
+            }
+        }
+        CELL.sequenceBackward(steps, 1, input, hidden,
+                xs, xsOff,
+                valueOf(hArg), valueOffset(hArg, hSlice),
+                argValueSegment(WXZ), argValueOffset(WXZ), argValueSegment(WHZ), argValueOffset(WHZ),
+                argValueSegment(WXR), argValueOffset(WXR), argValueSegment(WHR), argValueOffset(WHR),
+                argValueSegment(WXH), argValueOffset(WXH), argValueSegment(WHH), argValueOffset(WHH),
+                valueSegment(), valueOffset(),
+                scratch, workspaceOff,
+                gradientSegment(), gradientOffset(),
+                null, 0,
+                scratch, 0,
+                dxs, dxsOff,
+                gradientOf(hArg), gradientOffset(hArg, hSlice),
+                gradientOf(WXZ), gradientOffset(WXZ, 0), gradientOf(WHZ), gradientOffset(WHZ, 0),
+                gradientOf(BZ), gradientOffset(BZ, 0),
+                gradientOf(WXR), gradientOffset(WXR, 0), gradientOf(WHR), gradientOffset(WHR, 0),
+                gradientOf(BR), gradientOffset(BR, 0),
+                gradientOf(WXH), gradientOffset(WXH, 0), gradientOf(WHH), gradientOffset(WHH, 0),
+                gradientOf(BH), gradientOffset(BH, 0));
+        if (scatter) {
+            scatterInputGradients(scratch, dxsOff);
+        }
+    }
+
+    @Override
+    protected String opName() {
+        return "gruSequence";
+    }
+}

@@ -1,0 +1,148 @@
+package io.github.panamarnn.rnn;
+
+import io.github.panamarnn.graph.Dy;
+import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.kernels.FloatKernels;
+import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.LstmCell;
+import io.github.panamarnn.kernels.OffHeap;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * A whole sequence of one LSTM layer as one node over {@link LstmCell#sequenceForward} and
+ * {@link LstmCell#sequenceBackward}: the input projection of all steps is one product, and in
+ * backward the weight gradients are one product each. Weights are {@code [Wx, Wh, b]}.
+ * See {@link SequenceNode} for the value and arguments.
+ *
+ * <p>Memory: the kernel's workspace is every step's activated gates, cell and {@code tanh(c)}
+ * ({@code 6H} floats a step). The node keeps only the gates and cells ({@code 5H}) in graph
+ * memory: forward runs the kernel on a scratch workspace and keeps its first {@code 5H·T}
+ * floats; backward copies them back to scratch and recomputes {@code tanh(c)}, a cheap pass
+ * next to the products. With the outputs and their gradients that is {@code 7H} floats a step
+ * against the {@code 9H} of stepping ({@code [c|h]}, {@code 5H} workspace, {@code [dc|dh]}).
+ */
+final class LstmSequenceNode extends SequenceNode {
+
+    private static final LstmCell CELL = LstmCell.get();
+    private static final FloatKernels K = Kernels.get();
+    private static final int WX = 0;
+    private static final int WH = 1;
+    private static final int B = 2;
+
+    private LstmSequenceNode(int steps, int input, int hidden, StateSlice h0, StateSlice c0, boolean contiguous) {
+        super(steps, input, hidden, keptFloats(steps, hidden), 3, h0, c0, contiguous);
+    }
+
+    /** The gates and cells of every step: the kernel workspace without its trailing {@code tanh(c)} block. */
+    private static long keptFloats(int steps, int hidden) {
+        return LstmCell.sequenceWorkspaceFloats(steps, hidden, 1) - (long) steps * hidden;
+    }
+
+    /** Floats of the kernel's full workspace, line-rounded. */
+    private long fullWorkspaceFloats() {
+        return OffHeap.roundUpToLine(LstmCell.sequenceWorkspaceFloats(steps, hidden, 1));
+    }
+
+    /**
+     * Adds the layer's sequence to the current graph: inputs are {@code xs} ({@code T} vectors
+     * of {@code input}) or, when {@code below} is not null, its {@code T x input} value.
+     */
+    static LstmSequenceNode add(int steps, int input, int hidden, Expression[] w, StateSlice h0, StateSlice c0,
+                                List<Expression> xs, Expression below) {
+        LstmSequenceNode node = new LstmSequenceNode(steps, input, hidden, h0, c0, below != null);
+        return Dy.cg().add(node, arguments(w, h0, c0, xs, below));
+    }
+
+    @Override
+    protected void forward() {
+        long full = fullWorkspaceFloats();
+        MemorySegment scratch = scratch(full + gatherFloats());
+        MemorySegment xs;
+        long xsOff;
+        if (contiguous) {
+            xs = inputSegment();
+            xsOff = inputOffset();
+        } else {
+            xs = scratch;
+            xsOff = full;
+            gatherInputs(xs, xsOff);
+        }
+        CELL.sequenceForward(steps, 1, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
+                xs, xsOff,
+                valueOf(hArg), valueOffset(hArg, hSlice),
+                valueOf(cArg), valueOffset(cArg, cSlice),
+                argValueSegment(WX), argValueOffset(WX),
+                argValueSegment(WH), argValueOffset(WH),
+                argValueSegment(B), argValueOffset(B),
+                valueSegment(), valueOffset(),
+                null, 0,
+                scratch, 0);
+        K.copy((int) keptFloats(steps, hidden), scratch, 0, workspaceSegment(), workspaceOffset());
+    }
+
+    @Override
+    protected void backpropagate() {
+        long kernelFloats = OffHeap.roundUpToLine(LstmCell.sequenceBackwardScratchFloats(steps, hidden, 1));
+        long gathered = gatherFloats();
+        boolean scatter = !contiguous && inputsNeedGradient();
+        long full = fullWorkspaceFloats();
+        MemorySegment scratch = scratch(kernelFloats + full + gathered + (scatter ? gathered : 0));
+        long workspaceOff = kernelFloats;
+        long inputsOff = kernelFloats + full;
+        restoreWorkspace(scratch, workspaceOff);
+        MemorySegment xs;
+        long xsOff;
+        MemorySegment dxs;
+        long dxsOff;
+        if (contiguous) {
+            xs = inputSegment();
+            xsOff = inputOffset();
+            dxs = gradientOf(firstInput);
+            dxsOff = gradientOffset(firstInput, 0);
+        } else {
+            xs = scratch;
+            xsOff = inputsOff;
+            gatherInputs(xs, xsOff);
+            dxs = scatter ? scratch : null;
+            dxsOff = inputsOff + gathered;
+            if (scatter) {
+                scratch.asSlice(dxsOff * Float.BYTES, (long) steps * input * Float.BYTES).fill((byte) 0);
+            }
+        }
+        CELL.sequenceBackward(steps, 1, input, hidden,
+                xs, xsOff,
+                valueOf(hArg), valueOffset(hArg, hSlice),
+                valueOf(cArg), valueOffset(cArg, cSlice),
+                argValueSegment(WX), argValueOffset(WX),
+                argValueSegment(WH), argValueOffset(WH),
+                valueSegment(), valueOffset(),
+                scratch, workspaceOff,
+                gradientSegment(), gradientOffset(),
+                null, 0,
+                null, 0,
+                scratch, 0,
+                dxs, dxsOff,
+                gradientOf(hArg), gradientOffset(hArg, hSlice),
+                gradientOf(cArg), gradientOffset(cArg, cSlice),
+                gradientOf(WX), gradientOffset(WX, 0),
+                gradientOf(WH), gradientOffset(WH, 0),
+                gradientOf(B), gradientOffset(B, 0));
+        if (scatter) {
+            scatterInputGradients(scratch, dxsOff);
+        }
+    }
+
+    /** Rebuilds the kernel's full workspace at {@code off}: the kept gates and cells, then {@code tanh(c)}. */
+    private void restoreWorkspace(MemorySegment scratch, long off) {
+        int kept = (int) keptFloats(steps, hidden);
+        int cells = steps * hidden;
+        K.copy(kept, workspaceSegment(), workspaceOffset(), scratch, off);
+        K.tanh(cells, scratch, off + kept - cells, scratch, off + kept);
+    }
+
+    @Override
+    protected String opName() {
+        return "lstmSequence";
+    }
+}

@@ -1,0 +1,270 @@
+package io.github.panamarnn.rnn;
+
+import io.github.panamarnn.graph.Dy;
+import io.github.panamarnn.graph.Expression;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The state of an {@link RNNBuilder}'s layers at one point of a sequence, as DyNet's
+ * {@code RNNState}. Immutable: {@link #addInput} returns a new state and leaves this one as it
+ * was, so states form a tree: any state can be continued any number of times (a stack RNN,
+ * beam search), and any number of initial states can live on one graph.
+ *
+ * <p>Each step of each layer is one fused node on the graph (a fused LSTM, GRU or simple-RNN
+ * cell, forward and backward); {@link #transduce} runs a whole sequence as one node per layer.
+ * The expressions of a state ({@link #output()}, {@link #h()}, {@link #s()}) are zero-copy views
+ * of those nodes, made on first request and then kept (asking twice gives the same expressions).
+ * For a zero initial state they are zero vectors.
+ *
+ * <p>A state belongs to the graph its initial state was made on: after
+ * {@link Dy#renewCg()} every method except {@link #builder()} and {@link #isLive()} throws
+ * {@link IllegalStateException} saying so (the same for use from another thread).
+ */
+public final class RNNState {
+
+    private final AbstractRNNBuilder builder;
+    private final SequenceContext context;
+    private final RNNState prev;
+    /** Per layer, where {@code h} is; a null element is a zero state. */
+    private final StateSlice[] h;
+    /** Per layer, where the cell is (LSTM); null for builders without cells. */
+    private final StateSlice[] c;
+    private List<Expression> hList;
+    private List<Expression> sList;
+
+    RNNState(AbstractRNNBuilder builder, SequenceContext context, RNNState prev, StateSlice[] h, StateSlice[] c) {
+        this.builder = builder;
+        this.context = context;
+        this.prev = prev;
+        this.h = h;
+        this.c = c;
+    }
+
+    // ------------------------------------------------------------------ stepping
+
+    /**
+     * A new state one step on from this one, given input {@code x} (a vector of the builder's
+     * {@link RNNBuilder#inputDim()}): one fused cell node per layer, each reading the layer
+     * below's output. {@code this} is unchanged and is the new state's {@link #prev()}.
+     *
+     * @throws IllegalArgumentException if {@code x} is not a vector of {@code inputDim} (both shapes named)
+     * @throws NullPointerException if {@code x} is null
+     * @throws IllegalStateException if this state or {@code x} is stale or of another thread
+     */
+    public RNNState addInput(Expression x) {
+        checkLive("addInput");
+        Objects.requireNonNull(x, () -> builder.type.builderName + " RNNState.addInput: the input expression is null");
+        builder.checkVector("addInput", "the input", x, builder.inputDim());
+        return step(x);
+    }
+
+    private RNNState step(Expression x) {
+        int layers = h.length;
+        int hidden = builder.hiddenDim();
+        StateSlice[] newH = new StateSlice[layers];
+        StateSlice[] newC = c == null ? null : new StateSlice[layers];
+        StateSlice in = StateSlice.whole(x);
+        Expression[][] w = context.weights;
+        for (int l = 0; l < layers; l++) {
+            int input = builder.layerInput(l);
+            switch (builder.type) {
+                case LSTM -> {
+                    LstmStepNode n = LstmStepNode.add(input, hidden, w[l], in, h[l], c[l]);
+                    newH[l] = n.h();
+                    newC[l] = n.c();
+                }
+                case GRU -> newH[l] = StateSlice.whole(GruStepNode.add(input, hidden, w[l], in, h[l]));
+                case SIMPLE_RNN -> newH[l] = StateSlice.whole(SimpleRnnStepNode.add(input, hidden, w[l], in, h[l]));
+            }
+            in = newH[l];
+        }
+        return new RNNState(builder, context, this, newH, newC);
+    }
+
+    /**
+     * The states after each of {@code xs} in turn, exactly as repeated {@link #addInput}: element
+     * {@code i}'s {@link #prev()} is element {@code i-1} (element 0's is this state).
+     *
+     * @param xs one or more inputs, each a vector of {@code inputDim}
+     * @return an unmodifiable list of {@code xs.size()} states
+     * @throws IllegalArgumentException if {@code xs} is empty, or an input has another shape
+     *     (its index and both shapes named); nothing is added to the graph then
+     * @throws NullPointerException if {@code xs} or an element is null
+     */
+    public List<RNNState> addInputs(List<Expression> xs) {
+        checkLive("addInputs");
+        checkInputs("addInputs", xs);
+        RNNState[] states = new RNNState[xs.size()];
+        RNNState s = this;
+        for (int i = 0; i < states.length; i++) {
+            s = s.step(xs.get(i));
+            states[i] = s;
+        }
+        return Collections.unmodifiableList(Arrays.asList(states));
+    }
+
+    /**
+     * The top layer's outputs after each of {@code xs}, equal to those of {@link #addInputs}
+     * (to float rounding, with equal gradients) but computed by one fused whole-sequence node
+     * per layer: the input projection of all steps is one matrix product, no intermediate
+     * state is kept, and the graph needs less memory. The outputs are zero-copy views of the
+     * top layer's node. Only outputs are returned: use {@link #addInputs} to continue the
+     * sequence or read cells.
+     *
+     * @param xs one or more inputs, each a vector of {@code inputDim}
+     * @return an unmodifiable list of {@code xs.size()} vectors of {@code hiddenDim}
+     * @throws IllegalArgumentException if {@code xs} is empty, or an input has another shape
+     *     (its index and both shapes named); nothing is added to the graph then
+     * @throws NullPointerException if {@code xs} or an element is null
+     */
+    public List<Expression> transduce(List<Expression> xs) {
+        checkLive("transduce");
+        checkInputs("transduce", xs);
+        int steps = xs.size();
+        int hidden = builder.hiddenDim();
+        Expression[][] w = context.weights;
+        SequenceNode below = null;
+        for (int l = 0; l < h.length; l++) {
+            int input = builder.layerInput(l);
+            List<Expression> layerInputs = l == 0 ? xs : null;
+            below = switch (builder.type) {
+                case LSTM -> LstmSequenceNode.add(steps, input, hidden, w[l], h[l], c[l], layerInputs, below);
+                case GRU -> GruSequenceNode.add(steps, input, hidden, w[l], h[l], layerInputs, below);
+                case SIMPLE_RNN -> SimpleRnnSequenceNode.add(steps, input, hidden, w[l], h[l], layerInputs, below);
+            };
+        }
+        Expression[] outputs = new Expression[steps];
+        for (int t = 0; t < steps; t++) {
+            outputs[t] = below.h(t).expression();
+        }
+        return Collections.unmodifiableList(Arrays.asList(outputs));
+    }
+
+    private void checkInputs(String method, List<Expression> xs) {
+        String name = builder.type.builderName + " RNNState." + method;
+        Objects.requireNonNull(xs, () -> name + ": the list of inputs is null");
+        if (xs.isEmpty()) {
+            throw new IllegalArgumentException(name + " needs at least one input, got an empty list");
+        }
+        for (int i = 0, n = xs.size(); i < n; i++) {
+            Expression x = xs.get(i);
+            if (x == null) {
+                throw new NullPointerException(name + ": input " + i + " is null");
+            }
+            builder.checkVector(method, "input " + i, x, builder.inputDim());
+        }
+    }
+
+    // ------------------------------------------------------------------ reading the state
+
+    /**
+     * The top layer's output {@code h}, a vector of {@code hiddenDim} (zeros for a zero initial
+     * state). The same expression on every call.
+     */
+    public Expression output() {
+        checkLive("output");
+        return h().get(h.length - 1);
+    }
+
+    /** Each layer's output {@code h}, bottom first, each a vector of {@code hiddenDim}; unmodifiable. */
+    public List<Expression> h() {
+        checkLive("h");
+        List<Expression> list = hList;
+        if (list == null) {
+            Expression[] e = new Expression[h.length];
+            for (int l = 0; l < h.length; l++) {
+                e[l] = expressionOf(h[l]);
+            }
+            list = Collections.unmodifiableList(Arrays.asList(e));
+            hList = list;
+        }
+        return list;
+    }
+
+    /**
+     * The full state, bottom layer first: for an LSTM every layer's cell and then every layer's
+     * {@code h} ({@code 2 * layers} vectors); for the others {@link #h()}. This is the layout
+     * {@link RNNBuilder#initialState(List)} and {@link #setS} take. Unmodifiable.
+     */
+    public List<Expression> s() {
+        checkLive("s");
+        if (c == null) {
+            return h();
+        }
+        List<Expression> list = sList;
+        if (list == null) {
+            List<Expression> all = new ArrayList<>(2 * h.length);
+            for (StateSlice cell : c) {
+                all.add(expressionOf(cell));
+            }
+            all.addAll(h());
+            list = Collections.unmodifiableList(all);
+            sList = list;
+        }
+        return list;
+    }
+
+    private Expression expressionOf(StateSlice slice) {
+        return slice == null ? Dy.vecInput(builder.hiddenDim()) : slice.expression();
+    }
+
+    /**
+     * The state this one continued (the same object), or {@code null} for an initial state.
+     * For a state made by {@link #setH} or {@link #setS}, the state they were called on.
+     */
+    public RNNState prev() {
+        checkLive("prev");
+        return prev;
+    }
+
+    /** The builder that made this state. Works on stale states too. */
+    public RNNBuilder builder() {
+        return builder;
+    }
+
+    /** True while this state's graph has not been renewed and the caller is its thread. */
+    public boolean isLive() {
+        return context.isLive();
+    }
+
+    // ------------------------------------------------------------------ replacing the state
+
+    /**
+     * DyNet's {@code set_h}: a new state whose {@link #prev()} is this one and whose outputs are
+     * {@code h} (one vector of {@code hiddenDim} per layer, bottom first). An LSTM keeps this
+     * state's cells. Continuing the new state uses the replaced values.
+     *
+     * @throws IllegalArgumentException if the list does not have {@code layers()} vectors of {@code hiddenDim}
+     */
+    public RNNState setH(List<Expression> newH) {
+        checkLive("setH");
+        StateSlice[][] hc = builder.checkStateList("setH", newH, h.length, false);
+        return new RNNState(builder, context, this, hc[0], c == null ? null : c.clone());
+    }
+
+    /**
+     * DyNet's {@code set_s}: a new state whose {@link #prev()} is this one and whose full state
+     * is {@code s}, in the layout of {@link #s()}.
+     *
+     * @throws IllegalArgumentException if the list does not have as many vectors as {@link #s()}
+     *     or one is not a vector of {@code hiddenDim}
+     */
+    public RNNState setS(List<Expression> newS) {
+        checkLive("setS");
+        StateSlice[][] hc = builder.checkStateList("setS", newS, builder.type.stateVectors(h.length), c != null);
+        return new RNNState(builder, context, this, hc[0], hc[1]);
+    }
+
+    private void checkLive(String method) {
+        context.checkLive(builder.type.builderName, method);
+    }
+
+    @Override
+    public String toString() {
+        return "RNNState[" + builder + (prev == null ? ", initial" : "") + (isLive() ? "" : ", stale") + "]";
+    }
+}

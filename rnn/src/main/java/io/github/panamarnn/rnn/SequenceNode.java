@@ -1,0 +1,131 @@
+package io.github.panamarnn.rnn;
+
+import io.github.panamarnn.graph.Dim;
+import io.github.panamarnn.graph.Dy;
+import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.kernels.FloatKernels;
+import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.OffHeap;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * Base of the fused whole-sequence nodes of one layer. Value: every step's {@code h}
+ * ({@code T x H}, step after step, a vector {@code {T·H}} whose step {@code t} callers view with
+ * {@link Dy#pickRange}).
+ *
+ * <p>Arguments: the layer's weights, the initial {@code h} (and {@code c}) when not zero, then
+ * the inputs: either {@code T} separate expressions (layer 0), which the node gathers into
+ * scratch memory for the one input-projection product, or the whole value of the sequence
+ * node of the layer below ({@code T x I} contiguous floats), read in place. The gathered copy
+ * lives only in scratch (forward and backward each gather again): it costs no graph memory,
+ * which is part of why {@link RNNState#transduce} needs less than stepping.
+ */
+abstract class SequenceNode extends CellNode {
+
+    private static final FloatKernels K = Kernels.get();
+
+    final int steps;
+    final int input;
+    final int hidden;
+    final int hArg;
+    final int hSlice;
+    final int cArg;
+    final int cSlice;
+    /** Index of the first input argument. */
+    final int firstInput;
+    /** True when the inputs are one argument holding all {@code T x I} floats. */
+    final boolean contiguous;
+
+    SequenceNode(int steps, int input, int hidden, long workspaceFloats, int weightCount,
+                 StateSlice h0, StateSlice c0, boolean contiguous) {
+        super(Dim.of(steps * hidden), workspaceFloats);
+        this.steps = steps;
+        this.input = input;
+        this.hidden = hidden;
+        int a = weightCount;
+        this.hArg = h0 == null ? NONE : a++;
+        this.hSlice = h0 == null ? 0 : h0.offset;
+        this.cArg = c0 == null ? NONE : a++;
+        this.cSlice = c0 == null ? 0 : c0.offset;
+        this.firstInput = a;
+        this.contiguous = contiguous;
+    }
+
+    /**
+     * The arguments of a sequence node: {@code weights}, the initial state's targets, then the
+     * inputs ({@code below} when not null, else {@code xs}).
+     */
+    static Expression[] arguments(Expression[] weights, StateSlice h0, StateSlice c0, List<Expression> xs,
+                                  Expression below) {
+        int n = weights.length + (h0 == null ? 0 : 1) + (c0 == null ? 0 : 1) + (below != null ? 1 : xs.size());
+        Expression[] args = new Expression[n];
+        int a = 0;
+        for (Expression w : weights) {
+            args[a++] = w;
+        }
+        if (h0 != null) {
+            args[a++] = h0.target;
+        }
+        if (c0 != null) {
+            args[a++] = c0.target;
+        }
+        if (below != null) {
+            args[a] = below;
+        } else {
+            for (Expression x : xs) {
+                args[a++] = x;
+            }
+        }
+        return args;
+    }
+
+    /** Step {@code t}'s {@code h}. */
+    final StateSlice h(int t) {
+        return new StateSlice(this, t * hidden, hidden);
+    }
+
+    /** Floats to reserve in scratch for the gathered inputs (0 when contiguous), line-rounded. */
+    final long gatherFloats() {
+        return contiguous ? 0 : OffHeap.roundUpToLine((long) steps * input);
+    }
+
+    /** The segment holding all inputs in place (contiguous case). */
+    final MemorySegment inputSegment() {
+        return argValueSegment(firstInput);
+    }
+
+    final long inputOffset() {
+        return argValueOffset(firstInput);
+    }
+
+    /** Copies every step's input into {@code dst} at {@code dstOff}, {@code T x I}. */
+    final void gatherInputs(MemorySegment dst, long dstOff) {
+        for (int t = 0; t < steps; t++) {
+            K.copy(input, argValueSegment(firstInput + t), argValueOffset(firstInput + t), dst, dstOff + (long) t * input);
+        }
+    }
+
+    /** True when some input's gradient is wanted. */
+    final boolean inputsNeedGradient() {
+        if (contiguous) {
+            return argNeedsGradient(firstInput);
+        }
+        for (int t = 0; t < steps; t++) {
+            if (argNeedsGradient(firstInput + t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Adds step {@code t}'s slice of {@code src} ({@code T x I} at {@code srcOff}) to input {@code t}'s gradient. */
+    final void scatterInputGradients(MemorySegment src, long srcOff) {
+        for (int t = 0; t < steps; t++) {
+            MemorySegment g = argGradientSegment(firstInput + t);
+            if (g != null) {
+                K.axpy(input, 1f, src, srcOff + (long) t * input, g, argGradientOffset(firstInput + t));
+            }
+        }
+    }
+}

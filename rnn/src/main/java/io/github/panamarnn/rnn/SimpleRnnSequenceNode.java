@@ -1,0 +1,103 @@
+package io.github.panamarnn.rnn;
+
+import io.github.panamarnn.graph.Dy;
+import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.kernels.OffHeap;
+import io.github.panamarnn.kernels.SimpleRnnCell;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * A whole sequence of one simple-RNN layer as one node over
+ * {@link SimpleRnnCell#sequenceForward} and {@link SimpleRnnCell#sequenceBackward}. Weights
+ * are {@code [Wx, Wh, b]}; no workspace (backward derives {@code tanh'} from the outputs).
+ * See {@link SequenceNode} for the value and arguments.
+ */
+final class SimpleRnnSequenceNode extends SequenceNode {
+
+    private static final SimpleRnnCell CELL = SimpleRnnCell.get();
+    private static final int WX = 0;
+    private static final int WH = 1;
+    private static final int B = 2;
+
+    private SimpleRnnSequenceNode(int steps, int input, int hidden, StateSlice h0, boolean contiguous) {
+        super(steps, input, hidden, 0, 3, h0, null, contiguous);
+    }
+
+    /** Adds the layer's sequence to the current graph; see {@link LstmSequenceNode#add}. */
+    static SimpleRnnSequenceNode add(int steps, int input, int hidden, Expression[] w, StateSlice h0,
+                                     List<Expression> xs, Expression below) {
+        SimpleRnnSequenceNode node = new SimpleRnnSequenceNode(steps, input, hidden, h0, below != null);
+        return Dy.cg().add(node, arguments(w, h0, null, xs, below));
+    }
+
+    @Override
+    protected void forward() {
+        MemorySegment xs;
+        long xsOff;
+        if (contiguous) {
+            xs = inputSegment();
+            xsOff = inputOffset();
+        } else {
+            xs = scratch(gatherFloats());
+            xsOff = 0;
+            gatherInputs(xs, 0);
+        }
+        CELL.sequenceForward(steps, 1, input, hidden,
+                xs, xsOff,
+                valueOf(hArg), valueOffset(hArg, hSlice),
+                argValueSegment(WX), argValueOffset(WX),
+                argValueSegment(WH), argValueOffset(WH),
+                argValueSegment(B), argValueOffset(B),
+                valueSegment(), valueOffset());
+    }
+
+    @Override
+    protected void backpropagate() {
+        long kernelFloats = OffHeap.roundUpToLine(SimpleRnnCell.sequenceBackwardScratchFloats(steps, hidden, 1));
+        long gathered = gatherFloats();
+        boolean scatter = !contiguous && inputsNeedGradient();
+        MemorySegment scratch = scratch(kernelFloats + gathered + (scatter ? gathered : 0));
+        MemorySegment xs;
+        long xsOff;
+        MemorySegment dxs;
+        long dxsOff;
+        if (contiguous) {
+            xs = inputSegment();
+            xsOff = inputOffset();
+            dxs = gradientOf(firstInput);
+            dxsOff = gradientOffset(firstInput, 0);
+        } else {
+            xs = scratch;
+            xsOff = kernelFloats;
+            gatherInputs(xs, xsOff);
+            dxs = scatter ? scratch : null;
+            dxsOff = kernelFloats + gathered;
+            if (scatter) {
+                scratch.asSlice(dxsOff * Float.BYTES, (long) steps * input * Float.BYTES).fill((byte) 0);
+            }
+        }
+        CELL.sequenceBackward(steps, 1, input, hidden,
+                xs, xsOff,
+                valueOf(hArg), valueOffset(hArg, hSlice),
+                argValueSegment(WX), argValueOffset(WX),
+                argValueSegment(WH), argValueOffset(WH),
+                valueSegment(), valueOffset(),
+                gradientSegment(), gradientOffset(),
+                null, 0,
+                scratch, 0,
+                dxs, dxsOff,
+                gradientOf(hArg), gradientOffset(hArg, hSlice),
+                gradientOf(WX), gradientOffset(WX, 0),
+                gradientOf(WH), gradientOffset(WH, 0),
+                gradientOf(B), gradientOffset(B, 0));
+        if (scatter) {
+            scatterInputGradients(scratch, dxsOff);
+        }
+    }
+
+    @Override
+    protected String opName() {
+        return "simpleRnnSequence";
+    }
+}
