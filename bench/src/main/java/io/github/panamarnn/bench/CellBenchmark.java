@@ -50,6 +50,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 4, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@ShortPreset(params = {"hidden=50,256,1024", "batch=1,32"}, warmupIterations = 3)
+@Speedup(param = "mode", ours = "sequence", baseline = "fusedSteps")
+@Speedup(param = "mode", ours = "fusedSteps", baseline = "unfusedSteps")
 public class CellBenchmark {
 
     /** Sequence length of the sequence benchmarks. */
@@ -123,6 +126,7 @@ public class CellBenchmark {
 
     /** One step, forward then backward. */
     @Benchmark
+    @Flops(value = "6 * cell{lstm: 4, gru: 3, rnn: 1} * hidden * (hidden + hidden) * batch", chartAgainst = "hidden")
     public void step(StepState s) {
         s.rig.step();
     }
@@ -130,6 +134,7 @@ public class CellBenchmark {
     /** A {@value #STEPS}-step sequence, forward then backward; reported per step. */
     @Benchmark
     @OperationsPerInvocation(STEPS)
+    @Flops(value = "6 * cell{lstm: 4, gru: 3, rnn: 1} * hidden * (hidden + hidden) * batch", chartAgainst = "hidden")
     public void sequence(SequenceState s) {
         if ("sequence".equals(s.mode)) {
             s.rig.sequence();

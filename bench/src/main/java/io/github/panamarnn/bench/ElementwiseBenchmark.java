@@ -35,6 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
+@ShortPreset(params = "size=1024", warmupIterations = 1, measurementIterations = 2)
 public class ElementwiseBenchmark {
 
     /** Vector length, or columns of the single softmax row. */
