@@ -184,7 +184,7 @@ final class Fd {
         for (int i = 0; i < analytic.length; i++) {
             double bound = tol.bound(analytic[i], expected[i]);
             double err = Math.abs(analytic[i] - expected[i]);
-            double ratio = err / bound;
+            double ratio = err == 0 ? 0 : err / bound; // NaN (a NaN value) stays NaN
             if (!(ratio <= worstRatio)) { // NaN counts as worst
                 worstRatio = ratio;
                 worst = i;

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.RandomDistribution;
+import net.jqwik.api.arbitraries.FloatArbitrary;
 
 /**
  * The generators the properties share. Everything random is a jqwik arbitrary (so failures
@@ -19,9 +21,17 @@ final class Gen {
     private Gen() {
     }
 
-    /** {@code n} floats uniformly in {@code [lo, hi]}. */
+    /**
+     * {@code n} floats uniformly in {@code [lo, hi]} (jqwik's default distribution crowds values
+     * near the shrinking target, which would make most generated cases tiny perturbations of 0).
+     */
     static Arbitrary<float[]> floats(int n, float lo, float hi) {
-        return Arbitraries.floats().between(lo, hi).ofScale(SCALE).array(float[].class).ofSize(n);
+        return uniform(lo, hi).array(float[].class).ofSize(n);
+    }
+
+    /** One float uniformly in {@code [lo, hi]}, shrinking towards the end nearer 0. */
+    static FloatArbitrary uniform(float lo, float hi) {
+        return Arbitraries.floats().between(lo, hi).ofScale(SCALE).withDistribution(RandomDistribution.uniform());
     }
 
     /**
@@ -29,7 +39,7 @@ final class Gen {
      * sign: for rectify (kink at 0) and as upstream weights that never vanish.
      */
     static Arbitrary<float[]> awayFromZero(int n, float minMagnitude, float maxMagnitude) {
-        Arbitrary<Float> magnitude = Arbitraries.floats().between(minMagnitude, maxMagnitude).ofScale(SCALE);
+        Arbitrary<Float> magnitude = uniform(minMagnitude, maxMagnitude);
         Arbitrary<Float> signed = Arbitraries.oneOf(magnitude, magnitude.map(m -> -m));
         return signed.array(float[].class).ofSize(n);
     }

@@ -1,0 +1,374 @@
+package io.github.panamarnn.properties;
+
+import io.github.panamarnn.kernels.CellActivations;
+import io.github.panamarnn.kernels.ComposedCellActivations;
+import io.github.panamarnn.kernels.FloatKernels;
+import io.github.panamarnn.kernels.GruCell;
+import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.LstmCell;
+import io.github.panamarnn.kernels.SimpleRnnCell;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+
+/**
+ * The fused LSTM, GRU and simple-RNN kernels ({@link LstmCell}, {@link GruCell},
+ * {@link SimpleRnnCell}), one step and whole sequences, forward and backward:
+ * <ul>
+ *   <li>the forward outputs against the double-precision {@link CellReference};</li>
+ *   <li>every gradient (inputs, initial states, every parameter) against central differences
+ *       in double of that reference, for the loss {@code L = <U, hs> + <u_last, h_T> + <u_c, c_T>}
+ *       with random weights;</li>
+ *   <li>each of those for the fused passes (scalar and Panama) and for the unfused
+ *       composition of primitive kernels ({@link ComposedCellActivations}), and the fused
+ *       results against the composed scalar ones directly.</li>
+ * </ul>
+ * Zero initial states are passed as {@code null} (the kernels' "zeros" convention) in some
+ * cases; batch 1 runs the matrix-vector paths, larger batches the GEMM ones.
+ */
+class CellGradientProperties {
+
+    enum CellType { LSTM, GRU, RNN }
+
+    enum Mode { STEP, SEQUENCE }
+
+    /** Which implementation of the elementwise passes and products runs the cell. */
+    enum Impl {
+        FUSED_SCALAR, FUSED_SIMD, COMPOSED_SCALAR, COMPOSED_SIMD;
+
+        boolean available() {
+            return (this != FUSED_SIMD && this != COMPOSED_SIMD) || Kernels.simd().isPresent();
+        }
+
+        FloatKernels kernels() {
+            return this == FUSED_SIMD || this == COMPOSED_SIMD ? Kernels.simd().orElseThrow() : Kernels.scalar();
+        }
+
+        CellActivations activations(Arena arena, int hidden) {
+            return switch (this) {
+                case FUSED_SCALAR -> CellActivations.scalar();
+                case FUSED_SIMD -> CellActivations.simd().orElseThrow();
+                case COMPOSED_SCALAR, COMPOSED_SIMD -> new ComposedCellActivations(kernels(), arena, hidden);
+            };
+        }
+    }
+
+    /** Slot names per cell type, in the order of {@link CellCase#args}. */
+    static List<String> slots(CellType type) {
+        return switch (type) {
+            case LSTM -> List.of("xs", "h0", "c0", "Wx", "Wh", "b");
+            case GRU -> List.of("xs", "h0", "Wxz", "Whz", "bz", "Wxr", "Whr", "br", "Wxh", "Whh", "bh");
+            case RNN -> List.of("xs", "h0", "Wx", "Wh", "b");
+        };
+    }
+
+    static int slotSize(CellType type, String slot, int steps, int batch, int input, int hidden) {
+        int gates = type == CellType.LSTM ? 4 * hidden : hidden;
+        return switch (slot) {
+            case "xs" -> steps * batch * input;
+            case "h0", "c0" -> batch * hidden;
+            case "Wx", "Wxz", "Wxr", "Wxh" -> gates * input;
+            case "Wh", "Whz", "Whr", "Whh" -> gates * hidden;
+            default -> gates; // biases
+        };
+    }
+
+    static Arbitrary<float[]> slotValues(String slot, int n) {
+        return switch (slot) {
+            case "xs", "h0" -> Gen.floats(n, -1, 1);
+            case "c0" -> Gen.floats(n, -2, 2);
+            case "b", "bz", "br", "bh" -> Gen.floats(n, -0.5f, 0.5f);
+            default -> Gen.floats(n, -0.6f, 0.6f);
+        };
+    }
+
+    /**
+     * One case. {@code uH} weighs every step's {@code h}; {@code uLast} (sequences only,
+     * nullable) is the extra gradient of the last {@code h}; {@code uC} (LSTM only, nullable)
+     * the gradient of the last cell. {@code zeroState}: the initial state is passed as null.
+     */
+    record CellCase(CellType type, Mode mode, Impl impl, int steps, int batch, int input, int hidden,
+                    boolean zeroState, int offset, float[][] args, float[] uH, float[] uLast, float[] uC) {
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder(type + " " + mode + " " + impl + " T=" + steps + " B=" + batch + " I="
+                    + input + " H=" + hidden + " zeroState=" + zeroState + " offset=" + offset);
+            List<String> names = slots(type);
+            for (int i = 0; i < args.length; i++) {
+                sb.append("\n  ").append(names.get(i)).append('=').append(Arrays.toString(args[i]));
+            }
+            sb.append("\n  uH=").append(Arrays.toString(uH));
+            sb.append("\n  uLast=").append(Arrays.toString(uLast));
+            return sb.append("\n  uC=").append(Arrays.toString(uC)).toString();
+        }
+    }
+
+    @Provide
+    Arbitrary<CellCase> cellCases() {
+        Arbitrary<Impl> impls = Arbitraries.of(Arrays.stream(Impl.values()).filter(Impl::available).toList());
+        return Combinators.combine(Arbitraries.of(CellType.class), Arbitraries.of(Mode.class), impls,
+                        Arbitraries.integers().between(1, 4), Arbitraries.integers().between(1, 3),
+                        Arbitraries.integers().between(1, 8), Arbitraries.integers().between(1, 20),
+                        Arbitraries.of(false, true))
+                .as((type, mode, impl, steps, batch, input, hidden, zero) -> new CellCase(type, mode, impl,
+                        mode == Mode.STEP ? 1 : steps, batch, input, hidden, zero, 0, null, null, null, null))
+                .flatMap(s -> {
+                    List<String> names = slots(s.type);
+                    List<Arbitrary<float[]>> args = new ArrayList<>();
+                    for (String slot : names) {
+                        args.add(slotValues(slot, slotSize(s.type, slot, s.steps, s.batch, s.input, s.hidden)));
+                    }
+                    int bh = s.batch * s.hidden;
+                    Arbitrary<float[]> last = s.mode == Mode.SEQUENCE
+                            ? Arbitraries.oneOf(Gen.weights(bh), Arbitraries.just(null)) : Arbitraries.just(null);
+                    Arbitrary<float[]> cell = s.type == CellType.LSTM
+                            ? Arbitraries.oneOf(Gen.weights(bh), Arbitraries.just(null)) : Arbitraries.just(null);
+                    return Combinators.combine(Combinators.combine(args).as(l -> l.toArray(new float[0][])),
+                                    Gen.weights(s.steps * bh), last, cell, Gen.offsets())
+                            .as((a, uH, uLast, uC, off) -> new CellCase(s.type, s.mode, s.impl, s.steps, s.batch,
+                                    s.input, s.hidden, s.zeroState, off, a, uH, uLast, uC));
+                });
+    }
+
+    /** Reference outputs {@code [hs (T x B x H), cLast (B x H, LSTM only)]} from double arguments. */
+    static double[] reference(CellCase c, double[][] a) {
+        double[] h0 = c.zeroState ? null : a[1];
+        return switch (c.type) {
+            case LSTM -> CellReference.lstm(c.steps, c.batch, c.input, c.hidden, a[0], h0, c.zeroState ? null : a[2],
+                    a[3], a[4], a[5]);
+            case GRU -> CellReference.gru(c.steps, c.batch, c.input, c.hidden, a[0], h0, a[2], a[3], a[4], a[5],
+                    a[6], a[7], a[8], a[9], a[10]);
+            case RNN -> CellReference.rnn(c.steps, c.batch, c.input, c.hidden, a[0], h0, a[2], a[3], a[4]);
+        };
+    }
+
+    /** The loss weights over the reference outputs: {@code uH}, plus {@code uLast} on the last step, plus {@code uC}. */
+    static float[] lossWeights(CellCase c) {
+        int bh = c.batch * c.hidden;
+        int hs = c.steps * bh;
+        float[] w = new float[hs + (c.type == CellType.LSTM ? bh : 0)];
+        System.arraycopy(c.uH, 0, w, 0, hs);
+        if (c.uLast != null) {
+            for (int i = 0; i < bh; i++) {
+                w[hs - bh + i] += c.uLast[i];
+            }
+        }
+        if (c.uC != null) {
+            System.arraycopy(c.uC, 0, w, hs, bh);
+        }
+        return w;
+    }
+
+    /** What one run of the kernels produced: the outputs (as {@link #reference}) and every slot's gradient. */
+    record Result(float[] outputs, float[][] gradients) {
+    }
+
+    /** Runs forward and backward of the case's cell on {@code impl}; gradients of null states are null. */
+    static Result run(CellCase c, Impl impl, Arena arena) {
+        FloatKernels k = impl.kernels();
+        CellActivations act = impl.activations(arena, c.hidden);
+        int n = c.args.length;
+        Seg[] in = new Seg[n];
+        Seg[] grad = new Seg[n];
+        float[][] prior = new float[n][];
+        for (int i = 0; i < n; i++) {
+            in[i] = Seg.of(arena, (c.offset + 3 * i) % 17, c.args[i]);
+            // a non-zero prior: backward must ACCUMULATE; it is subtracted below
+            prior[i] = new float[c.args[i].length];
+            for (int j = 0; j < prior[i].length; j++) {
+                prior[i][j] = (float) Math.sin(7 * j + i);
+            }
+            grad[i] = Seg.of(arena, (c.offset + 5 * i + 1) % 17, prior[i]);
+        }
+        boolean[] isState = new boolean[n];
+        isState[1] = true;
+        if (c.type == CellType.LSTM) {
+            isState[2] = true;
+        }
+        MemorySegment[] s = new MemorySegment[n];
+        long[] o = new long[n];
+        MemorySegment[] g = new MemorySegment[n];
+        long[] go = new long[n];
+        for (int i = 0; i < n; i++) {
+            boolean absent = isState[i] && c.zeroState;
+            s[i] = absent ? null : in[i].segment;
+            o[i] = in[i].offset;
+            g[i] = absent ? null : grad[i].segment;
+            go[i] = grad[i].offset;
+        }
+        int bh = c.batch * c.hidden;
+        int T = c.steps;
+        int B = c.batch;
+        int I = c.input;
+        int H = c.hidden;
+        Seg hs = Seg.zeros(arena, c.offset, T * bh);
+        Seg cLast = Seg.zeros(arena, 2, bh);
+        Seg dHs = Seg.of(arena, 1, c.uH);
+        Seg dLast = c.uLast == null ? null : Seg.of(arena, 4, c.uLast);
+        Seg dC = c.uC == null ? null : Seg.of(arena, 3, c.uC);
+        MemorySegment dLastSeg = dLast == null ? null : dLast.segment;
+        long dLastOff = dLast == null ? 0 : dLast.offset;
+        MemorySegment dCSeg = dC == null ? null : dC.segment;
+        long dCOff = dC == null ? 0 : dC.offset;
+
+        switch (c.type) {
+            case LSTM -> {
+                LstmCell cell = LstmCell.of(k, act);
+                if (c.mode == Mode.STEP) {
+                    Seg ws = Seg.zeros(arena, 5, (int) LstmCell.stepWorkspaceFloats(H, B));
+                    Seg scratch = Seg.zeros(arena, 6, (int) LstmCell.stepBackwardScratchFloats(H, B));
+                    cell.stepForward(B, I, H, LstmCell.DEFAULT_FORGET_BIAS, s[0], o[0], s[1], o[1], s[2], o[2],
+                            s[3], o[3], s[4], o[4], s[5], o[5], hs.segment, hs.offset, cLast.segment, cLast.offset,
+                            ws.segment, ws.offset);
+                    cell.stepBackward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
+                            ws.segment, ws.offset, dHs.segment, dHs.offset, dCSeg, dCOff, scratch.segment,
+                            scratch.offset, g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4],
+                            g[5], go[5]);
+                } else {
+                    Seg ws = Seg.zeros(arena, 5, (int) LstmCell.sequenceWorkspaceFloats(T, H, B));
+                    Seg scratch = Seg.zeros(arena, 6, (int) LstmCell.sequenceBackwardScratchFloats(T, H, B));
+                    cell.sequenceForward(T, B, I, H, LstmCell.DEFAULT_FORGET_BIAS, s[0], o[0], s[1], o[1], s[2], o[2],
+                            s[3], o[3], s[4], o[4], s[5], o[5], hs.segment, hs.offset, cLast.segment, cLast.offset,
+                            ws.segment, ws.offset);
+                    cell.sequenceBackward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
+                            hs.segment, hs.offset, ws.segment, ws.offset, dHs.segment, dHs.offset, dLastSeg, dLastOff,
+                            dCSeg, dCOff, scratch.segment, scratch.offset, g[0], go[0], g[1], go[1], g[2], go[2],
+                            g[3], go[3], g[4], go[4], g[5], go[5]);
+                }
+            }
+            case GRU -> {
+                GruCell cell = GruCell.of(k, act);
+                if (c.mode == Mode.STEP) {
+                    Seg ws = Seg.zeros(arena, 5, (int) GruCell.stepWorkspaceFloats(H, B));
+                    Seg scratch = Seg.zeros(arena, 6, (int) GruCell.stepBackwardScratchFloats(H, B));
+                    cell.stepForward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4], s[5], o[5],
+                            s[6], o[6], s[7], o[7], s[8], o[8], s[9], o[9], s[10], o[10], hs.segment, hs.offset,
+                            ws.segment, ws.offset);
+                    cell.stepBackward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[5], o[5], s[6], o[6],
+                            s[8], o[8], s[9], o[9], ws.segment, ws.offset, dHs.segment, dHs.offset, scratch.segment,
+                            scratch.offset, g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4],
+                            g[5], go[5], g[6], go[6], g[7], go[7], g[8], go[8], g[9], go[9], g[10], go[10]);
+                } else {
+                    Seg ws = Seg.zeros(arena, 5, (int) GruCell.sequenceWorkspaceFloats(T, H, B));
+                    Seg scratch = Seg.zeros(arena, 6, (int) GruCell.sequenceBackwardScratchFloats(T, H, B));
+                    cell.sequenceForward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
+                            s[5], o[5], s[6], o[6], s[7], o[7], s[8], o[8], s[9], o[9], s[10], o[10], hs.segment,
+                            hs.offset, ws.segment, ws.offset);
+                    cell.sequenceBackward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[5], o[5],
+                            s[6], o[6], s[8], o[8], s[9], o[9], hs.segment, hs.offset, ws.segment, ws.offset,
+                            dHs.segment, dHs.offset, dLastSeg, dLastOff, scratch.segment, scratch.offset,
+                            g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4],
+                            g[5], go[5], g[6], go[6], g[7], go[7], g[8], go[8], g[9], go[9], g[10], go[10]);
+                }
+            }
+            case RNN -> {
+                SimpleRnnCell cell = SimpleRnnCell.of(k, act);
+                if (c.mode == Mode.STEP) {
+                    Seg scratch = Seg.zeros(arena, 6, (int) SimpleRnnCell.stepBackwardScratchFloats(H, B));
+                    cell.stepForward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
+                            hs.segment, hs.offset);
+                    cell.stepBackward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], hs.segment, hs.offset,
+                            dHs.segment, dHs.offset, scratch.segment, scratch.offset, g[0], go[0], g[1], go[1],
+                            g[2], go[2], g[3], go[3], g[4], go[4]);
+                } else {
+                    Seg scratch = Seg.zeros(arena, 6, (int) SimpleRnnCell.sequenceBackwardScratchFloats(T, H, B));
+                    cell.sequenceForward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
+                            hs.segment, hs.offset);
+                    cell.sequenceBackward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3],
+                            hs.segment, hs.offset, dHs.segment, dHs.offset, dLastSeg, dLastOff, scratch.segment,
+                            scratch.offset, g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4]);
+                }
+            }
+        }
+        hs.assertGuardsIntact("hs");
+        cLast.assertGuardsIntact("cLast");
+        float[][] gradients = new float[n][];
+        for (int i = 0; i < n; i++) {
+            grad[i].assertGuardsIntact("gradient of " + slots(c.type).get(i));
+            in[i].assertGuardsIntact(slots(c.type).get(i) + " (an input)");
+            if (g[i] != null) {
+                gradients[i] = KernelGradientProperties.minus(grad[i].read(), prior[i]);
+            }
+            if (!Arrays.equals(in[i].read(), c.args[i])) {
+                throw new AssertionError(slots(c.type).get(i) + " (an input) was modified by the kernels");
+            }
+        }
+        float[] outputs = new float[T * bh + (c.type == CellType.LSTM ? bh : 0)];
+        System.arraycopy(hs.read(), 0, outputs, 0, T * bh);
+        if (c.type == CellType.LSTM) {
+            System.arraycopy(cLast.read(), 0, outputs, T * bh, bh);
+        }
+        return new Result(outputs, gradients);
+    }
+
+    /**
+     * Forward: float kernels against the double reference, {@code abs 2e-6 + rel 2e-6}: each
+     * output is a few float roundings of sums of at most 28 products of magnitude below 1
+     * (a few 1e-7), propagated through at most 4 contracting steps (measured worst over 1500
+     * tries: well below half of it).
+     */
+    static final Fd.Tolerance FORWARD = new Fd.Tolerance(2e-6, 2e-6);
+
+    /**
+     * Gradients: float kernels against central differences (step 1e-5 max(1,|x|)) of the
+     * double reference, whose truncation (1e-11) and rounding (1e-11) errors are negligible;
+     * what remains is the kernels' float arithmetic: sums of up to 4H (I+H) terms over T·B
+     * rows, each gradient of magnitude up to a few units, carrying relative errors of a few
+     * 1e-7 to 1e-6. {@code abs 4e-6 + rel 2e-5} (over 1500 tries the worst error was 0.54 of
+     * {@code 2e-6 + 1e-5 |g|}, i.e. about a quarter of this bound).
+     */
+    static final Fd.Tolerance GRADIENT = new Fd.Tolerance(4e-6, 2e-5);
+
+    /** Fused against composed: the same float operations in other orders; a few ulps. */
+    static final Fd.Tolerance TWINS = new Fd.Tolerance(2e-6, 2e-5);
+
+    @Property(tries = 150)
+    void cellGradientsMatchFiniteDifferencesOfTheReference(@ForAll("cellCases") CellCase c) {
+        String name = c.type + " " + c.mode + " " + c.impl;
+        double[][] a = new double[c.args.length][];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = Fd.toDouble(c.args[i]);
+        }
+        float[] w = lossWeights(c);
+        try (Arena arena = Arena.ofConfined()) {
+            Result r = run(c, c.impl, arena);
+            Fd.assertClose(name + " forward", Fd.toDouble(r.outputs), reference(c, a), FORWARD);
+            List<String> names = slots(c.type);
+            for (int i = 0; i < a.length; i++) {
+                if (r.gradients[i] == null) {
+                    continue; // a null (zero) initial state has no gradient
+                }
+                int which = i;
+                double[] numeric = Fd.gradient(a[i], 1e-5, x -> {
+                    a[which] = x;
+                    return Fd.project(w, reference(c, a));
+                });
+                Fd.assertClose(name + " d" + names.get(i), r.gradients[i], numeric, GRADIENT);
+            }
+            if (c.impl != Impl.COMPOSED_SCALAR) {
+                Result composed = run(c, Impl.COMPOSED_SCALAR, arena);
+                Fd.assertClose(name + " forward vs composed(scalar)", r.outputs, Fd.toDouble(composed.outputs), TWINS);
+                for (int i = 0; i < a.length; i++) {
+                    if (r.gradients[i] != null) {
+                        Fd.assertClose(name + " d" + names.get(i) + " vs composed(scalar)", r.gradients[i],
+                                Fd.toDouble(composed.gradients[i]), TWINS);
+                    }
+                }
+            }
+        }
+    }
+
+    @AfterContainer
+    static void margins() {
+        Fd.printMargins("CellGradientProperties");
+    }
+}
