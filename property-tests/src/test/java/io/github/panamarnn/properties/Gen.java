@@ -62,8 +62,16 @@ final class Gen {
         return all;
     }
 
+    /** A kernel implementation that prints its name in jqwik's reports. */
+    record Twin(FloatKernels kernels) {
+        @Override
+        public String toString() {
+            return kernels.name();
+        }
+    }
+
     /** One of {@link #kernelImplementations()}; shrinks towards the scalar twin. */
-    static Arbitrary<FloatKernels> kernels() {
-        return Arbitraries.of(kernelImplementations());
+    static Arbitrary<Twin> kernels() {
+        return Arbitraries.of(kernelImplementations().stream().map(Twin::new).toList());
     }
 }

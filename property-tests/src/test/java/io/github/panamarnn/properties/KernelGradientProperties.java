@@ -3,6 +3,7 @@ package io.github.panamarnn.properties;
 import io.github.panamarnn.kernels.FloatKernels;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
+import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -68,21 +69,58 @@ class KernelGradientProperties {
         }
     }
 
-    /** One elementwise case; {@code toString} prints every number, so a shrunk sample is reproducible by eye. */
-    record UnaryCase(Activation op, float[] x, float[] u, float[] prior, int xOff, int yOff, int gradOff) {
+    /** One element of an elementwise case: input, upstream weight, prior gradient (to accumulate into). */
+    record Element(float x, float u, float prior) {
         @Override
         public String toString() {
-            return op + " n=" + x.length + " offsets(x,y,grad)=(" + xOff + "," + yOff + "," + gradOff + ")\n  x="
-                    + Arrays.toString(x) + "\n  u=" + Arrays.toString(u) + "\n  prior=" + Arrays.toString(prior);
+            return "(x=" + x + ", u=" + u + ", prior=" + prior + ")";
+        }
+    }
+
+    /**
+     * One elementwise case. The elements form one list (rather than three arrays sized by a
+     * flat-mapped length), so that jqwik shrinks a failure down to the fewest elements.
+     */
+    record UnaryCase(Activation op, List<Element> elements, int xOff, int yOff, int gradOff) {
+        float[] x() {
+            float[] a = new float[elements.size()];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = elements.get(i).x;
+            }
+            return a;
+        }
+
+        float[] u() {
+            float[] a = new float[elements.size()];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = elements.get(i).u;
+            }
+            return a;
+        }
+
+        float[] prior() {
+            float[] a = new float[elements.size()];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = elements.get(i).prior;
+            }
+            return a;
+        }
+
+        @Override
+        public String toString() {
+            return op + " n=" + elements.size() + " offsets(x,y,grad)=(" + xOff + "," + yOff + "," + gradOff + ") "
+                    + elements;
         }
     }
 
     @Provide
     Arbitrary<UnaryCase> unaryCases() {
-        return Arbitraries.of(Activation.class).flatMap(op -> Arbitraries.integers().between(0, 70).flatMap(n ->
-                Combinators.combine(op.inputs(n), Gen.weights(n), Gen.floats(n, -1, 1),
-                                Gen.offsets(), Gen.offsets(), Gen.offsets())
-                        .as((x, u, prior, xo, yo, go) -> new UnaryCase(op, x, u, prior, xo, yo, go))));
+        return Arbitraries.of(Activation.class).flatMap(op -> {
+            Arbitrary<Element> element = Combinators.combine(op.inputs(1), Gen.weights(1), Gen.floats(1, -1, 1))
+                    .as((x, u, prior) -> new Element(x[0], u[0], prior[0]));
+            return Combinators.combine(element.list().ofMaxSize(70), Gen.offsets(), Gen.offsets(), Gen.offsets())
+                    .as((elements, xo, yo, go) -> new UnaryCase(op, elements, xo, yo, go));
+        });
     }
 
     /**
@@ -95,24 +133,28 @@ class KernelGradientProperties {
     private static final Fd.Tolerance ELEMENTWISE = new Fd.Tolerance(1e-4, 1e-3);
 
     @Property(tries = 150)
-    void elementwiseBackwardMatchesFiniteDifferences(@ForAll("kernels") FloatKernels k,
+    void elementwiseBackwardMatchesFiniteDifferences(@ForAll("kernels") Gen.Twin twin,
                                                      @ForAll("unaryCases") UnaryCase c) {
-        int n = c.x.length;
+        FloatKernels k = twin.kernels();
+        float[] xs0 = c.x();
+        float[] u = c.u();
+        float[] prior = c.prior();
+        int n = xs0.length;
         try (Arena arena = Arena.ofConfined()) {
-            Seg x = Seg.of(arena, c.xOff, c.x);
+            Seg x = Seg.of(arena, c.xOff, xs0);
             Seg y = Seg.zeros(arena, c.yOff, n);
-            Seg dy = Seg.of(arena, c.gradOff, c.u);
-            Seg dx = Seg.of(arena, c.gradOff, c.prior);
+            Seg dy = Seg.of(arena, c.gradOff, u);
+            Seg dx = Seg.of(arena, c.gradOff, prior);
             c.op.forward(k, n, x, y);
             c.op.backward(k, n, x, y, dy, dx);
             y.assertGuardsIntact(c.op + " forward");
             dx.assertGuardsIntact(c.op + " backward");
-            float[] analytic = minus(dx.read(), c.prior);
+            float[] analytic = minus(dx.read(), prior);
 
-            double[] numeric = Fd.gradient(c.x.clone(), 1e-2, xs -> {
+            double[] numeric = Fd.gradient(xs0, 1e-2, xs -> {
                 x.write(xs);
                 c.op.forward(k, n, x, y);
-                return Fd.project(c.u, y.read());
+                return Fd.project(u, y.read());
             });
             Fd.assertClose(c.op + "Backward(" + k.name() + ") dx", analytic, numeric, ELEMENTWISE);
         }
@@ -144,7 +186,8 @@ class KernelGradientProperties {
      * magnitude at most 4 changes per perturbation, its ulps over a step of 1 stay below 1e-6.
      */
     @Property(tries = 60)
-    void binaryBackwardMatchesFiniteDifferences(@ForAll("kernels") FloatKernels k, @ForAll("binaryCases") BinaryCase c) {
+    void binaryBackwardMatchesFiniteDifferences(@ForAll("kernels") Gen.Twin twin, @ForAll("binaryCases") BinaryCase c) {
+        FloatKernels k = twin.kernels();
         int n = c.a.length;
         try (Arena arena = Arena.ofConfined()) {
             Seg a = Seg.of(arena, c.off, c.a);
@@ -225,7 +268,8 @@ class KernelGradientProperties {
     private static final Fd.Tolerance ROWWISE = new Fd.Tolerance(1e-3, 1e-3);
 
     @Property(tries = 120)
-    void softmaxFamilyBackwardMatchesFiniteDifferences(@ForAll("kernels") FloatKernels k, @ForAll("rowCases") RowCase c) {
+    void softmaxFamilyBackwardMatchesFiniteDifferences(@ForAll("kernels") Gen.Twin twin, @ForAll("rowCases") RowCase c) {
+        FloatKernels k = twin.kernels();
         int n = c.rows * c.cols;
         int outputs = c.u.length;
         try (Arena arena = Arena.ofConfined()) {
@@ -351,8 +395,9 @@ class KernelGradientProperties {
     private static final Fd.Tolerance PRODUCTS = new Fd.Tolerance(2e-4, 1e-4);
 
     @Property(tries = 80)
-    void matrixVectorAdjointsMatchFiniteDifferences(@ForAll("kernels") FloatKernels k,
+    void matrixVectorAdjointsMatchFiniteDifferences(@ForAll("kernels") Gen.Twin twin,
                                                     @ForAll("matVecCases") MatVecCase c) {
+        FloatKernels k = twin.kernels();
         Mat w = c.w;
         int rows = w.rows;
         int cols = w.cols;
@@ -453,7 +498,8 @@ class KernelGradientProperties {
      * perturbation moves at most 40 outputs of magnitude at most 60).
      */
     @Property(tries = 60)
-    void gemmAdjointsMatchFiniteDifferences(@ForAll("kernels") FloatKernels kern, @ForAll("gemmCases") GemmCase c) {
+    void gemmAdjointsMatchFiniteDifferences(@ForAll("kernels") Gen.Twin twin, @ForAll("gemmCases") GemmCase c) {
+        FloatKernels kern = twin.kernels();
         int m = c.m;
         int n = c.n;
         int k = c.k;
@@ -501,7 +547,7 @@ class KernelGradientProperties {
     }
 
     @Provide
-    Arbitrary<FloatKernels> kernels() {
+    Arbitrary<Gen.Twin> kernels() {
         return Gen.kernels();
     }
 
