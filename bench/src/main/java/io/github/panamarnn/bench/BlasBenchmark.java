@@ -29,13 +29,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code 2 m n k} flops for {@code shape = "MxNxK"} in transpose case {@code trans} (e.g.
  * {@code NT} is {@code C += A Bᵀ}, the RNN layer's {@code X Wᵀ}); {@code gemv} and
  * {@code gemvT} do {@code 2 rows cols} flops and stream {@code 4 rows cols} bytes of matrix for
- * {@code shape = "ROWSxCOLS"}; {@code dot} does {@code 2 n}. Scores are microseconds per call.
+ * {@code matrix = "ROWSxCOLS"}; {@code dot} does {@code 2 n}. Scores are microseconds per call.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@ShortPreset(params = {"shape=512x512x512,1024x32x512,32x1024x512"}, warmupIterations = 3)
 public class BlasBenchmark {
 
     static FloatKernels kernels(String impl) {
@@ -73,7 +74,7 @@ public class BlasBenchmark {
         @Param({"panama", "scalar"})
         public String impl;
 
-        @Param({"512x512x512", "1024x32x512", "32x1024x512"})
+        @Param({"512x512x512", "1024x32x512", "32x1024x512", "16x200x50"})
         public String shape;
 
         @Param({"NN", "NT"})
@@ -112,6 +113,7 @@ public class BlasBenchmark {
     }
 
     @Benchmark
+    @Flops(value = "2 * shape[0] * shape[1] * shape[2]", chartAgainst = "shape")
     public MemorySegment gemm(GemmState s) {
         int lda = s.transA ? s.m : s.depth;
         int ldb = s.transB ? s.depth : s.n;
@@ -126,7 +128,7 @@ public class BlasBenchmark {
         public String impl;
 
         @Param({"1024x512"})
-        public String shape;
+        public String matrix;
 
         FloatKernels k;
         Arena arena;
@@ -139,7 +141,7 @@ public class BlasBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             k = kernels(impl);
-            int[] d = dims(shape, 2);
+            int[] d = dims(matrix, 2);
             rows = d[0];
             cols = d[1];
             arena = Arena.ofConfined();
@@ -156,12 +158,14 @@ public class BlasBenchmark {
     }
 
     @Benchmark
+    @Flops(value = "2 * matrix[0] * matrix[1]", chartAgainst = "matrix")
     public MemorySegment gemv(GemvState s) {
         s.k.gemv(s.rows, s.cols, 0.001f, s.w, 0, s.cols, s.x, 0, s.y, 0);
         return s.y;
     }
 
     @Benchmark
+    @Flops(value = "2 * matrix[0] * matrix[1]", chartAgainst = "matrix")
     public MemorySegment gemvT(GemvState s) {
         s.k.gemvT(s.rows, s.cols, 0.001f, s.w, 0, s.cols, s.x, 0, s.y, 0);
         return s.y;
@@ -196,11 +200,13 @@ public class BlasBenchmark {
     }
 
     @Benchmark
+    @Flops(value = "2 * n", chartAgainst = "n")
     public float dot(VectorState s) {
         return s.k.dot(s.n, s.x, 0, s.y, 0);
     }
 
     @Benchmark
+    @Flops(value = "2 * n", chartAgainst = "n")
     public MemorySegment axpy(VectorState s) {
         s.k.axpy(s.n, 0.001f, s.x, 0, s.y, 0);
         return s.y;
