@@ -192,7 +192,11 @@ public final class GruCell {
      *
      * @param workspace as written by the forward step (read only)
      * @param dh        {@code B x H} gradient of {@code h}; nullable (zero)
-     * @param scratch   {@link #stepBackwardScratchFloats}{@code (H, B)} floats, overwritten
+     * @param scratch   {@link #stepBackwardScratchFloats}{@code (H, B)} floats, overwritten; when
+     *                  {@code dh} is non-null it holds on return one row per batch element
+     *                  {@code [dz | dr | dc | d(r⊙h')]} (pre-activation gradients of z, r and the
+     *                  candidate), so that a caller may pass null weight gradients and do their
+     *                  products later, batched over many steps
      * @param dx        {@code B x I} += ; nullable
      * @param dhPrev    {@code B x H} += ; nullable
      * @param dWxz      {@code H x I} += ; nullable (likewise {@code dWxr}, {@code dWxh})

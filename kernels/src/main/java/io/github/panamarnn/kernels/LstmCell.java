@@ -192,7 +192,11 @@ public final class LstmCell {
      * @param workspace as written by the forward step (read only)
      * @param dh        {@code B x H} gradient of {@code h}; nullable (zero)
      * @param dc        {@code B x H} gradient of {@code c}; nullable (zero)
-     * @param scratch   {@link #stepBackwardScratchFloats}{@code (H, B)} floats, overwritten
+     * @param scratch   {@link #stepBackwardScratchFloats}{@code (H, B)} floats, overwritten; when
+     *                  {@code dh} or {@code dc} is non-null it holds on return the gate
+     *                  pre-activation gradients ({@code B x 4H}, blocks i, f, o, g), so that a
+     *                  caller may pass null weight gradients and do their products later,
+     *                  batched over many steps
      * @param dx        {@code B x I} += ; nullable
      * @param dhPrev    {@code B x H} += ; nullable
      * @param dcPrev    {@code B x H} += ; nullable

@@ -103,7 +103,10 @@ public final class SimpleRnnCell {
      * {@code wh} are those given to the forward step, {@code h} its output.
      *
      * @param dh      {@code B x H} gradient of {@code h}; nullable (zero)
-     * @param scratch {@link #stepBackwardScratchFloats}{@code (H, B)} floats, overwritten
+     * @param scratch {@link #stepBackwardScratchFloats}{@code (H, B)} floats, overwritten; when
+     *                {@code dh} is non-null it holds on return the pre-activation gradient
+     *                ({@code B x H}), so that a caller may pass null weight gradients and do
+     *                their products later, batched over many steps
      * @param dx      {@code B x I} += ; nullable
      * @param dhPrev  {@code B x H} += ; nullable
      * @param dWx     {@code H x I} += ; nullable

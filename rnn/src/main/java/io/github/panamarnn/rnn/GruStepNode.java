@@ -2,20 +2,30 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
-import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.GruCell;
+import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
  * One GRU step of one layer (DyNet's {@code GRUBuilder} semantics, see {@link GruCell}) as a
  * single node over {@link GruCell#stepForward} and {@link GruCell#stepBackward}. Value: {@code h}
  * ({@code H} floats); workspace: {@code [z | r | c | r⊙h']} ({@code 4H} floats) for backward.
- * Arguments: the nine weights {@code Wxz, Whz, bz, Wxr, Whr, br, Wxh, Whh, bh}, {@code x}, then
- * the previous {@code h} unless the state is zero.
+ * Arguments: the layer's {@link LayerWeights} (the nine weights {@code Wxz, Whz, bz, Wxr, Whr,
+ * br, Wxh, Whh, bh} are read through it), {@code x}, then the previous {@code h} unless the
+ * state is zero.
+ *
+ * <p>Backward accumulates the gradients of {@code x} and {@code h'} and leaves the weights' to
+ * {@link LayerWeights}: {@code [dz | dr | dc]} replace {@code [z | r | c]} in the workspace,
+ * next to {@code r⊙h'} (the input of {@code Whh}), and are recorded there. Should backward run
+ * again on the same graph, the step first recomputes its forward.
  */
 final class GruStepNode extends CellNode {
 
     private static final GruCell CELL = GruCell.get();
+    private static final FloatKernels K = Kernels.get();
+    private static final int W = 0;
+    private static final int X = 1;
     private static final int WXZ = 0;
     private static final int WHZ = 1;
     private static final int BZ = 2;
@@ -25,16 +35,19 @@ final class GruStepNode extends CellNode {
     private static final int WXH = 6;
     private static final int WHH = 7;
     private static final int BH = 8;
-    private static final int X = 9;
 
+    private final LayerWeights weights;
     private final int input;
     private final int hidden;
     private final int xSlice;
     private final int hArg;
     private final int hSlice;
+    /** True once backward has put the gate gradients where z, r and c were. */
+    private boolean gatesReplaced;
 
-    private GruStepNode(int input, int hidden, int xSlice, int hArg, int hSlice) {
+    private GruStepNode(LayerWeights weights, int input, int hidden, int xSlice, int hArg, int hSlice) {
         super(Dim.of(hidden), GruCell.stepWorkspaceFloats(hidden, 1));
+        this.weights = weights;
         this.input = input;
         this.hidden = hidden;
         this.xSlice = xSlice;
@@ -42,13 +55,21 @@ final class GruStepNode extends CellNode {
         this.hSlice = hSlice;
     }
 
-    /** Adds a step to the current graph; {@code w} holds the nine weights, {@code h} is null for a zero state. */
-    static GruStepNode add(int input, int hidden, Expression[] w, StateSlice x, StateSlice h) {
-        GruStepNode node = new GruStepNode(input, hidden, x.offset, h == null ? NONE : X + 1, h == null ? 0 : h.offset);
+    /** Adds a step to the current graph; {@code h} is null for a zero state. */
+    static GruStepNode add(LayerWeights w, int input, int hidden, StateSlice x, StateSlice h) {
+        GruStepNode node = new GruStepNode(w, input, hidden, x.offset, h == null ? NONE : X + 1, h == null ? 0 : h.offset);
         if (h == null) {
-            return Dy.cg().add(node, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], x.target);
+            return Dy.cg().add(node, w, x.target);
         }
-        return Dy.cg().add(node, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], x.target, h.target);
+        return Dy.cg().add(node, w, x.target, h.target);
+    }
+
+    private MemorySegment w(int k) {
+        return weights.weights(k);
+    }
+
+    private long wOff(int k) {
+        return weights.weightsOffset(k);
     }
 
     @Override
@@ -56,36 +77,44 @@ final class GruStepNode extends CellNode {
         CELL.stepForward(1, input, hidden,
                 argValueSegment(X), argValueOffset(X) + xSlice,
                 valueOf(hArg), valueOffset(hArg, hSlice),
-                argValueSegment(WXZ), argValueOffset(WXZ), argValueSegment(WHZ), argValueOffset(WHZ),
-                argValueSegment(BZ), argValueOffset(BZ),
-                argValueSegment(WXR), argValueOffset(WXR), argValueSegment(WHR), argValueOffset(WHR),
-                argValueSegment(BR), argValueOffset(BR),
-                argValueSegment(WXH), argValueOffset(WXH), argValueSegment(WHH), argValueOffset(WHH),
-                argValueSegment(BH), argValueOffset(BH),
+                w(WXZ), wOff(WXZ), w(WHZ), wOff(WHZ), w(BZ), wOff(BZ),
+                w(WXR), wOff(WXR), w(WHR), wOff(WHR), w(BR), wOff(BR),
+                w(WXH), wOff(WXH), w(WHH), wOff(WHH), w(BH), wOff(BH),
                 valueSegment(), valueOffset(),
                 workspaceSegment(), workspaceOffset());
+        gatesReplaced = false;
     }
 
     @Override
     protected void backpropagate() {
+        if (gatesReplaced) {
+            forward();
+        }
         MemorySegment scratch = scratch(GruCell.stepBackwardScratchFloats(hidden, 1));
+        MemorySegment x = argValueSegment(X);
+        long xOff = argValueOffset(X) + xSlice;
+        MemorySegment hPrev = valueOf(hArg);
+        long hPrevOff = valueOffset(hArg, hSlice);
+        // The kernel leaves [dz | dr | dc | d(r⊙h')] in scratch; the weights' products are deferred.
         CELL.stepBackward(1, input, hidden,
-                argValueSegment(X), argValueOffset(X) + xSlice,
-                valueOf(hArg), valueOffset(hArg, hSlice),
-                argValueSegment(WXZ), argValueOffset(WXZ), argValueSegment(WHZ), argValueOffset(WHZ),
-                argValueSegment(WXR), argValueOffset(WXR), argValueSegment(WHR), argValueOffset(WHR),
-                argValueSegment(WXH), argValueOffset(WXH), argValueSegment(WHH), argValueOffset(WHH),
+                x, xOff,
+                hPrev, hPrevOff,
+                w(WXZ), wOff(WXZ), w(WHZ), wOff(WHZ),
+                w(WXR), wOff(WXR), w(WHR), wOff(WHR),
+                w(WXH), wOff(WXH), w(WHH), wOff(WHH),
                 workspaceSegment(), workspaceOffset(),
                 gradientSegment(), gradientOffset(),
                 scratch, 0,
                 gradientOf(X), gradientOffset(X, xSlice),
                 gradientOf(hArg), gradientOffset(hArg, hSlice),
-                gradientOf(WXZ), gradientOffset(WXZ, 0), gradientOf(WHZ), gradientOffset(WHZ, 0),
-                gradientOf(BZ), gradientOffset(BZ, 0),
-                gradientOf(WXR), gradientOffset(WXR, 0), gradientOf(WHR), gradientOffset(WHR, 0),
-                gradientOf(BR), gradientOffset(BR, 0),
-                gradientOf(WXH), gradientOffset(WXH, 0), gradientOf(WHH), gradientOffset(WHH, 0),
-                gradientOf(BH), gradientOffset(BH, 0));
+                null, 0, null, 0, null, 0,
+                null, 0, null, 0, null, 0,
+                null, 0, null, 0, null, 0);
+        if (argNeedsGradient(W)) {
+            K.copy(3 * hidden, scratch, 0, workspaceSegment(), workspaceOffset());
+            gatesReplaced = true;
+            weights.record(workspaceSegment(), workspaceOffset(), x, xOff, hPrev, hPrevOff);
+        }
     }
 
     @Override

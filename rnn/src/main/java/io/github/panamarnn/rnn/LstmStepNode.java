@@ -2,7 +2,8 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
-import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.kernels.FloatKernels;
+import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.LstmCell;
 import java.lang.foreign.MemorySegment;
 
@@ -11,18 +12,27 @@ import java.lang.foreign.MemorySegment;
  * {@link LstmCell#stepBackward}. Value: {@code [c | h]} ({@code 2H} floats); workspace: the
  * activated gates and {@code tanh(c)} ({@code 5H} floats) that backward reads.
  *
- * <p>Arguments: {@code Wx, Wh, b, x}, then the previous {@code h} and {@code c} when the state
- * is not zero. {@code x}, {@code h} and {@code c} are slices of their arguments (see
- * {@link StateSlice}): the next step reads {@code h} and {@code c} straight out of this node.
+ * <p>Arguments: the layer's {@link LayerWeights} ({@code Wx, Wh, b} are read through it),
+ * {@code x}, then the previous {@code h} and {@code c} when the state is not zero. {@code x},
+ * {@code h} and {@code c} are slices of their arguments (see {@link StateSlice}): the next
+ * step reads {@code h} and {@code c} straight out of this node.
+ *
+ * <p>Backward accumulates the gradients of {@code x}, {@code h'} and {@code c'} and leaves
+ * the weights' to {@link LayerWeights}: the gate gradients replace the gates in the workspace
+ * and are recorded there. Should backward run again on the same graph, the step first
+ * recomputes its forward to restore the gates.
  */
 final class LstmStepNode extends CellNode {
 
     private static final LstmCell CELL = LstmCell.get();
+    private static final FloatKernels K = Kernels.get();
+    private static final int W = 0;
+    private static final int X = 1;
     private static final int WX = 0;
     private static final int WH = 1;
     private static final int B = 2;
-    private static final int X = 3;
 
+    private final LayerWeights weights;
     private final int input;
     private final int hidden;
     private final int xSlice;
@@ -30,9 +40,13 @@ final class LstmStepNode extends CellNode {
     private final int hSlice;
     private final int cArg;
     private final int cSlice;
+    /** True once backward has put the gate gradients where the gates were. */
+    private boolean gatesReplaced;
 
-    private LstmStepNode(int input, int hidden, int xSlice, int hArg, int hSlice, int cArg, int cSlice) {
+    private LstmStepNode(LayerWeights weights, int input, int hidden, int xSlice, int hArg, int hSlice, int cArg,
+                         int cSlice) {
         super(Dim.of(2 * hidden), LstmCell.stepWorkspaceFloats(hidden, 1));
+        this.weights = weights;
         this.input = input;
         this.hidden = hidden;
         this.xSlice = xSlice;
@@ -42,25 +56,22 @@ final class LstmStepNode extends CellNode {
         this.cSlice = cSlice;
     }
 
-    /**
-     * Adds a step to the current graph. {@code w} is {@code [Wx, Wh, b]}; {@code h} and
-     * {@code c} are null for a zero state (each independently).
-     */
-    static LstmStepNode add(int input, int hidden, Expression[] w, StateSlice x, StateSlice h, StateSlice c) {
+    /** Adds a step to the current graph; {@code h} and {@code c} are null for a zero state (each independently). */
+    static LstmStepNode add(LayerWeights w, int input, int hidden, StateSlice x, StateSlice h, StateSlice c) {
         int hArg = h == null ? NONE : X + 1;
         int cArg = c == null ? NONE : (h == null ? X + 1 : X + 2);
-        LstmStepNode node = new LstmStepNode(input, hidden, x.offset, hArg, h == null ? 0 : h.offset, cArg,
+        LstmStepNode node = new LstmStepNode(w, input, hidden, x.offset, hArg, h == null ? 0 : h.offset, cArg,
                 c == null ? 0 : c.offset);
         if (h != null && c != null) {
-            return Dy.cg().add(node, w[0], w[1], w[2], x.target, h.target, c.target);
+            return Dy.cg().add(node, w, x.target, h.target, c.target);
         }
         if (h != null) {
-            return Dy.cg().add(node, w[0], w[1], w[2], x.target, h.target);
+            return Dy.cg().add(node, w, x.target, h.target);
         }
         if (c != null) {
-            return Dy.cg().add(node, w[0], w[1], w[2], x.target, c.target);
+            return Dy.cg().add(node, w, x.target, c.target);
         }
-        return Dy.cg().add(node, w[0], w[1], w[2], x.target);
+        return Dy.cg().add(node, w, x.target);
     }
 
     /** Where this step's {@code h} is. */
@@ -81,25 +92,35 @@ final class LstmStepNode extends CellNode {
                 argValueSegment(X), argValueOffset(X) + xSlice,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 valueOf(cArg), valueOffset(cArg, cSlice),
-                argValueSegment(WX), argValueOffset(WX),
-                argValueSegment(WH), argValueOffset(WH),
-                argValueSegment(B), argValueOffset(B),
+                weights.weights(WX), weights.weightsOffset(WX),
+                weights.weights(WH), weights.weightsOffset(WH),
+                weights.weights(B), weights.weightsOffset(B),
                 out, outOff + hidden,
                 out, outOff,
                 workspaceSegment(), workspaceOffset());
+        gatesReplaced = false;
     }
 
     @Override
     protected void backpropagate() {
+        if (gatesReplaced) {
+            forward();
+        }
         MemorySegment grad = gradientSegment();
         long gradOff = gradientOffset();
-        MemorySegment scratch = scratch(LstmCell.stepBackwardScratchFloats(hidden, 1));
+        int gateFloats = (int) LstmCell.stepBackwardScratchFloats(hidden, 1);
+        MemorySegment scratch = scratch(gateFloats);
+        MemorySegment x = argValueSegment(X);
+        long xOff = argValueOffset(X) + xSlice;
+        MemorySegment hPrev = valueOf(hArg);
+        long hPrevOff = valueOffset(hArg, hSlice);
+        // The kernel leaves the gate gradients in scratch; the weights' products are deferred.
         CELL.stepBackward(1, input, hidden,
-                argValueSegment(X), argValueOffset(X) + xSlice,
-                valueOf(hArg), valueOffset(hArg, hSlice),
+                x, xOff,
+                hPrev, hPrevOff,
                 valueOf(cArg), valueOffset(cArg, cSlice),
-                argValueSegment(WX), argValueOffset(WX),
-                argValueSegment(WH), argValueOffset(WH),
+                weights.weights(WX), weights.weightsOffset(WX),
+                weights.weights(WH), weights.weightsOffset(WH),
                 workspaceSegment(), workspaceOffset(),
                 grad, gradOff + hidden,
                 grad, gradOff,
@@ -107,9 +128,14 @@ final class LstmStepNode extends CellNode {
                 gradientOf(X), gradientOffset(X, xSlice),
                 gradientOf(hArg), gradientOffset(hArg, hSlice),
                 gradientOf(cArg), gradientOffset(cArg, cSlice),
-                gradientOf(WX), gradientOffset(WX, 0),
-                gradientOf(WH), gradientOffset(WH, 0),
-                gradientOf(B), gradientOffset(B, 0));
+                null, 0,
+                null, 0,
+                null, 0);
+        if (argNeedsGradient(W)) {
+            K.copy(gateFloats, scratch, 0, workspaceSegment(), workspaceOffset());
+            gatesReplaced = true;
+            weights.record(workspaceSegment(), workspaceOffset(), x, xOff, hPrev, hPrevOff);
+        }
     }
 
     @Override

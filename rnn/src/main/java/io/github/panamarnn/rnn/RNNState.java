@@ -68,17 +68,17 @@ public final class RNNState {
         StateSlice[] newH = new StateSlice[layers];
         StateSlice[] newC = c == null ? null : new StateSlice[layers];
         StateSlice in = StateSlice.whole(x);
-        Expression[][] w = context.weights;
         for (int l = 0; l < layers; l++) {
             int input = builder.layerInput(l);
+            LayerWeights w = context.stepWeights(l, builder.type, input, hidden);
             switch (builder.type) {
                 case LSTM -> {
-                    LstmStepNode n = LstmStepNode.add(input, hidden, w[l], in, h[l], c[l]);
+                    LstmStepNode n = LstmStepNode.add(w, input, hidden, in, h[l], c[l]);
                     newH[l] = n.h();
                     newC[l] = n.c();
                 }
-                case GRU -> newH[l] = StateSlice.whole(GruStepNode.add(input, hidden, w[l], in, h[l]));
-                case SIMPLE_RNN -> newH[l] = StateSlice.whole(SimpleRnnStepNode.add(input, hidden, w[l], in, h[l]));
+                case GRU -> newH[l] = StateSlice.whole(GruStepNode.add(w, input, hidden, in, h[l]));
+                case SIMPLE_RNN -> newH[l] = StateSlice.whole(SimpleRnnStepNode.add(w, input, hidden, in, h[l]));
             }
             in = newH[l];
         }

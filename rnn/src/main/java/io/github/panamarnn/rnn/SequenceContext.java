@@ -14,11 +14,24 @@ final class SequenceContext {
     final long version;
     /** Per layer, in the order of {@link RNNBuilder#parameters()}. */
     final Expression[][] weights;
+    /** Per layer, the step nodes' view of the weights; made on the first step. */
+    private final LayerWeights[] stepWeights;
 
     SequenceContext(ComputationGraph graph, long version, Expression[][] weights) {
         this.graph = graph;
         this.version = version;
         this.weights = weights;
+        this.stepWeights = new LayerWeights[weights.length];
+    }
+
+    /** The {@link LayerWeights} of layer {@code l} that every step of this sequence shares. */
+    LayerWeights stepWeights(int l, CellType type, int input, int hidden) {
+        LayerWeights w = stepWeights[l];
+        if (w == null) {
+            w = LayerWeights.add(type, input, hidden, weights[l]);
+            stepWeights[l] = w;
+        }
+        return w;
     }
 
     /** Throws a clear {@link IllegalStateException} unless the graph is current and this thread's. */

@@ -2,32 +2,39 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
-import io.github.panamarnn.graph.Expression;
 import io.github.panamarnn.kernels.SimpleRnnCell;
 import java.lang.foreign.MemorySegment;
 
 /**
  * One simple-RNN step of one layer, {@code h = tanh(Wx x + Wh h' + b)}, as a single node over
  * {@link SimpleRnnCell#stepForward} and {@link SimpleRnnCell#stepBackward}. Value: {@code h}
- * ({@code H} floats), which is all backward needs. Arguments: {@code Wx, Wh, b, x}, then the
- * previous {@code h} unless the state is zero.
+ * ({@code H} floats), which is all backward needs from forward. Arguments: the layer's
+ * {@link LayerWeights} ({@code Wx, Wh, b} are read through it), {@code x}, then the previous
+ * {@code h} unless the state is zero.
+ *
+ * <p>Backward accumulates the gradients of {@code x} and {@code h'} and leaves the weights' to
+ * {@link LayerWeights}: the pre-activation gradient goes to the workspace ({@code H} floats,
+ * used only by backward) and is recorded there.
  */
 final class SimpleRnnStepNode extends CellNode {
 
     private static final SimpleRnnCell CELL = SimpleRnnCell.get();
+    private static final int W = 0;
+    private static final int X = 1;
     private static final int WX = 0;
     private static final int WH = 1;
     private static final int B = 2;
-    private static final int X = 3;
 
+    private final LayerWeights weights;
     private final int input;
     private final int hidden;
     private final int xSlice;
     private final int hArg;
     private final int hSlice;
 
-    private SimpleRnnStepNode(int input, int hidden, int xSlice, int hArg, int hSlice) {
-        super(Dim.of(hidden), 0);
+    private SimpleRnnStepNode(LayerWeights weights, int input, int hidden, int xSlice, int hArg, int hSlice) {
+        super(Dim.of(hidden), SimpleRnnCell.stepBackwardScratchFloats(hidden, 1));
+        this.weights = weights;
         this.input = input;
         this.hidden = hidden;
         this.xSlice = xSlice;
@@ -35,14 +42,14 @@ final class SimpleRnnStepNode extends CellNode {
         this.hSlice = hSlice;
     }
 
-    /** Adds a step to the current graph; {@code w} is {@code [Wx, Wh, b]}, {@code h} null for a zero state. */
-    static SimpleRnnStepNode add(int input, int hidden, Expression[] w, StateSlice x, StateSlice h) {
-        SimpleRnnStepNode node = new SimpleRnnStepNode(input, hidden, x.offset, h == null ? NONE : X + 1,
+    /** Adds a step to the current graph; {@code h} is null for a zero state. */
+    static SimpleRnnStepNode add(LayerWeights w, int input, int hidden, StateSlice x, StateSlice h) {
+        SimpleRnnStepNode node = new SimpleRnnStepNode(w, input, hidden, x.offset, h == null ? NONE : X + 1,
                 h == null ? 0 : h.offset);
         if (h == null) {
-            return Dy.cg().add(node, w[0], w[1], w[2], x.target);
+            return Dy.cg().add(node, w, x.target);
         }
-        return Dy.cg().add(node, w[0], w[1], w[2], x.target, h.target);
+        return Dy.cg().add(node, w, x.target, h.target);
     }
 
     @Override
@@ -50,28 +57,39 @@ final class SimpleRnnStepNode extends CellNode {
         CELL.stepForward(1, input, hidden,
                 argValueSegment(X), argValueOffset(X) + xSlice,
                 valueOf(hArg), valueOffset(hArg, hSlice),
-                argValueSegment(WX), argValueOffset(WX),
-                argValueSegment(WH), argValueOffset(WH),
-                argValueSegment(B), argValueOffset(B),
+                weights.weights(WX), weights.weightsOffset(WX),
+                weights.weights(WH), weights.weightsOffset(WH),
+                weights.weights(B), weights.weightsOffset(B),
                 valueSegment(), valueOffset());
     }
 
     @Override
     protected void backpropagate() {
-        MemorySegment scratch = scratch(SimpleRnnCell.stepBackwardScratchFloats(hidden, 1));
+        MemorySegment x = argValueSegment(X);
+        long xOff = argValueOffset(X) + xSlice;
+        MemorySegment hPrev = valueOf(hArg);
+        long hPrevOff = valueOffset(hArg, hSlice);
+        boolean deferred = argNeedsGradient(W);
+        // The kernel leaves the pre-activation gradient in its scratch: when the weights want it,
+        // that scratch is the workspace, where LayerWeights finds it for the deferred products.
+        MemorySegment scratch = deferred ? workspaceSegment() : scratch(SimpleRnnCell.stepBackwardScratchFloats(hidden, 1));
+        long scratchOff = deferred ? workspaceOffset() : 0;
         CELL.stepBackward(1, input, hidden,
-                argValueSegment(X), argValueOffset(X) + xSlice,
-                valueOf(hArg), valueOffset(hArg, hSlice),
-                argValueSegment(WX), argValueOffset(WX),
-                argValueSegment(WH), argValueOffset(WH),
+                x, xOff,
+                hPrev, hPrevOff,
+                weights.weights(WX), weights.weightsOffset(WX),
+                weights.weights(WH), weights.weightsOffset(WH),
                 valueSegment(), valueOffset(),
                 gradientSegment(), gradientOffset(),
-                scratch, 0,
+                scratch, scratchOff,
                 gradientOf(X), gradientOffset(X, xSlice),
                 gradientOf(hArg), gradientOffset(hArg, hSlice),
-                gradientOf(WX), gradientOffset(WX, 0),
-                gradientOf(WH), gradientOffset(WH, 0),
-                gradientOf(B), gradientOffset(B, 0));
+                null, 0,
+                null, 0,
+                null, 0);
+        if (deferred) {
+            weights.record(workspaceSegment(), workspaceOffset(), x, xOff, hPrev, hPrevOff);
+        }
     }
 
     @Override

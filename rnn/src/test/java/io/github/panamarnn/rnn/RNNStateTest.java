@@ -97,7 +97,7 @@ class RNNStateTest {
     void eachStepOfEachLayerIsOneNode(Kind kind) {
         RNNBuilder b = builder(kind);
         renewCg();
-        RNNState s = b.initialState();
+        RNNState s = b.initialState().addInput(x()); // the first step also adds each layer's LayerWeights
         Expression in = x();
         int before = cg().nodeCount();
         s = s.addInput(in);

@@ -1,0 +1,191 @@
+package io.github.panamarnn.rnn;
+
+import io.github.panamarnn.graph.Dim;
+import io.github.panamarnn.graph.Dy;
+import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.kernels.CellActivations;
+import io.github.panamarnn.kernels.FloatKernels;
+import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.OffHeap;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * One layer's weights as the step nodes of a sequence see them, and the place where their
+ * weight gradients are computed: as one matrix product per weight over every step, instead of
+ * one outer product per weight and step.
+ *
+ * <p>The step nodes of the layer take this node as their first argument and read the weights
+ * through it ({@link #weights(int)}). In backward each step computes its pre-activation
+ * gradients and its input and state gradients as usual, but leaves the weights alone: it keeps
+ * its pre-activation gradients in its own workspace (where the forward's gates were; a step
+ * that runs backward again recomputes its forward first) and {@link #record records} where
+ * they and its inputs are. This node precedes every step on the tape, so its backward runs
+ * after all of theirs: it gathers the recorded rows and accumulates {@code dW += dGᵀ X} with
+ * one product per weight, and the biases' gradients as column sums. This is what the
+ * whole-sequence kernels do (Appleyard et al. 2016), applied to steps made one at a time; it
+ * replaces {@code T} bandwidth-bound outer products by products that run near the GEMM peak.
+ *
+ * <p>Arguments: the layer's weights in the order of {@link RNNBuilder#parameters()}. The value
+ * is one unused float (the node exists for its place on the tape and its backward).
+ *
+ * <p>Row layout, per {@link CellType}: the pre-activation gradient row is {@code blocks} blocks
+ * of {@code blockWidth} floats; block {@code j} belongs to input weight {@code 3j}, recurrent
+ * weight {@code 3j+1} and bias {@code 3j+2}. LSTM: one block {@code [di|df|do|dg]} of 4H;
+ * simple RNN: one block of H; GRU: three blocks {@code dz, dr, dc} of H, the last one's
+ * recurrent input being {@code r⊙h'} (recorded next to the row) instead of {@code h'}.
+ */
+final class LayerWeights extends CellNode {
+
+    private static final FloatKernels K = Kernels.get();
+    private static final CellActivations ACT = CellActivations.get();
+    private static final int INITIAL_ROWS = 64;
+
+    private final int input;
+    private final int hidden;
+    private final int blocks;
+    private final int blockWidth;
+    /** GRU: the last block's recurrent input is r⊙h', stored in the step's workspace after the row. */
+    private final boolean resetProduct;
+
+    // Rows recorded by steps in the current backward pass.
+    private int rows;
+    private MemorySegment[] rowSeg = new MemorySegment[INITIAL_ROWS];
+    private long[] rowOff = new long[INITIAL_ROWS];
+    private MemorySegment[] xSeg = new MemorySegment[INITIAL_ROWS];
+    private long[] xOff = new long[INITIAL_ROWS];
+    private MemorySegment[] hSeg = new MemorySegment[INITIAL_ROWS];
+    private long[] hOff = new long[INITIAL_ROWS];
+
+    private LayerWeights(CellType type, int input, int hidden) {
+        super(Dim.of(1), 0);
+        this.input = input;
+        this.hidden = hidden;
+        this.blocks = type == CellType.GRU ? 3 : 1;
+        this.blockWidth = type == CellType.LSTM ? 4 * hidden : hidden;
+        this.resetProduct = type == CellType.GRU;
+    }
+
+    /** Adds the collector of a layer whose weights (in {@link RNNBuilder#parameters()} order) are {@code w}. */
+    static LayerWeights add(CellType type, int input, int hidden, Expression[] w) {
+        return Dy.cg().add(new LayerWeights(type, input, hidden), w);
+    }
+
+    /** Width of a recorded row: the step's pre-activation gradients. */
+    int rowWidth() {
+        return blocks * blockWidth;
+    }
+
+    /** The segment of weight {@code k}'s value (valid while the graph is). */
+    MemorySegment weights(int k) {
+        return argValueSegment(k);
+    }
+
+    /** The offset of weight {@code k}'s value in {@link #weights(int)}. */
+    long weightsOffset(int k) {
+        return argValueOffset(k);
+    }
+
+    /**
+     * Records a step's row for this backward pass: its pre-activation gradients
+     * ({@link #rowWidth()} floats, followed for the GRU by {@code r⊙h'}), its input {@code x}
+     * and its previous {@code h} ({@code null} for a zero state). Only for a step that has this
+     * node as an argument whose gradient is wanted, inside its backward.
+     *
+     * <p>The count of rows recorded in the current pass is kept in this node's gradient, which
+     * every backward pass zeroes: should a pass be aborted by an exception, its rows are
+     * ignored by the next one instead of being counted twice.
+     */
+    void record(MemorySegment row, long rowOffset, MemorySegment x, long xOffset, MemorySegment h, long hOffset) {
+        int n = rows;
+        if (n == rowSeg.length) {
+            int size = 2 * n;
+            rowSeg = Arrays.copyOf(rowSeg, size);
+            rowOff = Arrays.copyOf(rowOff, size);
+            xSeg = Arrays.copyOf(xSeg, size);
+            xOff = Arrays.copyOf(xOff, size);
+            hSeg = Arrays.copyOf(hSeg, size);
+            hOff = Arrays.copyOf(hOff, size);
+        }
+        rowSeg[n] = row;
+        rowOff[n] = rowOffset;
+        xSeg[n] = x;
+        xOff[n] = xOffset;
+        hSeg[n] = h;
+        hOff[n] = hOffset;
+        rows = n + 1;
+        MemorySegment count = gradientSegment();
+        long at = gradientOffset();
+        count.setAtIndex(ValueLayout.JAVA_FLOAT, at, count.getAtIndex(ValueLayout.JAVA_FLOAT, at) + 1f);
+    }
+
+    @Override
+    protected void forward() {
+        valueSegment().setAtIndex(ValueLayout.JAVA_FLOAT, valueOffset(), 0f);
+    }
+
+    @Override
+    protected void backpropagate() {
+        int n = (int) gradientSegment().getAtIndex(ValueLayout.JAVA_FLOAT, gradientOffset());
+        int first = rows - n;
+        if (n > 0) {
+            accumulate(first, n);
+        }
+        Arrays.fill(rowSeg, 0, rows, null);
+        Arrays.fill(xSeg, 0, rows, null);
+        Arrays.fill(hSeg, 0, rows, null);
+        rows = 0;
+    }
+
+    /** The weight gradients of rows {@code [first, first + n)}. */
+    private void accumulate(int first, int n) {
+        int width = rowWidth();
+        long gOff = 0;
+        long xsOff = gOff + OffHeap.roundUpToLine((long) n * width);
+        long hsOff = xsOff + OffHeap.roundUpToLine((long) n * input);
+        long rhOff = hsOff + OffHeap.roundUpToLine((long) n * hidden);
+        long total = rhOff + (resetProduct ? (long) n * hidden : 0);
+        MemorySegment s = scratch(total);
+        boolean anyState = false;
+        for (int r = 0; r < n; r++) {
+            int i = first + r;
+            K.copy(width, rowSeg[i], rowOff[i], s, gOff + (long) r * width);
+            K.copy(input, xSeg[i], xOff[i], s, xsOff + (long) r * input);
+            long hRow = hsOff + (long) r * hidden;
+            if (hSeg[i] == null) {
+                K.fill(hidden, 0f, s, hRow);
+            } else {
+                anyState = true;
+                K.copy(hidden, hSeg[i], hOff[i], s, hRow);
+            }
+            if (resetProduct) {
+                K.copy(hidden, rowSeg[i], rowOff[i] + width, s, rhOff + (long) r * hidden);
+            }
+        }
+        for (int j = 0; j < blocks; j++) {
+            long block = gOff + (long) j * blockWidth;
+            int wx = 3 * j;
+            MemorySegment dWx = argGradientSegment(wx);
+            if (dWx != null) {
+                K.gemm(true, false, blockWidth, input, n, 1f, s, block, width, s, xsOff, input,
+                        dWx, argGradientOffset(wx), input);
+            }
+            MemorySegment dWh = argGradientSegment(wx + 1);
+            if (dWh != null && anyState) {
+                long recurrentInput = resetProduct && j == blocks - 1 ? rhOff : hsOff;
+                K.gemm(true, false, blockWidth, hidden, n, 1f, s, block, width, s, recurrentInput, hidden,
+                        dWh, argGradientOffset(wx + 1), hidden);
+            }
+            MemorySegment db = argGradientSegment(wx + 2);
+            if (db != null) {
+                ACT.columnSumsAdd(n, blockWidth, s, block, width, db, argGradientOffset(wx + 2));
+            }
+        }
+    }
+
+    @Override
+    protected String opName() {
+        return "layerWeights";
+    }
+}
