@@ -293,6 +293,21 @@ public final class ReportGenerator {
         row(md, "result files", sources.isEmpty() ? "none" : sources.entrySet().stream()
                 .map(e -> "`" + e.getKey() + "` (" + e.getValue() + ")").collect(Collectors.joining(", ")));
         md.append('\n');
+        if (env != null && busy(env)) {
+            md.append("> **The machine was busy**: a load average of ").append(env.loadAverage().split(" ")[0])
+                    .append(" on ").append(env.logicalCores()).append(" cores when the run started means other work ")
+                    .append("competed for the CPU. Absolute times and GFLOP/s are pessimistic and noisy; ")
+                    .append("ratios from the same run hold up better. Rerun on an idle machine for numbers to quote.\n\n");
+        }
+    }
+
+    /** True when the 1-minute load average exceeded the core count when the run started. */
+    static boolean busy(Environment env) {
+        try {
+            return Double.parseDouble(env.loadAverage().split(" ")[0]) > env.logicalCores();
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static void howToRead(StringBuilder md) {
@@ -355,7 +370,9 @@ public final class ReportGenerator {
         boolean showSource = sources.size() > 1;
         StringBuilder header = new StringBuilder("| benchmark |");
         paramNames.forEach(p -> header.append(' ').append(Format.cell(p)).append(" |"));
-        header.append(" mode | score ± error | unit | median |");
+        // a suite may have a param called mode too, so JMH's mode is labelled, and only shown when it varies
+        boolean showMode = rows.stream().anyMatch(r -> !r.mode().equals("avgt"));
+        header.append(showMode ? " JMH mode |" : "").append(" score ± error | unit | median |");
         if (anyGflops) {
             header.append(" GFLOP/s (median) |");
         }
@@ -369,7 +386,7 @@ public final class ReportGenerator {
             for (String p : paramNames) {
                 md.append(' ').append(Format.cell(r.params().getOrDefault(p, ""))).append(" |");
             }
-            md.append(' ').append(r.mode()).append(" | ").append(Format.number(r.score()));
+            md.append(' ').append(showMode ? r.mode() + " | " : "").append(Format.number(r.score()));
             if (!Double.isNaN(r.scoreError())) {
                 md.append(" ± ").append(Format.number(r.scoreError()));
             }

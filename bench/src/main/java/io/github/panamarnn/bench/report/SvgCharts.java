@@ -117,7 +117,9 @@ public final class SvgCharts {
                     "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%s\"/>%n",
                     x, top - 4, x, top + plotHeight, one ? "#333" : "#ddd", one ? "1.5" : "1"));
             if ((e - lowExp) % step == 0 || one) {
-                svg.append(text(x, top + plotHeight + 16, "middle", 11, "", tick(Math.pow(2, e)) + "x"));
+                // 1/8x reads better than 0.125x
+                String label = e >= 0 ? tick(Math.pow(2, e)) : "1/" + tick(Math.pow(2, -e));
+                svg.append(text(x, top + plotHeight + 16, "middle", 11, "", label + "x"));
             }
         }
 

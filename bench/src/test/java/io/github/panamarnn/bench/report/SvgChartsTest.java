@@ -29,7 +29,7 @@ class SvgChartsTest {
         assertEquals(1 + 3, doc.getElementsByTagName("rect").getLength(), "background + three drawable bars");
         assertTrue(svg.contains("x&lt;y"));
         assertTrue(svg.contains("3.50x") && svg.contains("0.25x") && svg.contains("n/a"));
-        assertTrue(svg.contains(">0.25x</text>"), "the axis reaches down to the slowest bar");
+        assertTrue(svg.contains(">1/4x</text>"), "the axis reaches down to the slowest bar");
     }
 
     @Test
