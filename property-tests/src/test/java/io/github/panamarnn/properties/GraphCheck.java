@@ -39,7 +39,7 @@ final class GraphCheck {
     static final int LOOKUP_ROW = 2;
 
     /** A leaf of the graph under test: its kind, shape ({n} or {rows, cols}) and values. */
-    record Leaf(Kind kind, int[] dims, float[] values) {
+    record Leaf(Kind kind, int[] dims, float[] values) implements java.io.Serializable {
         @Override
         public String toString() {
             return kind + Arrays.toString(dims) + " " + Arrays.toString(values);
@@ -74,15 +74,15 @@ final class GraphCheck {
         return n;
     }
 
-    /** The live leaves of one graph, with what reading their gradients needs. */
-    private static final class Built {
-        final List<Expression> expressions = new ArrayList<>();
-        final Parameters[] parameters;
-        final LookupParameters[] tables;
-
-        Built(int n) {
-            parameters = new Parameters[n];
-            tables = new LookupParameters[n];
+    /**
+     * The analytic side of {@link #check}, on a fresh collection: returns the output {@code y},
+     * then the one-element {@code dot(u, y)} as the graph computes it, then each leaf's gradient.
+     */
+    static float[][] analytic(String name, List<Leaf> leaves, float[] u, Function<List<Expression>, Expression> op,
+                              Long seed) {
+        try (ParameterCollection pc = new ParameterCollection(7)) {
+            Collection coll = new Collection(pc, leaves);
+            return coll.analytic(name, leaves, u, op, seed);
         }
     }
 
@@ -98,9 +98,38 @@ final class GraphCheck {
     static void check(String name, List<Leaf> leaves, float[] u, Function<List<Expression>, Expression> op,
                       Method method, Long seed) {
         try (ParameterCollection pc = new ParameterCollection(7)) {
+            Collection coll = new Collection(pc, leaves);
             int n = leaves.size();
-            Parameters[] params = new Parameters[n];
-            LookupParameters[] tables = new LookupParameters[n];
+            float[][] result = coll.analytic(name, leaves, u, op, seed);
+            double projected = Fd.project(u, result[0]);
+            Fd.assertClose(name + " loss value", new double[] {result[1][0]}, new double[] {projected},
+                    new Fd.Tolerance(1e-5 * (1 + Math.abs(projected)), 1e-5));
+            float[][] current = new float[n][];
+            for (int i = 0; i < n; i++) {
+                current[i] = leaves.get(i).values.clone();
+            }
+            for (int i = 0; i < n; i++) {
+                int which = i;
+                double[] numeric = method.numeric(current[i], xs -> {
+                    current[which] = xs;
+                    Expression out = build(leaves, current, coll.params, coll.tables, op, seed, new Expression[n]);
+                    return Fd.project(u, out.vecValue());
+                });
+                Fd.assertClose(name + " d/d leaf " + i + " (" + leaves.get(i).kind + ")", result[2 + i], numeric,
+                        method.tolerance);
+            }
+        }
+    }
+
+    /** The parameters and lookup tables the leaves of one case live in. */
+    private static final class Collection {
+        final Parameters[] params;
+        final LookupParameters[] tables;
+
+        Collection(ParameterCollection pc, List<Leaf> leaves) {
+            int n = leaves.size();
+            params = new Parameters[n];
+            tables = new LookupParameters[n];
             for (int i = 0; i < n; i++) {
                 Leaf leaf = leaves.get(i);
                 switch (leaf.kind) {
@@ -109,14 +138,17 @@ final class GraphCheck {
                     case INPUT -> { }
                 }
             }
-            float[][] current = new float[n][];
-            for (int i = 0; i < n; i++) {
-                current[i] = leaves.get(i).values.clone();
-            }
+        }
 
-            // analytic
+        float[][] analytic(String name, List<Leaf> leaves, float[] u, Function<List<Expression>, Expression> op,
+                           Long seed) {
+            int n = leaves.size();
+            float[][] values = new float[n][];
+            for (int i = 0; i < n; i++) {
+                values[i] = leaves.get(i).values.clone();
+            }
             Expression[] leafExpr = new Expression[n];
-            Expression y = build(leaves, current, params, tables, op, seed, leafExpr);
+            Expression y = build(leaves, values, params, tables, op, seed, leafExpr);
             Dim d = y.dim();
             if (d.totalSize() != u.length) {
                 throw new IllegalStateException(name + ": output " + d + " but " + u.length + " weights");
@@ -124,14 +156,12 @@ final class GraphCheck {
             Expression loss = Dy.dot(weightsLike(d, u), y);
             boolean anyInput = leaves.stream().anyMatch(l -> l.kind == Kind.INPUT);
             loss.backward(anyInput);
-            double projected = Fd.project(u, y.vecValue());
-            float graphLoss = loss.scalarValue();
-            Fd.assertClose(name + " loss value", new double[] {graphLoss}, new double[] {projected},
-                    new Fd.Tolerance(1e-5 * (1 + Math.abs(projected)), 1e-5));
-            float[][] analytic = new float[n][];
+            float[][] result = new float[2 + n][];
+            result[0] = y.vecValue();
+            result[1] = new float[] {loss.scalarValue()};
             for (int i = 0; i < n; i++) {
                 Leaf leaf = leaves.get(i);
-                analytic[i] = switch (leaf.kind) {
+                result[2 + i] = switch (leaf.kind) {
                     case INPUT -> leafExpr[i].gradient();
                     case PARAMETER -> params[i].gradient();
                     case LOOKUP -> tables[i].gradientRow(LOOKUP_ROW);
@@ -145,18 +175,7 @@ final class GraphCheck {
                     }
                 }
             }
-
-            // numeric, leaf by leaf
-            for (int i = 0; i < n; i++) {
-                int which = i;
-                double[] numeric = method.numeric(current[i], xs -> {
-                    current[which] = xs;
-                    Expression out = build(leaves, current, params, tables, op, seed, new Expression[n]);
-                    return Fd.project(u, out.vecValue());
-                });
-                Fd.assertClose(name + " d/d leaf " + i + " (" + leaves.get(i).kind + ")", analytic[i], numeric,
-                        method.tolerance);
-            }
+            return result;
         }
     }
 

@@ -72,7 +72,7 @@ class GraphOpGradientProperties {
     static final Method SOFTMAX = new Method(0.1, true, new Fd.Tolerance(1e-3, 1e-3));
 
     /** One generated case: which op, its leaves, an integer parameter (index, factor...), and the weights. */
-    record OpCase(Op op, List<Leaf> leaves, int param, float[] u) {
+    record OpCase(Op op, List<Leaf> leaves, int param, float[] u) implements java.io.Serializable {
         @Override
         public String toString() {
             StringBuilder sb = new StringBuilder(op.toString()).append(" param=").append(param);
@@ -124,7 +124,7 @@ class GraphOpGradientProperties {
         SOFTMAX, LOG_SOFTMAX, PICK_NEG_LOG_SOFTMAX, PICK, PICK_RANGE,
         PLUS, MINUS, CMULT, DOT, SQUARED_DISTANCE, ESUM, SUM, AVERAGE, CONCATENATE,
         AFFINE, AFFINE_LIST, TIMES_MATRIX, TIMES_OUTER, TIMES_SCALAR_LEFT, TIMES_SCALAR_RIGHT,
-        SHARED_SUBEXPRESSION;
+        SHARED_SUBEXPRESSION, TUTORIAL_LOSS;
 
         Arbitrary<Shape> shapes() {
             return switch (this) {
@@ -176,6 +176,11 @@ class GraphOpGradientProperties {
                 case TIMES_SCALAR_LEFT, TIMES_SCALAR_RIGHT -> anyDims()
                         .map(d -> new Shape(new int[][] {vec(1), d}, 0, GraphCheck.size(d)));
                 case SHARED_SUBEXPRESSION -> unary(anyDims(), GraphCheck::size);
+                // API.md's tutorial loss: R {o,h}, bias {o}, a state {h}; param: the next character
+                case TUTORIAL_LOSS -> Combinators.combine(Arbitraries.integers().between(1, 30),
+                                Arbitraries.integers().between(1, 20)).as((o, h) -> new int[] {o, h})
+                        .flatMap(oh -> Arbitraries.integers().between(0, oh[0] - 1)
+                                .map(i -> new Shape(new int[][] {mat(oh[0], oh[1]), vec(oh[0]), vec(oh[1])}, i, 1)));
             };
         }
 
@@ -188,6 +193,8 @@ class GraphOpGradientProperties {
                 case LOG -> Gen.floats(n, 0.3f, 3);
                 case RECTIFY -> Gen.awayFromZero(n, 0.05f, 3);
                 case SOFTMAX, LOG_SOFTMAX, PICK_NEG_LOG_SOFTMAX -> Gen.floats(n, -4, 4);
+                // logits within about +-10: the picked probability stays far from underflow
+                case TUTORIAL_LOSS -> Gen.floats(n, -0.5f, 0.5f);
                 default -> Gen.floats(n, -2, 2);
             };
         }
@@ -195,7 +202,7 @@ class GraphOpGradientProperties {
         Method method() {
             return switch (this) {
                 case TANH, LOGISTIC, EXP, LOG, RECTIFY, SHARED_SUBEXPRESSION -> SMOOTH;
-                case SOFTMAX, LOG_SOFTMAX, PICK_NEG_LOG_SOFTMAX -> GraphOpGradientProperties.SOFTMAX;
+                case SOFTMAX, LOG_SOFTMAX, PICK_NEG_LOG_SOFTMAX, TUTORIAL_LOSS -> GraphOpGradientProperties.SOFTMAX;
                 default -> LINEAR;
             };
         }
@@ -237,6 +244,7 @@ class GraphOpGradientProperties {
                     Expression t = tanh(a);
                     yield cmult(t, t).plus(cmult(a, t)).minus(t.times(0.5f));
                 }
+                case TUTORIAL_LOSS -> log(pick(softmax(a.times(tanh(x.get(2))).plus(x.get(1))), param)).neg();
             };
         }
     }
@@ -249,7 +257,7 @@ class GraphOpGradientProperties {
                 int[] d = shape.leafDims[i];
                 leaves.add(GraphCheck.leaf(GraphCheck.anyKind(), d, op.values(i, GraphCheck.size(d))));
             }
-            return Combinators.combine(Combinators.combine(leaves).as(l -> l), Gen.weights(shape.outputs))
+            return Combinators.combine(Combinators.combine(leaves).<List<Leaf>>as(ArrayList::new), Gen.weights(shape.outputs))
                     .as((l, u) -> new OpCase(op, l, shape.param, u));
         }));
     }

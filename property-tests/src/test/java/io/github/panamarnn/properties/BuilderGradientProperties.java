@@ -1,0 +1,436 @@
+package io.github.panamarnn.properties;
+
+import static io.github.panamarnn.graph.Dy.dot;
+import static io.github.panamarnn.graph.Dy.esum;
+import static io.github.panamarnn.graph.Dy.inputVector;
+import static io.github.panamarnn.graph.Dy.lookup;
+import static io.github.panamarnn.graph.Dy.renewCg;
+
+import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.graph.LookupParameters;
+import io.github.panamarnn.graph.ParameterCollection;
+import io.github.panamarnn.graph.Parameters;
+import io.github.panamarnn.properties.CellGradientProperties.CellType;
+import io.github.panamarnn.rnn.GRUBuilder;
+import io.github.panamarnn.rnn.LSTMBuilder;
+import io.github.panamarnn.rnn.RNNBuilder;
+import io.github.panamarnn.rnn.RNNState;
+import io.github.panamarnn.rnn.SimpleRNNBuilder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.EdgeCasesMode;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+
+/**
+ * Whole builders ({@link LSTMBuilder}, {@link GRUBuilder}, {@link SimpleRNNBuilder}) with 1 to
+ * 3 layers on random trees of states: each node continues a random earlier node (or the
+ * initial state), so states branch as in a stack RNN; or one chain through
+ * {@link RNNState#addInputs} or {@link RNNState#transduce}. The initial state is zero
+ * ({@link RNNBuilder#initialState()}) or given ({@link RNNBuilder#initialState(List)}); inputs
+ * are plain input vectors or lookup rows. The loss weighs every node's output and the full
+ * state {@code s()} of the last node with random weights.
+ *
+ * <p>Checked: every output and the final state against a double-precision reference of the
+ * layers (stacked {@link CellReference} steps), and the gradient of every parameter of every
+ * layer, every input and every element of the given initial state against central
+ * differences of that reference.
+ */
+class BuilderGradientProperties {
+
+    enum Mode { TREE, ADD_INPUTS, TRANSDUCE }
+
+    record BuilderCase(CellType type, Mode mode, int layers, int input, int hidden, int[] parents, boolean givenState,
+                       boolean lookupInputs, float[] params, float[][] inputs, float[][] state, float[][] uOut,
+                       float[] uState) implements java.io.Serializable {
+        @Override
+        public String toString() {
+            return type + " " + mode + " layers=" + layers + " I=" + input + " H=" + hidden + " parents="
+                    + Arrays.toString(parents) + " givenState=" + givenState + " lookupInputs=" + lookupInputs
+                    + "\n  params=" + Arrays.toString(params) + "\n  inputs=" + Arrays.deepToString(inputs)
+                    + "\n  state=" + Arrays.deepToString(state) + "\n  uOut=" + Arrays.deepToString(uOut)
+                    + "\n  uState=" + Arrays.toString(uState);
+        }
+    }
+
+    /** Sizes of every layer's parameters, in {@link RNNBuilder#parameters()} order. */
+    static int[][] paramSizes(CellType type, int layers, int input, int hidden) {
+        int[][] sizes = new int[layers][];
+        for (int l = 0; l < layers; l++) {
+            int in = l == 0 ? input : hidden;
+            sizes[l] = switch (type) {
+                case LSTM -> new int[] {4 * hidden * in, 4 * hidden * hidden, 4 * hidden};
+                case RNN -> new int[] {hidden * in, hidden * hidden, hidden};
+                case GRU -> new int[] {hidden * in, hidden * hidden, hidden, hidden * in, hidden * hidden, hidden,
+                        hidden * in, hidden * hidden, hidden};
+            };
+        }
+        return sizes;
+    }
+
+    static int stateVectors(CellType type, int layers) {
+        return type == CellType.LSTM ? 2 * layers : layers;
+    }
+
+    /**
+     * Mostly small hidden sizes (cheap to difference), one case in five from 7 to 20, where
+     * the LSTM's 4H gate rows and the GRU's and RNN's H rows run the kernels' vector loops and
+     * their tails.
+     */
+    static Arbitrary<Integer> hiddenSizes() {
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(4, Arbitraries.integers().between(1, 6)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(7, 20)));
+    }
+
+    @Provide
+    Arbitrary<BuilderCase> builderCases() {
+        Arbitrary<int[]> config = Combinators.combine(Arbitraries.of(CellType.class), Arbitraries.of(Mode.class),
+                        Arbitraries.integers().between(1, 3), Arbitraries.integers().between(1, 5),
+                        hiddenSizes(), Arbitraries.integers().between(1, 4),
+                        Arbitraries.of(false, true), Arbitraries.of(false, true))
+                .as((t, m, l, i, h, n, given, lookups) -> new int[] {t.ordinal(), m.ordinal(), l, i, h, n,
+                        given ? 1 : 0, lookups ? 1 : 0});
+        return config.flatMap(c -> {
+            CellType type = CellType.values()[c[0]];
+            Mode mode = Mode.values()[c[1]];
+            int layers = c[2];
+            int input = c[3];
+            int hidden = c[4];
+            int nodes = c[5];
+            int total = Arrays.stream(paramSizes(type, layers, input, hidden)).flatMapToInt(Arrays::stream).sum();
+            Arbitrary<int[]> parents;
+            if (mode == Mode.TREE) {
+                List<Arbitrary<Integer>> ps = new ArrayList<>();
+                for (int i = 0; i < nodes; i++) {
+                    ps.add(Arbitraries.integers().between(-1, i - 1).withDistribution(
+                            net.jqwik.api.RandomDistribution.uniform()));
+                }
+                parents = Combinators.combine(ps).as(l -> l.stream().mapToInt(Integer::intValue).toArray());
+            } else {
+                int[] chain = new int[nodes];
+                for (int i = 0; i < nodes; i++) {
+                    chain[i] = i - 1;
+                }
+                parents = Arbitraries.just(chain);
+            }
+            int sv = stateVectors(type, layers);
+            Arbitrary<float[][]> state = Gen.floats(hidden, -1, 1).list().ofSize(sv).map(l -> l.toArray(new float[0][]));
+            return Combinators.combine(parents, Gen.floats(total, -0.6f, 0.6f),
+                            Gen.floats(input, -1, 1).list().ofSize(nodes).map(l -> l.toArray(new float[0][])), state,
+                            Gen.weights(hidden).list().ofSize(nodes).map(l -> l.toArray(new float[0][])),
+                            Gen.weights(sv * hidden))
+                    .as((par, p, xs, s0, uo, us) -> new BuilderCase(type, mode, layers, input, hidden, par, c[6] == 1,
+                            c[7] == 1, p, xs, s0, uo, mode == Mode.TRANSDUCE ? null : us));
+        });
+    }
+
+    // ------------------------------------------------------------------ the graph under test
+
+    /** What one build of the case on the graph exposes. */
+    static final class Built {
+        RNNBuilder builder;
+        List<Expression> inputs = new ArrayList<>();
+        List<Expression> state = new ArrayList<>();
+        LookupParameters table;
+        Expression loss;
+        float[][] outputs;
+        float[] finalState;
+    }
+
+    static RNNBuilder builder(BuilderCase c, ParameterCollection pc) {
+        return switch (c.type) {
+            case LSTM -> new LSTMBuilder(c.layers, c.input, c.hidden, pc);
+            case GRU -> new GRUBuilder(c.layers, c.input, c.hidden, pc);
+            case RNN -> new SimpleRNNBuilder(c.layers, c.input, c.hidden, pc);
+        };
+    }
+
+    /** Sets every parameter of {@code b} from the case's flat {@code params}, in parameters() order. */
+    static void setParameters(RNNBuilder b, float[] params) {
+        int at = 0;
+        for (List<Parameters> layer : b.parameters()) {
+            for (Parameters p : layer) {
+                int n = p.dim().size();
+                p.setValues(Arrays.copyOfRange(params, at, at + n));
+                at += n;
+            }
+        }
+        if (at != params.length) {
+            throw new IllegalStateException("the builder has " + at + " parameter floats, the case " + params.length);
+        }
+    }
+
+    static Built build(BuilderCase c, RNNBuilder b, LookupParameters table) {
+        renewCg();
+        Built out = new Built();
+        out.builder = b;
+        out.table = table;
+        for (int i = 0; i < c.inputs.length; i++) {
+            out.inputs.add(c.lookupInputs ? lookup(table, i) : inputVector(c.inputs[i]));
+        }
+        RNNState init;
+        if (c.givenState) {
+            for (float[] v : c.state) {
+                out.state.add(inputVector(v));
+            }
+            init = b.initialState(out.state);
+        } else {
+            init = b.initialState();
+        }
+        List<Expression> terms = new ArrayList<>();
+        List<Expression> outs = new ArrayList<>();
+        RNNState last;
+        switch (c.mode) {
+            case TRANSDUCE -> {
+                outs.addAll(init.transduce(out.inputs));
+                last = null;
+            }
+            case ADD_INPUTS -> {
+                List<RNNState> states = init.addInputs(out.inputs);
+                for (RNNState s : states) {
+                    outs.add(s.output());
+                }
+                last = states.get(states.size() - 1);
+            }
+            default -> {
+                RNNState[] states = new RNNState[c.parents.length];
+                for (int i = 0; i < states.length; i++) {
+                    RNNState from = c.parents[i] < 0 ? init : states[c.parents[i]];
+                    states[i] = from.addInput(out.inputs.get(i));
+                    outs.add(states[i].output());
+                }
+                last = states[states.length - 1];
+            }
+        }
+        out.outputs = new float[outs.size()][];
+        for (int i = 0; i < outs.size(); i++) {
+            terms.add(dot(inputVector(c.uOut[i]), outs.get(i)));
+        }
+        if (last != null) {
+            List<Expression> s = last.s();
+            for (int j = 0; j < s.size(); j++) {
+                terms.add(dot(inputVector(Arrays.copyOfRange(c.uState, j * c.hidden, (j + 1) * c.hidden)), s.get(j)));
+            }
+        }
+        out.loss = esum(terms);
+        for (int i = 0; i < outs.size(); i++) {
+            out.outputs[i] = outs.get(i).vecValue();
+        }
+        if (last != null) {
+            float[] fs = new float[c.uState.length];
+            List<Expression> s = last.s();
+            for (int j = 0; j < s.size(); j++) {
+                System.arraycopy(s.get(j).vecValue(), 0, fs, j * c.hidden, c.hidden);
+            }
+            out.finalState = fs;
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ the double reference
+
+    /** One step of the stacked layers from {@code state} (per layer h, then per layer c for an LSTM) on {@code x}. */
+    static double[][] referenceStep(BuilderCase c, double[][][] params, double[][] h, double[][] cell, double[] x,
+                                    double[][] newCell) {
+        double[][] newH = new double[c.layers][];
+        double[] below = x;
+        for (int l = 0; l < c.layers; l++) {
+            int in = l == 0 ? c.input : c.hidden;
+            double[][] p = params[l];
+            double[] r = switch (c.type) {
+                case LSTM -> CellReference.lstm(1, 1, in, c.hidden, below, h[l], cell[l], p[0], p[1], p[2]);
+                case GRU -> CellReference.gru(1, 1, in, c.hidden, below, h[l], p[0], p[1], p[2], p[3], p[4], p[5],
+                        p[6], p[7], p[8]);
+                case RNN -> CellReference.rnn(1, 1, in, c.hidden, below, h[l], p[0], p[1], p[2]);
+            };
+            newH[l] = Arrays.copyOfRange(r, 0, c.hidden);
+            if (c.type == CellType.LSTM) {
+                newCell[l] = Arrays.copyOfRange(r, c.hidden, 2 * c.hidden);
+            }
+            below = newH[l];
+        }
+        return newH;
+    }
+
+    /**
+     * The reference outputs of every node followed by the last node's full state (in
+     * {@code s()} layout), from double values of the parameters (flat), inputs and state.
+     */
+    static double[] reference(BuilderCase c, double[] flatParams, double[][] inputs, double[][] state) {
+        int[][] sizes = paramSizes(c.type, c.layers, c.input, c.hidden);
+        double[][][] params = new double[c.layers][][];
+        int at = 0;
+        for (int l = 0; l < c.layers; l++) {
+            params[l] = new double[sizes[l].length][];
+            for (int k = 0; k < sizes[l].length; k++) {
+                params[l][k] = Arrays.copyOfRange(flatParams, at, at + sizes[l][k]);
+                at += sizes[l][k];
+            }
+        }
+        int n = c.parents.length;
+        double[][] zero = new double[c.layers][];
+        double[][] h0 = new double[c.layers][];
+        double[][] c0 = new double[c.layers][];
+        for (int l = 0; l < c.layers; l++) {
+            zero[l] = new double[c.hidden];
+            if (c.givenState) {
+                // s() layout: LSTM cells of every layer, then h of every layer; others h only
+                h0[l] = c.type == CellType.LSTM ? state[c.layers + l] : state[l];
+                c0[l] = c.type == CellType.LSTM ? state[l] : zero[l];
+            } else {
+                h0[l] = zero[l];
+                c0[l] = zero[l];
+            }
+        }
+        double[][][] hs = new double[n][][];
+        double[][][] cs = new double[n][][];
+        double[] out = new double[n * c.hidden + (c.mode == Mode.TRANSDUCE ? 0 : stateVectors(c.type, c.layers) * c.hidden)];
+        for (int i = 0; i < n; i++) {
+            double[][] hPrev = c.parents[i] < 0 ? h0 : hs[c.parents[i]];
+            double[][] cPrev = c.parents[i] < 0 ? c0 : cs[c.parents[i]];
+            cs[i] = new double[c.layers][];
+            hs[i] = referenceStep(c, params, hPrev, cPrev, inputs[i], cs[i]);
+            System.arraycopy(hs[i][c.layers - 1], 0, out, i * c.hidden, c.hidden);
+        }
+        if (c.mode != Mode.TRANSDUCE) {
+            int base = n * c.hidden;
+            int j = 0;
+            if (c.type == CellType.LSTM) {
+                for (int l = 0; l < c.layers; l++, j++) {
+                    System.arraycopy(cs[n - 1][l], 0, out, base + j * c.hidden, c.hidden);
+                }
+            }
+            for (int l = 0; l < c.layers; l++, j++) {
+                System.arraycopy(hs[n - 1][l], 0, out, base + j * c.hidden, c.hidden);
+            }
+        }
+        return out;
+    }
+
+    static float[] weights(BuilderCase c) {
+        int n = c.parents.length;
+        float[] w = new float[n * c.hidden + (c.uState == null ? 0 : c.uState.length)];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(c.uOut[i], 0, w, i * c.hidden, c.hidden);
+        }
+        if (c.uState != null) {
+            System.arraycopy(c.uState, 0, w, n * c.hidden, c.uState.length);
+        }
+        return w;
+    }
+
+    /** Graph values against the double reference: as {@link CellGradientProperties#FORWARD}. */
+    static final Fd.Tolerance FORWARD = new Fd.Tolerance(2e-6, 2e-6);
+
+    /**
+     * Gradients from the graph (float) against central differences (step 1e-5) of the double
+     * reference: as {@link CellGradientProperties#GRADIENT}, whose argument carries over (the
+     * builders run those kernels), with room for 3 stacked layers and shared prefixes whose
+     * gradients are sums over branches: {@code abs 4e-6 + rel 2e-5}.
+     */
+    static final Fd.Tolerance GRADIENT = new Fd.Tolerance(4e-6, 2e-5);
+
+    /**
+     * Builds and differentiates the case's graph on a fresh collection: returns the outputs and
+     * final state (laid out as {@link #reference}), the gradient of every parameter (flat, in
+     * {@code parameters()} order), of every input, then of every initial-state vector (when given).
+     */
+    static float[][] analytic(BuilderCase c) {
+        try (ParameterCollection pc = new ParameterCollection(11)) {
+            RNNBuilder b = builder(c, pc);
+            setParameters(b, c.params);
+            LookupParameters table = null;
+            if (c.lookupInputs) {
+                table = pc.addLookupParameters(c.inputs.length, c.input);
+                for (int i = 0; i < c.inputs.length; i++) {
+                    table.initRow(i, c.inputs[i]);
+                }
+            }
+            Built g = build(c, b, table);
+            g.loss.backward(true);
+            List<float[]> result = new ArrayList<>();
+            float[] values = new float[c.parents.length * c.hidden + (g.finalState == null ? 0 : g.finalState.length)];
+            for (int i = 0; i < g.outputs.length; i++) {
+                System.arraycopy(g.outputs[i], 0, values, i * c.hidden, c.hidden);
+            }
+            if (g.finalState != null) {
+                System.arraycopy(g.finalState, 0, values, g.outputs.length * c.hidden, g.finalState.length);
+            }
+            result.add(values);
+            float[] params = new float[c.params.length];
+            int at = 0;
+            for (List<Parameters> layer : b.parameters()) {
+                for (Parameters p : layer) {
+                    float[] gp = p.gradient();
+                    System.arraycopy(gp, 0, params, at, gp.length);
+                    at += gp.length;
+                }
+            }
+            result.add(params);
+            for (int i = 0; i < c.inputs.length; i++) {
+                result.add(c.lookupInputs ? table.gradientRow(i) : g.inputs.get(i).gradient());
+            }
+            for (Expression s : g.state) {
+                result.add(s.gradient());
+            }
+            return result.toArray(new float[0][]);
+        }
+    }
+
+    /** Names of the arrays {@link #analytic} returns, for messages. */
+    static List<String> names(BuilderCase c) {
+        List<String> names = new ArrayList<>(List.of("outputs and final state", "d parameters"));
+        for (int i = 0; i < c.inputs.length; i++) {
+            names.add("d input " + i + (c.lookupInputs ? " (lookup row)" : ""));
+        }
+        if (c.givenState) {
+            for (int j = 0; j < c.state.length; j++) {
+                names.add("d initial state " + j);
+            }
+        }
+        return names;
+    }
+
+    @Property(tries = 150, edgeCases = EdgeCasesMode.NONE)
+    void builderGradientsMatchTheReference(@ForAll("builderCases") BuilderCase c) {
+        String name = c.type + " " + c.mode + " layers=" + c.layers;
+        float[][] got = analytic(c);
+        List<String> names = names(c);
+        double[] flat = Fd.toDouble(c.params);
+        double[][] xs = Arrays.stream(c.inputs).map(Fd::toDouble).toArray(double[][]::new);
+        double[][] s0 = Arrays.stream(c.state).map(Fd::toDouble).toArray(double[][]::new);
+        Fd.assertClose(name + " " + names.get(0), Fd.toDouble(got[0]), reference(c, flat, xs, s0), FORWARD);
+        float[] w = weights(c);
+        double[] numericParams = Fd.gradient(flat, 1e-5, p -> Fd.project(w, reference(c, p, xs, s0)));
+        Fd.assertClose(name + " " + names.get(1), got[1], numericParams, GRADIENT);
+        for (int i = 0; i < xs.length; i++) {
+            int which = i;
+            double[] numeric = Fd.gradient(xs[i], 1e-5, x -> {
+                xs[which] = x;
+                return Fd.project(w, reference(c, flat, xs, s0));
+            });
+            Fd.assertClose(name + " " + names.get(2 + i), got[2 + i], numeric, GRADIENT);
+        }
+        if (c.givenState) {
+            for (int j = 0; j < s0.length; j++) {
+                int which = j;
+                double[] numeric = Fd.gradient(s0[j], 1e-5, s -> {
+                    s0[which] = s;
+                    return Fd.project(w, reference(c, flat, xs, s0));
+                });
+                Fd.assertClose(name + " " + names.get(2 + xs.length + j), got[2 + xs.length + j], numeric, GRADIENT);
+            }
+        }
+    }
+
+    @AfterContainer
+    static void margins() {
+        Fd.printMargins("BuilderGradientProperties");
+    }
+}
