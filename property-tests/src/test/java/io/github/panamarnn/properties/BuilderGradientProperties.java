@@ -46,13 +46,19 @@ class BuilderGradientProperties {
 
     enum Mode { TREE, ADD_INPUTS, TRANSDUCE }
 
-    record BuilderCase(CellType type, Mode mode, int layers, int input, int hidden, int[] parents, boolean givenState,
-                       boolean lookupInputs, float[] params, float[][] inputs, float[][] state, float[][] uOut,
+    /**
+     * One case. Node {@code i} continues node {@code parents[i]} (-1: the initial state) with
+     * input vector {@code inputs[inputOf[i]]}: the first nodes use distinct vectors, later ones
+     * may reuse one (the same input expression, or the same lookup row, feeding several nodes).
+     */
+    record BuilderCase(CellType type, Mode mode, int layers, int input, int hidden, int[] parents, int[] inputOf,
+                       boolean givenState, boolean lookupInputs, float[] params, float[][] inputs, float[][] state,
+                       float[][] uOut,
                        float[] uState) implements java.io.Serializable {
         @Override
         public String toString() {
             return type + " " + mode + " layers=" + layers + " I=" + input + " H=" + hidden + " parents="
-                    + Arrays.toString(parents) + " givenState=" + givenState + " lookupInputs=" + lookupInputs
+                    + Arrays.toString(parents) + " inputOf=" + Arrays.toString(inputOf) + " givenState=" + givenState + " lookupInputs=" + lookupInputs
                     + "\n  params=" + Arrays.toString(params) + "\n  inputs=" + Arrays.deepToString(inputs)
                     + "\n  state=" + Arrays.deepToString(state) + "\n  uOut=" + Arrays.deepToString(uOut)
                     + "\n  uState=" + Arrays.toString(uState);
@@ -88,46 +94,83 @@ class BuilderGradientProperties {
                 net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(7, 20)));
     }
 
+    static final int MAX_LAYERS = 3;
+    static final int MAX_INPUT = 5;
+    static final int MAX_HIDDEN = 20;
+    static final int MAX_NODES = 4;
+
+    /**
+     * Cases are assembled from independently generated parts: the configuration, the tree
+     * (each node's raw parent and input choice, clamped to valid values), and value pools at
+     * the largest size any configuration needs, of which a case takes prefixes. So jqwik
+     * shrinks layers, sizes, the tree and the values each on its own.
+     */
     @Provide
     Arbitrary<BuilderCase> builderCases() {
         Arbitrary<int[]> config = Combinators.combine(Arbitraries.of(CellType.class), Arbitraries.of(Mode.class),
-                        Arbitraries.integers().between(1, 3), Arbitraries.integers().between(1, 5),
-                        hiddenSizes(), Arbitraries.integers().between(1, 4),
+                        Arbitraries.integers().between(1, MAX_LAYERS), Arbitraries.integers().between(1, MAX_INPUT),
+                        hiddenSizes(), Arbitraries.integers().between(1, MAX_NODES),
                         Arbitraries.of(false, true), Arbitraries.of(false, true))
                 .as((t, m, l, i, h, n, given, lookups) -> new int[] {t.ordinal(), m.ordinal(), l, i, h, n,
                         given ? 1 : 0, lookups ? 1 : 0});
-        return config.flatMap(c -> {
-            CellType type = CellType.values()[c[0]];
-            Mode mode = Mode.values()[c[1]];
-            int layers = c[2];
-            int input = c[3];
-            int hidden = c[4];
-            int nodes = c[5];
-            int total = Arrays.stream(paramSizes(type, layers, input, hidden)).flatMapToInt(Arrays::stream).sum();
-            Arbitrary<int[]> parents;
-            if (mode == Mode.TREE) {
-                List<Arbitrary<Integer>> ps = new ArrayList<>();
-                for (int i = 0; i < nodes; i++) {
-                    ps.add(Arbitraries.integers().between(-1, i - 1).withDistribution(
-                            net.jqwik.api.RandomDistribution.uniform()));
-                }
-                parents = Combinators.combine(ps).as(l -> l.stream().mapToInt(Integer::intValue).toArray());
-            } else {
-                int[] chain = new int[nodes];
-                for (int i = 0; i < nodes; i++) {
-                    chain[i] = i - 1;
-                }
-                parents = Arbitraries.just(chain);
-            }
-            int sv = stateVectors(type, layers);
-            Arbitrary<float[][]> state = Gen.floats(hidden, -1, 1).list().ofSize(sv).map(l -> l.toArray(new float[0][]));
-            return Combinators.combine(parents, Gen.floats(total, -0.6f, 0.6f),
-                            Gen.floats(input, -1, 1).list().ofSize(nodes).map(l -> l.toArray(new float[0][])), state,
-                            Gen.weights(hidden).list().ofSize(nodes).map(l -> l.toArray(new float[0][])),
-                            Gen.weights(sv * hidden))
-                    .as((par, p, xs, s0, uo, us) -> new BuilderCase(type, mode, layers, input, hidden, par, c[6] == 1,
-                            c[7] == 1, p, xs, s0, uo, mode == Mode.TRANSDUCE ? null : us));
-        });
+        Arbitrary<int[]> tree = Combinators.combine(
+                        Arbitraries.integers().between(-1, MAX_NODES - 1).list().ofSize(MAX_NODES),
+                        Arbitraries.integers().between(0, MAX_NODES - 1).list().ofSize(MAX_NODES),
+                        Arbitraries.integers().between(1, MAX_NODES))
+                .as((par, of, distinct) -> {
+                    int[] t = new int[2 * MAX_NODES + 1];
+                    for (int i = 0; i < MAX_NODES; i++) {
+                        t[i] = par.get(i);
+                        t[MAX_NODES + i] = of.get(i);
+                    }
+                    t[2 * MAX_NODES] = distinct;
+                    return t;
+                });
+        int maxParams = Arrays.stream(CellType.values())
+                .mapToInt(type -> Arrays.stream(paramSizes(type, MAX_LAYERS, MAX_INPUT, MAX_HIDDEN))
+                        .flatMapToInt(Arrays::stream).sum())
+                .max().orElseThrow();
+        int maxStates = stateVectors(CellType.LSTM, MAX_LAYERS);
+        Arbitrary<float[][]> inputs = Gen.floats(MAX_INPUT, -1, 1).list().ofSize(MAX_NODES)
+                .map(l -> l.toArray(new float[0][]));
+        Arbitrary<float[][]> states = Gen.floats(MAX_HIDDEN, -1, 1).list().ofSize(maxStates)
+                .map(l -> l.toArray(new float[0][]));
+        Arbitrary<float[][]> uOut = Gen.weights(MAX_HIDDEN).list().ofSize(MAX_NODES).map(l -> l.toArray(new float[0][]));
+        return Combinators.combine(config, tree, Gen.floats(maxParams, -0.6f, 0.6f), inputs, states, uOut,
+                        Gen.weights(maxStates * MAX_HIDDEN))
+                .as((c, t, params, xs, s0, uo, us) -> {
+                    CellType type = CellType.values()[c[0]];
+                    Mode mode = Mode.values()[c[1]];
+                    int layers = c[2];
+                    int input = c[3];
+                    int hidden = c[4];
+                    int nodes = c[5];
+                    int distinct = Math.min(nodes, t[2 * MAX_NODES]);
+                    int[] parents = new int[nodes];
+                    int[] inputOf = new int[nodes];
+                    for (int i = 0; i < nodes; i++) {
+                        // a tree: each node continues an earlier node or the initial state (-1); chains otherwise
+                        parents[i] = mode == Mode.TREE ? Math.min(t[i], i - 1) : i - 1;
+                        inputOf[i] = i < distinct ? i : t[MAX_NODES + i] % distinct;
+                    }
+                    int total = Arrays.stream(paramSizes(type, layers, input, hidden)).flatMapToInt(Arrays::stream).sum();
+                    int sv = stateVectors(type, layers);
+                    float[][] x = new float[distinct][];
+                    for (int i = 0; i < distinct; i++) {
+                        x[i] = Arrays.copyOf(xs[i], input);
+                    }
+                    float[][] s = new float[sv][];
+                    for (int j = 0; j < sv; j++) {
+                        s[j] = Arrays.copyOf(s0[j], hidden);
+                    }
+                    float[][] u = new float[nodes][];
+                    for (int i = 0; i < nodes; i++) {
+                        u[i] = Arrays.copyOf(uo[i], hidden);
+                    }
+                    return new BuilderCase(type, mode, layers, input, hidden, parents, inputOf, c[6] == 1, c[7] == 1,
+                            Arrays.copyOf(params, total), x, s, u,
+                            mode == Mode.TRANSDUCE ? null : Arrays.copyOf(us, sv * hidden));
+                });
     }
 
     // ------------------------------------------------------------------ the graph under test
@@ -167,12 +210,22 @@ class BuilderGradientProperties {
     }
 
     static Built build(BuilderCase c, RNNBuilder b, LookupParameters table) {
+        return build(c, b, table, null);
+    }
+
+    /** {@link #build(BuilderCase, RNNBuilder, LookupParameters)} reseeding the graph's generator (dropout masks) when {@code seed} is not null. */
+    static Built build(BuilderCase c, RNNBuilder b, LookupParameters table, Long seed) {
         renewCg();
+        if (seed != null) {
+            io.github.panamarnn.graph.Dy.cg().seed(seed);
+        }
         Built out = new Built();
         out.builder = b;
         out.table = table;
-        for (int i = 0; i < c.inputs.length; i++) {
-            out.inputs.add(c.lookupInputs ? lookup(table, i) : inputVector(c.inputs[i]));
+        if (!c.lookupInputs) {
+            for (float[] v : c.inputs) {
+                out.inputs.add(inputVector(v));
+            }
         }
         RNNState init;
         if (c.givenState) {
@@ -183,16 +236,22 @@ class BuilderGradientProperties {
         } else {
             init = b.initialState();
         }
+        List<Expression> nodeInputs = new ArrayList<>();
+        for (int i = 0; i < c.parents.length; i++) {
+            // an input vector is one expression shared by its nodes; a lookup row is looked up
+            // afresh by each node using it (two nodes then accumulate into one row's gradient)
+            nodeInputs.add(c.lookupInputs ? lookup(table, c.inputOf[i]) : out.inputs.get(c.inputOf[i]));
+        }
         List<Expression> terms = new ArrayList<>();
         List<Expression> outs = new ArrayList<>();
         RNNState last;
         switch (c.mode) {
             case TRANSDUCE -> {
-                outs.addAll(init.transduce(out.inputs));
+                outs.addAll(init.transduce(nodeInputs));
                 last = null;
             }
             case ADD_INPUTS -> {
-                List<RNNState> states = init.addInputs(out.inputs);
+                List<RNNState> states = init.addInputs(nodeInputs);
                 for (RNNState s : states) {
                     outs.add(s.output());
                 }
@@ -202,7 +261,7 @@ class BuilderGradientProperties {
                 RNNState[] states = new RNNState[c.parents.length];
                 for (int i = 0; i < states.length; i++) {
                     RNNState from = c.parents[i] < 0 ? init : states[c.parents[i]];
-                    states[i] = from.addInput(out.inputs.get(i));
+                    states[i] = from.addInput(nodeInputs.get(i));
                     outs.add(states[i].output());
                 }
                 last = states[states.length - 1];
@@ -295,7 +354,7 @@ class BuilderGradientProperties {
             double[][] hPrev = c.parents[i] < 0 ? h0 : hs[c.parents[i]];
             double[][] cPrev = c.parents[i] < 0 ? c0 : cs[c.parents[i]];
             cs[i] = new double[c.layers][];
-            hs[i] = referenceStep(c, params, hPrev, cPrev, inputs[i], cs[i]);
+            hs[i] = referenceStep(c, params, hPrev, cPrev, inputs[c.inputOf[i]], cs[i]);
             System.arraycopy(hs[i][c.layers - 1], 0, out, i * c.hidden, c.hidden);
         }
         if (c.mode != Mode.TRANSDUCE) {
@@ -427,6 +486,80 @@ class BuilderGradientProperties {
                 Fd.assertClose(name + " " + names.get(2 + xs.length + j), got[2 + xs.length + j], numeric, GRADIENT);
             }
         }
+    }
+
+    @Provide
+    Arbitrary<BuilderCase> smallBuilderCases() {
+        return builderCases().filter(c -> c.hidden <= 4 && c.layers <= 2 && c.parents.length <= 3);
+    }
+
+    /** The outputs and final state of a build, weighted by the case's loss weights, in double. */
+    static double projectedLoss(BuilderCase c, Built g) {
+        float[] w = weights(c);
+        double sum = 0;
+        int at = 0;
+        for (float[] o : g.outputs) {
+            for (float v : o) {
+                sum += (double) w[at++] * v;
+            }
+        }
+        if (g.finalState != null) {
+            for (float v : g.finalState) {
+                sum += (double) w[at++] * v;
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * Builders with variational dropout ({@link RNNBuilder#setDropout}): the masks come from the
+     * graph's generator, which is reseeded before every build, so each evaluation sees the same
+     * masks; the reference cannot know them, so the gradients of every parameter are compared
+     * with central differences of the graph itself (float forward, loss projected in double),
+     * Richardson-extrapolated with step 0.05: the float rounding of a loss of at most 60 terms
+     * below 1 is about 1e-6, i.e. 3e-5 after division by the step, and the truncation is
+     * O(h^4) (measured worst error: 2% of {@code 3e-4 + 2e-3 |g|}). Tolerance
+     * {@code abs 5e-5 + rel 3e-4}; a mask applied in forward and not in backward changes the
+     * gradient by the factor 1/(1-p), i.e. 25% or more.
+     */
+    @Property(tries = 30, edgeCases = EdgeCasesMode.NONE)
+    void builderGradientsWithDropoutMatchFiniteDifferences(@ForAll("smallBuilderCases") BuilderCase c,
+                                                           @ForAll("dropoutRates") float p, @ForAll long seed) {
+        try (ParameterCollection pc = new ParameterCollection(13)) {
+            RNNBuilder b = builder(c, pc);
+            b.setDropout(p);
+            setParameters(b, c.params);
+            LookupParameters table = null;
+            if (c.lookupInputs) {
+                table = pc.addLookupParameters(c.inputs.length, c.input);
+                for (int i = 0; i < c.inputs.length; i++) {
+                    table.initRow(i, c.inputs[i]);
+                }
+            }
+            Built g = build(c, b, table, seed);
+            g.loss.backward();
+            float[] analytic = new float[c.params.length];
+            int at = 0;
+            for (List<Parameters> layer : b.parameters()) {
+                for (Parameters q : layer) {
+                    float[] gq = q.gradient();
+                    System.arraycopy(gq, 0, analytic, at, gq.length);
+                    at += gq.length;
+                }
+            }
+            LookupParameters t = table;
+            double[] numeric = Fd.richardsonGradient(c.params.clone(), 0.05, values -> {
+                setParameters(b, values);
+                return projectedLoss(c, build(c, b, t, seed));
+            });
+            Fd.assertClose(c.type + " " + c.mode + " dropout " + p + " d parameters", analytic, numeric,
+                    new Fd.Tolerance(5e-5, 3e-4));
+        }
+    }
+
+    @Provide
+    Arbitrary<Float> dropoutRates() {
+        return Arbitraries.of(0.2f, 0.5f);
     }
 
     @AfterContainer

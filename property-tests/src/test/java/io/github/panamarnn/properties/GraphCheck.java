@@ -80,9 +80,15 @@ final class GraphCheck {
      */
     static float[][] analytic(String name, List<Leaf> leaves, float[] u, Function<List<Expression>, Expression> op,
                               Long seed) {
+        return analytic(name, leaves, u, op, seed, 1);
+    }
+
+    /** {@link #analytic(String, List, float[], Function, Long)} calling {@code backward} {@code backwardCalls} times. */
+    static float[][] analytic(String name, List<Leaf> leaves, float[] u, Function<List<Expression>, Expression> op,
+                              Long seed, int backwardCalls) {
         try (ParameterCollection pc = new ParameterCollection(7)) {
             Collection coll = new Collection(pc, leaves);
-            return coll.analytic(name, leaves, u, op, seed);
+            return coll.analytic(name, leaves, u, op, seed, backwardCalls);
         }
     }
 
@@ -100,7 +106,7 @@ final class GraphCheck {
         try (ParameterCollection pc = new ParameterCollection(7)) {
             Collection coll = new Collection(pc, leaves);
             int n = leaves.size();
-            float[][] result = coll.analytic(name, leaves, u, op, seed);
+            float[][] result = coll.analytic(name, leaves, u, op, seed, 1);
             double projected = Fd.project(u, result[0]);
             Fd.assertClose(name + " loss value", new double[] {result[1][0]}, new double[] {projected},
                     new Fd.Tolerance(1e-5 * (1 + Math.abs(projected)), 1e-5));
@@ -141,7 +147,7 @@ final class GraphCheck {
         }
 
         float[][] analytic(String name, List<Leaf> leaves, float[] u, Function<List<Expression>, Expression> op,
-                           Long seed) {
+                           Long seed, int backwardCalls) {
             int n = leaves.size();
             float[][] values = new float[n][];
             for (int i = 0; i < n; i++) {
@@ -155,7 +161,9 @@ final class GraphCheck {
             }
             Expression loss = Dy.dot(weightsLike(d, u), y);
             boolean anyInput = leaves.stream().anyMatch(l -> l.kind == Kind.INPUT);
-            loss.backward(anyInput);
+            for (int call = 0; call < backwardCalls; call++) {
+                loss.backward(anyInput);
+            }
             float[][] result = new float[2 + n][];
             result[0] = y.vecValue();
             result[1] = new float[] {loss.scalarValue()};

@@ -106,17 +106,53 @@ class GraphOpGradientProperties {
                         .as(GraphOpGradientProperties::mat));
     }
 
-    static Arbitrary<Shape> sameShapeLeaves(int minCount, int maxCount, Arbitrary<int[]> dims) {
-        return Combinators.combine(Arbitraries.integers().between(minCount, maxCount), dims).as((k, d) -> {
+    /**
+     * The integers a case's shapes are derived from, generated independently of each other and
+     * of the values, so that jqwik shrinks sizes and indices directly (towards 1 and 0) instead
+     * of through flat-mapped generators: a failing case shrinks to small shapes quickly.
+     */
+    record Genome(int n, boolean matrix, int rows, int cols, int count, int p, int q, int r, int factor, int i1,
+                  int i2, int i3, List<Integer> lengths) implements java.io.Serializable {
+        /** A vector of n (1 to 70) elements, or a rows x cols matrix (up to 8 x 9, at least 2 columns). */
+        int[] any() {
+            return matrix ? mat(rows, cols) : vec(n);
+        }
+
+        /** A vector of 1 to 40 elements (softmax family). */
+        int[] vector40() {
+            return vec(1 + (n - 1) % 40);
+        }
+
+        static int[][] repeat(int[] d, int k) {
             int[][] all = new int[k][];
             Arrays.fill(all, d);
-            return new Shape(all, 0, GraphCheck.size(d));
-        });
+            return all;
+        }
     }
 
-    static Arbitrary<Shape> unary(Arbitrary<int[]> dims, Function<int[], Integer> outputs) {
-        return dims.map(d -> new Shape(new int[][] {d}, 0, outputs.apply(d)));
+    @Provide
+    static Arbitrary<Genome> genomes() {
+        Arbitrary<int[]> sizes = Combinators.combine(Arbitraries.integers().between(1, 70), Arbitraries.of(false, true),
+                        Arbitraries.integers().between(1, 8), Arbitraries.integers().between(2, 9),
+                        Arbitraries.integers().between(1, 4))
+                .as((n, m, r, c, k) -> new int[] {n, m ? 1 : 0, r, c, k});
+        Arbitrary<int[]> products = Combinators.combine(Arbitraries.integers().between(1, 20),
+                        Arbitraries.integers().between(1, 20), Arbitraries.integers().between(1, 5),
+                        Arbitraries.integers().between(-8, 8).filter(f -> f != 0))
+                .as((p, q, r, f) -> new int[] {p, q, r, f});
+        Arbitrary<int[]> indices = Combinators.combine(Arbitraries.integers().between(0, 9999),
+                        Arbitraries.integers().between(0, 9999), Arbitraries.integers().between(0, 9999))
+                .as((a, b, c) -> new int[] {a, b, c});
+        return Combinators.combine(sizes, products, indices,
+                        Arbitraries.integers().between(1, 30).list().ofSize(4))
+                .as((sz, pr, ix, lengths) -> new Genome(sz[0], sz[1] == 1, sz[2], sz[3], sz[4], pr[0], pr[1], pr[2],
+                        pr[3], ix[0], ix[1], ix[2], new ArrayList<>(lengths)));
     }
+
+    /** Values are generated in [-1, 1] at the largest size any leaf needs and mapped into each op's domain. */
+    static final int POOL = 600;
+    static final int MAX_LEAVES = 5;
+    static final int MAX_OUTPUTS = 150;
 
     /** The ops under test: shapes, value domains, method, and how to build them. */
     enum Op {
@@ -124,78 +160,78 @@ class GraphOpGradientProperties {
         SOFTMAX, LOG_SOFTMAX, PICK_NEG_LOG_SOFTMAX, PICK, PICK_RANGE,
         PLUS, MINUS, CMULT, DOT, SQUARED_DISTANCE, ESUM, SUM, AVERAGE, CONCATENATE,
         AFFINE, AFFINE_LIST, TIMES_MATRIX, TIMES_OUTER, TIMES_SCALAR_LEFT, TIMES_SCALAR_RIGHT,
-        SHARED_SUBEXPRESSION, TUTORIAL_LOSS;
+        SHARED_SUBEXPRESSION, TUTORIAL_LOSS, OVERLAPPING_VIEWS;
 
-        Arbitrary<Shape> shapes() {
+        Shape shape(Genome g) {
+            int[] d = g.any();
             return switch (this) {
-                case TANH, LOGISTIC, EXP, LOG, RECTIFY, NEG, TRANSPOSE -> unary(anyDims(), GraphCheck::size);
-                case TIMES_FLOAT -> Combinators.combine(anyDims(), Arbitraries.integers().between(-8, 8)
-                                .filter(f -> f != 0))
-                        .as((d, f) -> new Shape(new int[][] {d}, f, GraphCheck.size(d)));
-                case SQUARED_NORM, SUM_ELEMS -> unary(anyDims(), d -> 1);
-                case SOFTMAX, LOG_SOFTMAX -> unary(vectorDims(40), GraphCheck::size);
-                case PICK_NEG_LOG_SOFTMAX -> vectorDims(40).flatMap(d -> Arbitraries.integers().between(0, d[0] - 1)
-                        .map(i -> new Shape(new int[][] {d}, i, 1)));
-                case PICK -> anyDims().flatMap(d -> Arbitraries.integers().between(0, d[0] - 1)
-                        .map(i -> new Shape(new int[][] {d}, i, d.length == 1 ? 1 : d[1])));
-                case PICK_RANGE -> anyDims().flatMap(d -> Combinators.combine(
-                                Arbitraries.integers().between(0, d[0] - 1), Arbitraries.integers().between(1, d[0]))
-                        .as((from, len) -> {
-                            int to = Math.min(d[0], from + len);
-                            return new Shape(new int[][] {d}, from * 1000 + to,
-                                    (to - from) * (d.length == 1 ? 1 : d[1]));
-                        }));
-                case PLUS, MINUS, CMULT, SQUARED_DISTANCE -> sameShapeLeaves(2, 2, anyDims())
-                        .map(s -> this == SQUARED_DISTANCE ? new Shape(s.leafDims, 0, 1) : s);
-                case DOT -> sameShapeLeaves(2, 2, anyDims()).map(s -> new Shape(s.leafDims, 0, 1));
-                case ESUM, SUM, AVERAGE -> sameShapeLeaves(1, 4, anyDims());
-                case CONCATENATE -> Arbitraries.oneOf(
-                        vectorDims(30).list().ofMinSize(1).ofMaxSize(4).map(ds -> {
-                            int[][] all = ds.toArray(new int[0][]);
-                            return new Shape(all, 0, Arrays.stream(all).mapToInt(d -> d[0]).sum());
-                        }),
-                        Arbitraries.integers().between(2, 6).flatMap(cols -> Arbitraries.integers().between(1, 5)
-                                .list().ofMinSize(1).ofMaxSize(4).map(rows -> {
-                                    int[][] all = rows.stream().map(r -> mat(r, cols)).toArray(int[][]::new);
-                                    return new Shape(all, 0, rows.stream().mapToInt(r -> r * cols).sum());
-                                })));
-                case AFFINE -> Combinators.combine(Arbitraries.integers().between(1, 20),
-                                Arbitraries.integers().between(1, 20), Arbitraries.integers().between(1, 4))
-                        .as((m, k, n) -> new Shape(new int[][] {n == 1 ? vec(m) : mat(m, n), mat(m, k),
-                                n == 1 ? vec(k) : mat(k, n)}, 0, m * n));
-                case AFFINE_LIST -> Combinators.combine(Arbitraries.integers().between(1, 12),
-                                Arbitraries.integers().between(1, 12), Arbitraries.integers().between(1, 12))
-                        .as((m, k1, k2) -> new Shape(new int[][] {vec(m), mat(m, k1), vec(k1), mat(m, k2), vec(k2)},
-                                0, m));
-                case TIMES_MATRIX -> Combinators.combine(Arbitraries.integers().between(1, 12),
-                                Arbitraries.integers().between(1, 12), Arbitraries.integers().between(1, 5))
-                        .as((m, k, n) -> new Shape(new int[][] {mat(m, k), n == 1 ? vec(k) : mat(k, n)}, 0, m * n));
-                case TIMES_OUTER -> Combinators.combine(Arbitraries.integers().between(1, 12),
-                                Arbitraries.integers().between(2, 12))
-                        .as((m, n) -> new Shape(new int[][] {vec(m), mat(1, n)}, 0, m * n));
-                case TIMES_SCALAR_LEFT, TIMES_SCALAR_RIGHT -> anyDims()
-                        .map(d -> new Shape(new int[][] {vec(1), d}, 0, GraphCheck.size(d)));
-                case SHARED_SUBEXPRESSION -> unary(anyDims(), GraphCheck::size);
+                case TANH, LOGISTIC, EXP, LOG, RECTIFY, NEG, TRANSPOSE, SHARED_SUBEXPRESSION ->
+                        new Shape(new int[][] {d}, 0, GraphCheck.size(d));
+                case TIMES_FLOAT -> new Shape(new int[][] {d}, g.factor, GraphCheck.size(d));
+                case SQUARED_NORM, SUM_ELEMS -> new Shape(new int[][] {d}, 0, 1);
+                case SOFTMAX, LOG_SOFTMAX -> new Shape(new int[][] {g.vector40()}, 0, g.vector40()[0]);
+                case PICK_NEG_LOG_SOFTMAX -> new Shape(new int[][] {g.vector40()}, g.i1 % g.vector40()[0], 1);
+                case PICK -> new Shape(new int[][] {d}, g.i1 % d[0], d.length == 1 ? 1 : d[1]);
+                case PICK_RANGE -> {
+                    int from = g.i1 % d[0];
+                    int to = Math.min(d[0], from + 1 + g.i2 % d[0]);
+                    yield new Shape(new int[][] {d}, from * 1000 + to, (to - from) * (d.length == 1 ? 1 : d[1]));
+                }
+                case PLUS, MINUS, CMULT -> new Shape(Genome.repeat(d, 2), 0, GraphCheck.size(d));
+                case DOT, SQUARED_DISTANCE -> new Shape(Genome.repeat(d, 2), 0, 1);
+                case ESUM, SUM, AVERAGE -> new Shape(Genome.repeat(d, g.count), 0, GraphCheck.size(d));
+                case CONCATENATE -> {
+                    int[][] all = new int[g.count][];
+                    int cols = 2 + (g.cols - 2) % 5;
+                    int total = 0;
+                    for (int j = 0; j < g.count; j++) {
+                        all[j] = g.matrix ? mat(1 + g.lengths.get(j) % 5, cols) : vec(g.lengths.get(j));
+                        total += GraphCheck.size(all[j]);
+                    }
+                    yield new Shape(all, 0, total);
+                }
+                case AFFINE -> new Shape(new int[][] {g.r == 1 ? vec(g.p) : mat(g.p, g.r), mat(g.p, g.q),
+                        g.r == 1 ? vec(g.q) : mat(g.q, g.r)}, 0, g.p * g.r);
+                case AFFINE_LIST -> {
+                    int m = 1 + (g.p - 1) % 12;
+                    int k1 = 1 + (g.q - 1) % 12;
+                    int k2 = 1 + g.i1 % 12;
+                    yield new Shape(new int[][] {vec(m), mat(m, k1), vec(k1), mat(m, k2), vec(k2)}, 0, m);
+                }
+                case TIMES_MATRIX -> {
+                    int m = 1 + (g.p - 1) % 12;
+                    int k = 1 + (g.q - 1) % 12;
+                    yield new Shape(new int[][] {mat(m, k), g.r == 1 ? vec(k) : mat(k, g.r)}, 0, m * g.r);
+                }
+                case TIMES_OUTER -> {
+                    int m = 1 + (g.p - 1) % 12;
+                    int n = 2 + (g.q - 1) % 11;
+                    yield new Shape(new int[][] {vec(m), mat(1, n)}, 0, m * n);
+                }
+                case TIMES_SCALAR_LEFT, TIMES_SCALAR_RIGHT -> new Shape(new int[][] {vec(1), d}, 0, GraphCheck.size(d));
+                // param packs k (rows [0,k)), j (rows [j,n)) and i (element i): k*10000 + j*100 + i
+                case OVERLAPPING_VIEWS -> {
+                    int n = g.n;
+                    int k = 1 + g.i1 % n;
+                    int j = g.i2 % n;
+                    yield new Shape(new int[][] {vec(n)}, k * 10000 + j * 100 + g.i3 % n, k + n - j + 1);
+                }
                 // API.md's tutorial loss: R {o,h}, bias {o}, a state {h}; param: the next character
-                case TUTORIAL_LOSS -> Combinators.combine(Arbitraries.integers().between(1, 30),
-                                Arbitraries.integers().between(1, 20)).as((o, h) -> new int[] {o, h})
-                        .flatMap(oh -> Arbitraries.integers().between(0, oh[0] - 1)
-                                .map(i -> new Shape(new int[][] {mat(oh[0], oh[1]), vec(oh[0]), vec(oh[1])}, i, 1)));
+                case TUTORIAL_LOSS -> new Shape(new int[][] {mat(g.p, g.q), vec(g.p), vec(g.q)}, g.i1 % g.p, 1);
             };
         }
 
-        /** Values of leaf {@code i} with {@code n} elements, in the op's smooth domain. */
-        Arbitrary<float[]> values(int i, int n) {
+        /** Maps a generated value in [-1, 1] into the op's smooth domain (0 maps to the domain's middle or its smallest magnitude). */
+        float value(float v) {
             return switch (this) {
-                case TANH, SHARED_SUBEXPRESSION -> Gen.floats(n, -3, 3);
-                case LOGISTIC -> Gen.floats(n, -5, 5);
-                case EXP -> Gen.floats(n, -2, 2);
-                case LOG -> Gen.floats(n, 0.3f, 3);
-                case RECTIFY -> Gen.awayFromZero(n, 0.05f, 3);
-                case SOFTMAX, LOG_SOFTMAX, PICK_NEG_LOG_SOFTMAX -> Gen.floats(n, -4, 4);
+                case TANH, SHARED_SUBEXPRESSION -> 3 * v;
+                case LOGISTIC -> 5 * v;
+                case LOG -> 1.65f + 1.35f * v; // [0.3, 3]
+                case RECTIFY -> Math.copySign(0.05f + 2.95f * Math.abs(v), v == 0 ? 1 : v); // |x| >= 0.05
+                case SOFTMAX, LOG_SOFTMAX, PICK_NEG_LOG_SOFTMAX -> 4 * v;
                 // logits within about +-10: the picked probability stays far from underflow
-                case TUTORIAL_LOSS -> Gen.floats(n, -0.5f, 0.5f);
-                default -> Gen.floats(n, -2, 2);
+                case TUTORIAL_LOSS -> 0.5f * v;
+                default -> 2 * v; // EXP and everything else
             };
         }
 
@@ -244,6 +280,9 @@ class GraphOpGradientProperties {
                     Expression t = tanh(a);
                     yield cmult(t, t).plus(cmult(a, t)).minus(t.times(0.5f));
                 }
+                // zero-copy views of one node, overlapping, concatenated: their gradients share memory
+                case OVERLAPPING_VIEWS -> concatenate(List.of(pickRange(a, 0, param / 10000),
+                        pickRange(a, param / 100 % 100, a.dim().rows()), pick(a, param % 100)));
                 case TUTORIAL_LOSS -> log(pick(softmax(a.times(tanh(x.get(2))).plus(x.get(1))), param)).neg();
             };
         }
@@ -251,20 +290,48 @@ class GraphOpGradientProperties {
 
     @Provide
     Arbitrary<OpCase> opCases() {
-        return Arbitraries.of(Op.class).flatMap(op -> op.shapes().flatMap(shape -> {
-            List<Arbitrary<Leaf>> leaves = new ArrayList<>();
-            for (int i = 0; i < shape.leafDims.length; i++) {
-                int[] d = shape.leafDims[i];
-                leaves.add(GraphCheck.leaf(GraphCheck.anyKind(), d, op.values(i, GraphCheck.size(d))));
-            }
-            return Combinators.combine(Combinators.combine(leaves).<List<Leaf>>as(ArrayList::new), Gen.weights(shape.outputs))
-                    .as((l, u) -> new OpCase(op, l, shape.param, u));
-        }));
+        Arbitrary<float[][]> pools = Gen.floats(POOL, -1, 1).list().ofSize(MAX_LEAVES)
+                .map(l -> l.toArray(new float[0][]));
+        return Combinators.combine(Arbitraries.of(Op.class), genomes(), GraphCheck.anyKind().list().ofSize(MAX_LEAVES),
+                        pools, Gen.weights(MAX_OUTPUTS))
+                .as((op, g, kinds, values, u) -> {
+                    Shape shape = op.shape(g);
+                    List<Leaf> leaves = new ArrayList<>();
+                    for (int i = 0; i < shape.leafDims.length; i++) {
+                        int[] d = shape.leafDims[i];
+                        float[] v = new float[GraphCheck.size(d)];
+                        for (int j = 0; j < v.length; j++) {
+                            v[j] = op.value(values[i][j]);
+                        }
+                        leaves.add(new Leaf(kinds.get(i), d, v));
+                    }
+                    return new OpCase(op, leaves, shape.param, Arrays.copyOf(u, shape.outputs));
+                });
     }
 
     @Property(tries = 400)
     void everyOpsGradientMatchesFiniteDifferences(@ForAll("opCases") OpCase c) {
         GraphCheck.check(c.op.toString(), c.leaves, c.u, xs -> c.op.build(xs, c.param), c.op.method(), null);
+    }
+
+    /**
+     * API.md: backward may run several times on one graph and parameter gradients accumulate
+     * until the trainer's update. Every leaf made a parameter, two backward calls give twice
+     * the gradient of one (doubling is exact in float).
+     */
+    @Property(tries = 60)
+    void parameterGradientsAccumulateOverBackwardCalls(@ForAll("opCases") OpCase c) {
+        List<Leaf> params = c.leaves.stream().map(l -> new Leaf(Kind.PARAMETER, l.dims(), l.values())).toList();
+        float[][] once = GraphCheck.analytic(c.op.toString(), params, c.u, xs -> c.op.build(xs, c.param), null, 1);
+        float[][] twice = GraphCheck.analytic(c.op.toString(), params, c.u, xs -> c.op.build(xs, c.param), null, 2);
+        for (int i = 0; i < params.size(); i++) {
+            double[] doubled = new double[once[2 + i].length];
+            for (int j = 0; j < doubled.length; j++) {
+                doubled[j] = 2.0 * once[2 + i][j];
+            }
+            Fd.assertClose(c.op + " two backward calls, parameter " + i, Fd.toDouble(twice[2 + i]), doubled,
+                    new Fd.Tolerance(0, 0));
+        }
     }
 
     // ------------------------------------------------------------------ dropout
