@@ -34,7 +34,8 @@ import net.jqwik.api.lifecycle.AfterContainer;
  * initial state), so states branch as in a stack RNN; or one chain through
  * {@link RNNState#addInputs} or {@link RNNState#transduce}. The initial state is zero
  * ({@link RNNBuilder#initialState()}) or given ({@link RNNBuilder#initialState(List)}); inputs
- * are plain input vectors or lookup rows. The loss weighs every node's output and the full
+ * are plain input vectors or lookup rows; in trees a node may first replace its parent's state
+ * with {@link RNNState#setS} or {@link RNNState#setH}. The loss weighs every node's output and the full
  * state {@code s()} of the last node with random weights.
  *
  * <p>Checked: every output and the final state against a double-precision reference of the
@@ -50,15 +51,20 @@ class BuilderGradientProperties {
      * One case. Node {@code i} continues node {@code parents[i]} (-1: the initial state) with
      * input vector {@code inputs[inputOf[i]]}: the first nodes use distinct vectors, later ones
      * may reuse one (the same input expression, or the same lookup row, feeding several nodes).
+     * {@code replace[i]} (trees only): 0, or 1 when node {@code i} first replaces its parent's
+     * state with {@link RNNState#setS}, 2 with {@link RNNState#setH}. {@code state} holds the
+     * initial state's vectors ({@link #stateVectors}; used when {@code givenState}) followed by
+     * the vectors of each replacement, node by node ({@link #replacementStart}).
      */
     record BuilderCase(CellType type, Mode mode, int layers, int input, int hidden, int[] parents, int[] inputOf,
-                       boolean givenState, boolean lookupInputs, float[] params, float[][] inputs, float[][] state,
+                       int[] replace, boolean givenState, boolean lookupInputs, float[] params, float[][] inputs, float[][] state,
                        float[][] uOut,
                        float[] uState) implements java.io.Serializable {
         @Override
         public String toString() {
             return type + " " + mode + " layers=" + layers + " I=" + input + " H=" + hidden + " parents="
-                    + Arrays.toString(parents) + " inputOf=" + Arrays.toString(inputOf) + " givenState=" + givenState + " lookupInputs=" + lookupInputs
+                    + Arrays.toString(parents) + " inputOf=" + Arrays.toString(inputOf) + " replace=" + Arrays.toString(replace)
+                    + " givenState=" + givenState + " lookupInputs=" + lookupInputs
                     + "\n  params=" + Arrays.toString(params) + "\n  inputs=" + Arrays.deepToString(inputs)
                     + "\n  state=" + Arrays.deepToString(state) + "\n  uOut=" + Arrays.deepToString(uOut)
                     + "\n  uState=" + Arrays.toString(uState);
@@ -82,6 +88,37 @@ class BuilderGradientProperties {
 
     static int stateVectors(CellType type, int layers) {
         return type == CellType.LSTM ? 2 * layers : layers;
+    }
+
+    /** Vectors node {@code i}'s replacement takes: all of {@code s()} for setS, one {@code h} per layer for setH. */
+    static int replacementCount(BuilderCase c, int i) {
+        return c.replace[i] == 1 ? stateVectors(c.type, c.layers) : c.replace[i] == 2 ? c.layers : 0;
+    }
+
+    /** Index in {@code state} of node {@code i}'s first replacement vector. */
+    static int replacementStart(BuilderCase c, int i) {
+        int at = stateVectors(c.type, c.layers);
+        for (int j = 0; j < i; j++) {
+            at += replacementCount(c, j);
+        }
+        return at;
+    }
+
+    /** The indices of {@code state} the graph uses, in the order {@link #build} creates their inputs. */
+    static List<Integer> usedStateVectors(BuilderCase c) {
+        List<Integer> used = new ArrayList<>();
+        if (c.givenState) {
+            for (int j = 0; j < stateVectors(c.type, c.layers); j++) {
+                used.add(j);
+            }
+        }
+        for (int i = 0; i < c.parents.length; i++) {
+            int start = replacementStart(c, i);
+            for (int j = 0; j < replacementCount(c, i); j++) {
+                used.add(start + j);
+            }
+        }
+        return used;
     }
 
     /**
@@ -113,17 +150,20 @@ class BuilderGradientProperties {
                         Arbitraries.of(false, true), Arbitraries.of(false, true))
                 .as((t, m, l, i, h, n, given, lookups) -> new int[] {t.ordinal(), m.ordinal(), l, i, h, n,
                         given ? 1 : 0, lookups ? 1 : 0});
+        Arbitrary<Integer> replacement = Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(4, Arbitraries.just(0)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.just(1)), net.jqwik.api.Tuple.of(1, Arbitraries.just(2)));
         Arbitrary<int[]> tree = Combinators.combine(
                         Arbitraries.integers().between(-1, MAX_NODES - 1).list().ofSize(MAX_NODES),
                         Arbitraries.integers().between(0, MAX_NODES - 1).list().ofSize(MAX_NODES),
-                        Arbitraries.integers().between(1, MAX_NODES))
-                .as((par, of, distinct) -> {
-                    int[] t = new int[2 * MAX_NODES + 1];
+                        replacement.list().ofSize(MAX_NODES), Arbitraries.integers().between(1, MAX_NODES))
+                .as((par, of, repl, distinct) -> {
+                    int[] t = new int[3 * MAX_NODES + 1];
                     for (int i = 0; i < MAX_NODES; i++) {
                         t[i] = par.get(i);
                         t[MAX_NODES + i] = of.get(i);
+                        t[2 * MAX_NODES + i] = repl.get(i);
                     }
-                    t[2 * MAX_NODES] = distinct;
+                    t[3 * MAX_NODES] = distinct;
                     return t;
                 });
         int maxParams = Arrays.stream(CellType.values())
@@ -133,7 +173,7 @@ class BuilderGradientProperties {
         int maxStates = stateVectors(CellType.LSTM, MAX_LAYERS);
         Arbitrary<float[][]> inputs = Gen.floats(MAX_INPUT, -1, 1).list().ofSize(MAX_NODES)
                 .map(l -> l.toArray(new float[0][]));
-        Arbitrary<float[][]> states = Gen.floats(MAX_HIDDEN, -1, 1).list().ofSize(maxStates)
+        Arbitrary<float[][]> states = Gen.floats(MAX_HIDDEN, -1, 1).list().ofSize(maxStates * (1 + MAX_NODES))
                 .map(l -> l.toArray(new float[0][]));
         Arbitrary<float[][]> uOut = Gen.weights(MAX_HIDDEN).list().ofSize(MAX_NODES).map(l -> l.toArray(new float[0][]));
         return Combinators.combine(config, tree, Gen.floats(maxParams, -0.6f, 0.6f), inputs, states, uOut,
@@ -145,10 +185,14 @@ class BuilderGradientProperties {
                     int input = c[3];
                     int hidden = c[4];
                     int nodes = c[5];
-                    int distinct = Math.min(nodes, t[2 * MAX_NODES]);
+                    int distinct = Math.min(nodes, t[3 * MAX_NODES]);
                     int[] parents = new int[nodes];
                     int[] inputOf = new int[nodes];
+                    int[] replace = new int[nodes];
+                    int vectors = stateVectors(type, layers);
                     for (int i = 0; i < nodes; i++) {
+                        replace[i] = mode == Mode.TREE ? t[2 * MAX_NODES + i] : 0;
+                        vectors += replace[i] == 1 ? stateVectors(type, layers) : replace[i] == 2 ? layers : 0;
                         // a tree: each node continues an earlier node or the initial state (-1); chains otherwise
                         parents[i] = mode == Mode.TREE ? Math.min(t[i], i - 1) : i - 1;
                         inputOf[i] = i < distinct ? i : t[MAX_NODES + i] % distinct;
@@ -159,15 +203,16 @@ class BuilderGradientProperties {
                     for (int i = 0; i < distinct; i++) {
                         x[i] = Arrays.copyOf(xs[i], input);
                     }
-                    float[][] s = new float[sv][];
-                    for (int j = 0; j < sv; j++) {
+                    float[][] s = new float[vectors][];
+                    for (int j = 0; j < vectors; j++) {
                         s[j] = Arrays.copyOf(s0[j], hidden);
                     }
                     float[][] u = new float[nodes][];
                     for (int i = 0; i < nodes; i++) {
                         u[i] = Arrays.copyOf(uo[i], hidden);
                     }
-                    return new BuilderCase(type, mode, layers, input, hidden, parents, inputOf, c[6] == 1, c[7] == 1,
+                    return new BuilderCase(type, mode, layers, input, hidden, parents, inputOf, replace, c[6] == 1,
+                            c[7] == 1,
                             Arrays.copyOf(params, total), x, s, u,
                             mode == Mode.TRANSDUCE ? null : Arrays.copyOf(us, sv * hidden));
                 });
@@ -229,8 +274,8 @@ class BuilderGradientProperties {
         }
         RNNState init;
         if (c.givenState) {
-            for (float[] v : c.state) {
-                out.state.add(inputVector(v));
+            for (int j = 0; j < stateVectors(c.type, c.layers); j++) {
+                out.state.add(inputVector(c.state[j]));
             }
             init = b.initialState(out.state);
         } else {
@@ -261,6 +306,15 @@ class BuilderGradientProperties {
                 RNNState[] states = new RNNState[c.parents.length];
                 for (int i = 0; i < states.length; i++) {
                     RNNState from = c.parents[i] < 0 ? init : states[c.parents[i]];
+                    if (c.replace[i] != 0) {
+                        List<Expression> vectors = new ArrayList<>();
+                        int start = replacementStart(c, i);
+                        for (int j = 0; j < replacementCount(c, i); j++) {
+                            vectors.add(inputVector(c.state[start + j]));
+                        }
+                        out.state.addAll(vectors);
+                        from = c.replace[i] == 1 ? from.setS(vectors) : from.setH(vectors);
+                    }
                     states[i] = from.addInput(nodeInputs.get(i));
                     outs.add(states[i].output());
                 }
@@ -351,8 +405,17 @@ class BuilderGradientProperties {
         double[][][] cs = new double[n][][];
         double[] out = new double[n * c.hidden + (c.mode == Mode.TRANSDUCE ? 0 : stateVectors(c.type, c.layers) * c.hidden)];
         for (int i = 0; i < n; i++) {
-            double[][] hPrev = c.parents[i] < 0 ? h0 : hs[c.parents[i]];
-            double[][] cPrev = c.parents[i] < 0 ? c0 : cs[c.parents[i]];
+            double[][] hPrev = (c.parents[i] < 0 ? h0 : hs[c.parents[i]]).clone();
+            double[][] cPrev = (c.parents[i] < 0 ? c0 : cs[c.parents[i]]).clone();
+            int start = replacementStart(c, i);
+            for (int l = 0; l < c.layers; l++) {
+                if (c.replace[i] == 1 && c.type == CellType.LSTM) { // setS: cells, then h
+                    cPrev[l] = state[start + l];
+                    hPrev[l] = state[start + c.layers + l];
+                } else if (c.replace[i] != 0) { // setS without cells, or setH (an LSTM keeps its cells)
+                    hPrev[l] = state[start + l];
+                }
+            }
             cs[i] = new double[c.layers][];
             hs[i] = referenceStep(c, params, hPrev, cPrev, inputs[c.inputOf[i]], cs[i]);
             System.arraycopy(hs[i][c.layers - 1], 0, out, i * c.hidden, c.hidden);
@@ -436,9 +499,23 @@ class BuilderGradientProperties {
                 result.add(c.lookupInputs ? table.gradientRow(i) : g.inputs.get(i).gradient());
             }
             for (Expression s : g.state) {
-                result.add(s.gradient());
+                result.add(gradientOrZero(s));
             }
             return result.toArray(new float[0][]);
+        }
+    }
+
+    /**
+     * The gradient of a state vector, or zeros when the loss does not depend on it (an initial
+     * state wholly replaced by {@code setS} before use): then {@link Expression#gradient()}
+     * refuses, as documented, and the finite differences must find zeros too, so a gradient
+     * that went missing still fails.
+     */
+    static float[] gradientOrZero(Expression e) {
+        try {
+            return e.gradient();
+        } catch (IllegalStateException notReached) {
+            return new float[e.dim().totalSize()];
         }
     }
 
@@ -448,10 +525,9 @@ class BuilderGradientProperties {
         for (int i = 0; i < c.inputs.length; i++) {
             names.add("d input " + i + (c.lookupInputs ? " (lookup row)" : ""));
         }
-        if (c.givenState) {
-            for (int j = 0; j < c.state.length; j++) {
-                names.add("d initial state " + j);
-            }
+        int initial = stateVectors(c.type, c.layers);
+        for (int j : usedStateVectors(c)) {
+            names.add(j < initial ? "d initial state " + j : "d replaced state vector " + (j - initial));
         }
         return names;
     }
@@ -476,15 +552,14 @@ class BuilderGradientProperties {
             });
             Fd.assertClose(name + " " + names.get(2 + i), got[2 + i], numeric, GRADIENT);
         }
-        if (c.givenState) {
-            for (int j = 0; j < s0.length; j++) {
-                int which = j;
-                double[] numeric = Fd.gradient(s0[j], 1e-5, s -> {
-                    s0[which] = s;
-                    return Fd.project(w, reference(c, flat, xs, s0));
-                });
-                Fd.assertClose(name + " " + names.get(2 + xs.length + j), got[2 + xs.length + j], numeric, GRADIENT);
-            }
+        List<Integer> used = usedStateVectors(c);
+        for (int k = 0; k < used.size(); k++) {
+            int which = used.get(k);
+            double[] numeric = Fd.gradient(s0[which], 1e-5, s -> {
+                s0[which] = s;
+                return Fd.project(w, reference(c, flat, xs, s0));
+            });
+            Fd.assertClose(name + " " + names.get(2 + xs.length + k), got[2 + xs.length + k], numeric, GRADIENT);
         }
     }
 
