@@ -35,7 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * hidden 50, {@code steps} embedded symbols, loss = the sum of every output element; renewCg,
  * build, forward and backward, microseconds per sequence. The secondary result
  * {@code graphBytes} is the graph memory ({@code ComputationGraph.bytesInUse()}: values,
- * workspaces and gradients) after the backward pass.
+ * workspaces and gradients) after the backward pass of one graph; JMH sums such counters over
+ * the measurement iterations, so one graph's bytes are {@code graphBytes / Cnt}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

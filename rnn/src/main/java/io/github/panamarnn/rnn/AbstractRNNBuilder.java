@@ -1,6 +1,7 @@
 package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.ComputationGraph;
+import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
 import io.github.panamarnn.graph.LookupParameters;
@@ -250,7 +251,7 @@ abstract sealed class AbstractRNNBuilder implements RNNBuilder permits SimpleRNN
 
     /** Throws unless {@code e} is a (live) vector of {@code dim}, naming both shapes. */
     final void checkVector(String method, String what, Expression e, int dim) {
-        io.github.panamarnn.graph.Dim d = e.dim();
+        Dim d = e.dim();
         if (!d.isVector() || d.rows() != dim || d.batchSize() != 1) {
             throw new IllegalArgumentException(type.builderName + "." + method + ": " + what + " has dim " + d
                     + ", expected {" + dim + "}" + (d.batchSize() != 1 ? " (minibatches are not supported)" : ""));

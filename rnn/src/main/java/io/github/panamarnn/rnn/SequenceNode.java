@@ -39,7 +39,7 @@ abstract class SequenceNode extends CellNode {
 
     SequenceNode(int steps, int input, int hidden, long workspaceFloats, int weightCount,
                  StateSlice h0, StateSlice c0, boolean contiguous) {
-        super(Dim.of(steps * hidden), workspaceFloats);
+        super(Dim.of(outputFloats(steps, hidden)), workspaceFloats);
         this.steps = steps;
         this.input = input;
         this.hidden = hidden;
@@ -50,6 +50,15 @@ abstract class SequenceNode extends CellNode {
         this.cSlice = c0 == null ? 0 : c0.offset;
         this.firstInput = a;
         this.contiguous = contiguous;
+    }
+
+    private static int outputFloats(int steps, int hidden) {
+        long n = (long) steps * hidden;
+        if (n > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("a sequence of " + steps + " steps of " + hidden
+                    + " outputs is too long for one node (" + n + " floats); split it");
+        }
+        return (int) n;
     }
 
     /**
