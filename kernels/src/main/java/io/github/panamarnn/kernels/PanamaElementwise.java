@@ -20,10 +20,16 @@ import jdk.incubator.vector.VectorSpecies;
  * family sums in a different order than the scalar twin and so differs from it by a few ulps.
  * NaN and infinities propagate as in the scalar twin.
  *
- * <p>Loop shape: a full-vector loop, then a tail. Cheap kernels finish the tail with the scalar
- * twin; transcendental kernels finish it with one masked vector, because up to
- * {@code LANES - 1} scalar {@link Math#tanh} calls cost more than the whole vector part of a
- * short row. Tails live in separate small methods so the hot loop stays small for the JIT.
+ * <p>Loop shape. Ranges of at least one vector run whole vectors only: the last vector is the
+ * one that ends exactly at {@code n}, overlapping the loop's last vector when {@code n} is not
+ * a multiple of the lane count. It is loaded and computed <em>before</em> the loop and stored
+ * after it, so in-place use (output range equal to an input range) still sees original inputs;
+ * the overlapped elements are written twice with the same value. Reductions zero the overlapped
+ * lanes of that last vector instead (max needs nothing: it is idempotent). This replaced scalar
+ * and masked tails: on AVX2, masked loads and stores that reach past the segment end have no
+ * intrinsic and run the Vector API's Java fallback, and a scalar tail of two elements cost a
+ * third of a 50-element add. Ranges shorter than one vector run the scalar twin, or one masked
+ * vector for the transcendental kernels (a handful of scalar {@link Math#exp} calls cost more).
  */
 final class PanamaElementwise {
 
@@ -32,6 +38,15 @@ final class PanamaElementwise {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ScalarFloatKernels SCALAR = ScalarFloatKernels.INSTANCE;
 
+    /** 0, 1, 2, ... per lane: compared with a count it masks the first lanes without a memory mask. */
+    private static final float[] LANE_INDEX = new float[LANES];
+
+    static {
+        for (int i = 0; i < LANES; i++) {
+            LANE_INDEX[i] = i;
+        }
+    }
+
     private PanamaElementwise() {
     }
 
@@ -39,78 +54,105 @@ final class PanamaElementwise {
         return FloatVector.fromMemorySegment(SPECIES, s, index * Float.BYTES, ORDER);
     }
 
+    private static void store(FloatVector v, MemorySegment s, long index) {
+        v.intoMemorySegment(s, index * Float.BYTES, ORDER);
+    }
+
     private static FloatVector loadMasked(MemorySegment s, long index, VectorMask<Float> m) {
         return FloatVector.fromMemorySegment(SPECIES, s, index * Float.BYTES, ORDER, m);
     }
 
-    private static float get(MemorySegment s, long index) {
-        return s.getAtIndex(JAVA_FLOAT, index);
+    private static void storeMasked(FloatVector v, MemorySegment s, long index, VectorMask<Float> m) {
+        v.intoMemorySegment(s, index * Float.BYTES, ORDER, m);
+    }
+
+    /** Lanes {@code [0, count)} set: the lanes of the last vector that the loop has already covered. */
+    private static VectorMask<Float> firstLanes(int count) {
+        return FloatVector.fromArray(SPECIES, LANE_INDEX, 0).lt(count);
     }
 
     // ------------------------------------------------------------------ arithmetic
 
     static void add(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {
-        int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            load(a, aOff + i).add(load(b, bOff + i)).intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
+        if (n < LANES) {
+            SCALAR.add(n, a, aOff, b, bOff, out, outOff);
+            return;
         }
-        if (i < n) {
-            SCALAR.add(n - i, a, aOff + i, b, bOff + i, out, outOff + i);
+        int last = n - LANES;
+        FloatVector lastOut = load(a, aOff + last).add(load(b, bOff + last));
+        int bound = SPECIES.loopBound(n - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(load(a, aOff + i).add(load(b, bOff + i)), out, outOff + i);
         }
+        store(lastOut, out, outOff + last);
     }
 
     static void sub(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {
-        int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            load(a, aOff + i).sub(load(b, bOff + i)).intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
+        if (n < LANES) {
+            SCALAR.sub(n, a, aOff, b, bOff, out, outOff);
+            return;
         }
-        if (i < n) {
-            SCALAR.sub(n - i, a, aOff + i, b, bOff + i, out, outOff + i);
+        int last = n - LANES;
+        FloatVector lastOut = load(a, aOff + last).sub(load(b, bOff + last));
+        int bound = SPECIES.loopBound(n - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(load(a, aOff + i).sub(load(b, bOff + i)), out, outOff + i);
         }
+        store(lastOut, out, outOff + last);
     }
 
     static void mul(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {
-        int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            load(a, aOff + i).mul(load(b, bOff + i)).intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
+        if (n < LANES) {
+            SCALAR.mul(n, a, aOff, b, bOff, out, outOff);
+            return;
         }
-        if (i < n) {
-            SCALAR.mul(n - i, a, aOff + i, b, bOff + i, out, outOff + i);
+        int last = n - LANES;
+        FloatVector lastOut = load(a, aOff + last).mul(load(b, bOff + last));
+        int bound = SPECIES.loopBound(n - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(load(a, aOff + i).mul(load(b, bOff + i)), out, outOff + i);
         }
+        store(lastOut, out, outOff + last);
     }
 
     static void mulAdd(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {
-        int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            // A separate multiply and add (no fma) rounds exactly as the scalar twin does.
-            FloatVector product = load(a, aOff + i).mul(load(b, bOff + i));
-            load(out, outOff + i).add(product).intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
+        if (n < LANES) {
+            SCALAR.mulAdd(n, a, aOff, b, bOff, out, outOff);
+            return;
         }
-        if (i < n) {
-            SCALAR.mulAdd(n - i, a, aOff + i, b, bOff + i, out, outOff + i);
+        int last = n - LANES;
+        FloatVector lastOut = mulAddOf(load(a, aOff + last), load(b, bOff + last), load(out, outOff + last));
+        int bound = SPECIES.loopBound(n - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(mulAddOf(load(a, aOff + i), load(b, bOff + i), load(out, outOff + i)), out, outOff + i);
         }
+        store(lastOut, out, outOff + last);
+    }
+
+    /** {@code acc + a * b} as a separate multiply and add (no fma), rounding as the scalar twin does. */
+    private static FloatVector mulAddOf(FloatVector a, FloatVector b, FloatVector acc) {
+        return acc.add(a.mul(b));
     }
 
     // ------------------------------------------------------------------ activations
 
     static void tanh(int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            tanhOf(load(x, xOff + i)).intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
+        if (n < LANES) {
+            tanhShort(n, x, xOff, out, outOff);
+            return;
         }
-        if (i < n) {
-            tanhTail(i, n, x, xOff, out, outOff);
+        int last = n - LANES;
+        FloatVector lastOut = tanhOf(load(x, xOff + last));
+        int bound = SPECIES.loopBound(n - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(tanhOf(load(x, xOff + i)), out, outOff + i);
         }
+        store(lastOut, out, outOff + last);
     }
 
-    private static void tanhTail(int i, int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        VectorMask<Float> m = SPECIES.indexInRange(i, n);
-        tanhOf(loadMasked(x, xOff + i, m)).intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER, m);
+    private static void tanhShort(int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
+        VectorMask<Float> m = SPECIES.indexInRange(0, n);
+        storeMasked(tanhOf(loadMasked(x, xOff, m)), out, outOff, m);
     }
 
     /** Below this magnitude tanh uses the odd polynomial, above it the exponential form. */
@@ -151,138 +193,170 @@ final class PanamaElementwise {
     }
 
     static void logistic(int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            logisticOf(load(x, xOff + i)).intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
+        if (n < LANES) {
+            logisticShort(n, x, xOff, out, outOff);
+            return;
         }
-        if (i < n) {
-            logisticTail(i, n, x, xOff, out, outOff);
+        int last = n - LANES;
+        FloatVector lastOut = logisticOf(load(x, xOff + last));
+        int bound = SPECIES.loopBound(n - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(logisticOf(load(x, xOff + i)), out, outOff + i);
         }
+        store(lastOut, out, outOff + last);
     }
 
-    private static void logisticTail(int i, int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        VectorMask<Float> m = SPECIES.indexInRange(i, n);
-        logisticOf(loadMasked(x, xOff + i, m)).intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER, m);
+    private static void logisticShort(int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
+        VectorMask<Float> m = SPECIES.indexInRange(0, n);
+        storeMasked(logisticOf(loadMasked(x, xOff, m)), out, outOff, m);
     }
 
     /**
      * The logistic function through {@code e = exp(-|x|)}: {@code 1 / (1 + e)} for
      * {@code x >= 0} and {@code e / (1 + e)} below. The exponent is never positive, so nothing
      * overflows, and unlike {@code 0.5 * tanh(x / 2) + 0.5} the small outputs for very negative
-     * {@code x} keep full relative precision instead of rounding to 0 near {@code x = -17}.
+     * {@code x} keep full relative precision instead of rounding to 0 near {@code x = -17}
+     * (and it measured 2-3x faster than that form, whose TANH is the expensive stub here).
      * A NaN input fails the {@code x < 0} test and takes the NaN of the first branch.
      */
-    private static FloatVector logisticOf(FloatVector v) {
+    static FloatVector logisticOf(FloatVector v) {
         FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
         FloatVector r = FloatVector.broadcast(SPECIES, 1f).div(e.add(1f));
         return r.blend(e.mul(r), v.lt(0f));
     }
 
     static void exp(int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            load(x, xOff + i).lanewise(VectorOperators.EXP)
-                    .intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
+        if (n < LANES) {
+            expShort(n, x, xOff, out, outOff);
+            return;
         }
-        if (i < n) {
-            expTail(i, n, x, xOff, out, outOff);
+        int last = n - LANES;
+        FloatVector lastOut = load(x, xOff + last).lanewise(VectorOperators.EXP);
+        int bound = SPECIES.loopBound(n - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(load(x, xOff + i).lanewise(VectorOperators.EXP), out, outOff + i);
         }
+        store(lastOut, out, outOff + last);
     }
 
-    private static void expTail(int i, int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        VectorMask<Float> m = SPECIES.indexInRange(i, n);
-        loadMasked(x, xOff + i, m).lanewise(VectorOperators.EXP)
-                .intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER, m);
+    private static void expShort(int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
+        VectorMask<Float> m = SPECIES.indexInRange(0, n);
+        storeMasked(loadMasked(x, xOff, m).lanewise(VectorOperators.EXP), out, outOff, m);
     }
 
     static void log(int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            load(x, xOff + i).lanewise(VectorOperators.LOG)
-                    .intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
+        if (n < LANES) {
+            logShort(n, x, xOff, out, outOff);
+            return;
         }
-        if (i < n) {
-            logTail(i, n, x, xOff, out, outOff);
+        int last = n - LANES;
+        FloatVector lastOut = load(x, xOff + last).lanewise(VectorOperators.LOG);
+        int bound = SPECIES.loopBound(n - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(load(x, xOff + i).lanewise(VectorOperators.LOG), out, outOff + i);
         }
+        store(lastOut, out, outOff + last);
     }
 
-    private static void logTail(int i, int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        VectorMask<Float> m = SPECIES.indexInRange(i, n);
-        loadMasked(x, xOff + i, m).lanewise(VectorOperators.LOG)
-                .intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER, m);
+    private static void logShort(int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
+        VectorMask<Float> m = SPECIES.indexInRange(0, n);
+        storeMasked(loadMasked(x, xOff, m).lanewise(VectorOperators.LOG), out, outOff, m);
     }
 
     static void rectify(int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            // The twin's own formula, v < 0 ? 0 : v + 0: NaN fails the test and stays NaN, and
-            // -0 + 0 is +0. Twice as fast here as lanewise MAX, whose Java semantics (NaN, signed
-            // zeros) cost extra instructions on AVX2.
-            FloatVector v = load(x, xOff + i);
-            v.add(0f).blend(0f, v.lt(0f)).intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
+        if (n < LANES) {
+            SCALAR.rectify(n, x, xOff, out, outOff);
+            return;
         }
-        if (i < n) {
-            SCALAR.rectify(n - i, x, xOff + i, out, outOff + i);
+        int last = n - LANES;
+        FloatVector lastOut = rectifyOf(load(x, xOff + last));
+        int bound = SPECIES.loopBound(n - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(rectifyOf(load(x, xOff + i)), out, outOff + i);
         }
+        store(lastOut, out, outOff + last);
+    }
+
+    /**
+     * The twin's own formula, {@code v < 0 ? 0 : v + 0}: NaN fails the test and stays NaN, and
+     * {@code -0 + 0} is {@code +0}. Twice as fast here as lanewise MAX, whose Java semantics
+     * (NaN, signed zeros) cost extra instructions on AVX2.
+     */
+    private static FloatVector rectifyOf(FloatVector v) {
+        return v.add(0f).blend(0f, v.lt(0f));
     }
 
     // ------------------------------------------------------------------ backward (accumulating)
 
     static void tanhBackward(int n, MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            FloatVector t = load(y, yOff + i);
-            FloatVector slope = FloatVector.broadcast(SPECIES, 1f).sub(t.mul(t));
-            FloatVector grad = load(dy, dyOff + i).mul(slope);
-            load(dx, dxOff + i).add(grad).intoMemorySegment(dx, (dxOff + i) * Float.BYTES, ORDER);
+        if (n < LANES) {
+            SCALAR.tanhBackward(n, y, yOff, dy, dyOff, dx, dxOff);
+            return;
         }
-        if (i < n) {
-            SCALAR.tanhBackward(n - i, y, yOff + i, dy, dyOff + i, dx, dxOff + i);
+        int last = n - LANES;
+        FloatVector lastOut = tanhBackwardOf(load(y, yOff + last), load(dy, dyOff + last), load(dx, dxOff + last));
+        int bound = SPECIES.loopBound(n - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(tanhBackwardOf(load(y, yOff + i), load(dy, dyOff + i), load(dx, dxOff + i)), dx, dxOff + i);
         }
+        store(lastOut, dx, dxOff + last);
+    }
+
+    /** {@code dx + dy * (1 - t * t)}. */
+    private static FloatVector tanhBackwardOf(FloatVector t, FloatVector dy, FloatVector dx) {
+        return dx.add(dy.mul(FloatVector.broadcast(SPECIES, 1f).sub(t.mul(t))));
     }
 
     static void logisticBackward(int n, MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            FloatVector s = load(y, yOff + i);
-            // (dy * s) * (1 - s), the scalar twin's evaluation order.
-            FloatVector grad = load(dy, dyOff + i).mul(s).mul(FloatVector.broadcast(SPECIES, 1f).sub(s));
-            load(dx, dxOff + i).add(grad).intoMemorySegment(dx, (dxOff + i) * Float.BYTES, ORDER);
+        if (n < LANES) {
+            SCALAR.logisticBackward(n, y, yOff, dy, dyOff, dx, dxOff);
+            return;
         }
-        if (i < n) {
-            SCALAR.logisticBackward(n - i, y, yOff + i, dy, dyOff + i, dx, dxOff + i);
+        int last = n - LANES;
+        FloatVector lastOut = logisticBackwardOf(load(y, yOff + last), load(dy, dyOff + last), load(dx, dxOff + last));
+        int bound = SPECIES.loopBound(n - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(logisticBackwardOf(load(y, yOff + i), load(dy, dyOff + i), load(dx, dxOff + i)), dx, dxOff + i);
         }
+        store(lastOut, dx, dxOff + last);
+    }
+
+    /** {@code dx + (dy * s) * (1 - s)}, the scalar twin's evaluation order. */
+    private static FloatVector logisticBackwardOf(FloatVector s, FloatVector dy, FloatVector dx) {
+        return dx.add(dy.mul(s).mul(FloatVector.broadcast(SPECIES, 1f).sub(s)));
     }
 
     static void logBackward(int n, MemorySegment x, long xOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            FloatVector grad = load(dy, dyOff + i).div(load(x, xOff + i));
-            load(dx, dxOff + i).add(grad).intoMemorySegment(dx, (dxOff + i) * Float.BYTES, ORDER);
+        if (n < LANES) {
+            SCALAR.logBackward(n, x, xOff, dy, dyOff, dx, dxOff);
+            return;
         }
-        if (i < n) {
-            SCALAR.logBackward(n - i, x, xOff + i, dy, dyOff + i, dx, dxOff + i);
+        int last = n - LANES;
+        FloatVector lastOut = load(dx, dxOff + last).add(load(dy, dyOff + last).div(load(x, xOff + last)));
+        int bound = SPECIES.loopBound(n - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(load(dx, dxOff + i).add(load(dy, dyOff + i).div(load(x, xOff + i))), dx, dxOff + i);
         }
+        store(lastOut, dx, dxOff + last);
     }
 
     static void rectifyBackward(int n, MemorySegment y, long yOff, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            VectorMask<Float> active = load(y, yOff + i).compare(VectorOperators.GT, 0f);
-            load(dx, dxOff + i).add(load(dy, dyOff + i), active)
-                    .intoMemorySegment(dx, (dxOff + i) * Float.BYTES, ORDER);
+        if (n < LANES) {
+            SCALAR.rectifyBackward(n, y, yOff, dy, dyOff, dx, dxOff);
+            return;
         }
-        if (i < n) {
-            SCALAR.rectifyBackward(n - i, y, yOff + i, dy, dyOff + i, dx, dxOff + i);
+        int last = n - LANES;
+        FloatVector lastOut = rectifyBackwardOf(load(y, yOff + last), load(dy, dyOff + last), load(dx, dxOff + last));
+        int bound = SPECIES.loopBound(n - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(rectifyBackwardOf(load(y, yOff + i), load(dy, dyOff + i), load(dx, dxOff + i)), dx, dxOff + i);
         }
+        store(lastOut, dx, dxOff + last);
+    }
+
+    /** {@code y > 0 ? dx + dy : dx}; NaN y passes nothing, as in the twin. */
+    private static FloatVector rectifyBackwardOf(FloatVector y, FloatVector dy, FloatVector dx) {
+        return dx.add(dy, y.compare(VectorOperators.GT, 0f));
     }
 
     // ------------------------------------------------------------------ softmax family
@@ -348,29 +422,25 @@ final class PanamaElementwise {
         }
     }
 
-    // Row helpers below require cols >= LANES.
+    // Row helpers below require cols >= LANES. Each loop covers [0, loopBound(cols - 1)) in
+    // whole vectors; the last vector, at cols - LANES, covers the rest and overlaps the loop's
+    // final vector by loopBound(cols - 1) - (cols - LANES) lanes.
 
     /** Largest element of the row; NaN if any element is NaN (lanewise MAX lets NaN win, as Math.max). */
     private static float rowMax(int cols, MemorySegment x, long off) {
-        FloatVector m0 = load(x, off);
+        // Max is idempotent, so the overlapping last vector needs no mask.
+        FloatVector m0 = load(x, off + cols - LANES);
         FloatVector m1 = m0;
-        int i = LANES;
-        for (; i <= cols - 2 * LANES; i += 2 * LANES) {
+        int bound = SPECIES.loopBound(cols - 1);
+        int i = 0;
+        for (; i + LANES < bound; i += 2 * LANES) {
             m0 = m0.max(load(x, off + i));
             m1 = m1.max(load(x, off + i + LANES));
         }
-        for (; i <= cols - LANES; i += LANES) {
+        if (i < bound) {
             m0 = m0.max(load(x, off + i));
         }
-        float max = m0.max(m1).reduceLanes(VectorOperators.MAX);
-        return i < cols ? rowMaxTail(i, cols, x, off, max) : max;
-    }
-
-    private static float rowMaxTail(int i, int cols, MemorySegment x, long off, float max) {
-        for (; i < cols; i++) {
-            max = Math.max(max, get(x, off + i));
-        }
-        return max;
+        return m0.max(m1).reduceLanes(VectorOperators.MAX);
     }
 
     /** {@code log sum exp(x)} of one row, with the scalar twin's answers for infinite and NaN maxima. */
@@ -385,158 +455,127 @@ final class PanamaElementwise {
     /** Writes {@code exp(x[c] - shift)} to {@code out} and returns their sum. */
     private static float storeShiftedExpAndSum(int cols, MemorySegment x, long xOff, float shift,
                                                MemorySegment out, long outOff) {
-        FloatVector s0 = FloatVector.zero(SPECIES);
+        int last = cols - LANES;
+        int bound = SPECIES.loopBound(cols - 1);
+        FloatVector lastExp = load(x, xOff + last).sub(shift).lanewise(VectorOperators.EXP);
+        FloatVector s0 = lastExp.blend(0f, firstLanes(bound - last));
         FloatVector s1 = FloatVector.zero(SPECIES);
         int i = 0;
-        for (; i <= cols - 2 * LANES; i += 2 * LANES) {
+        for (; i + LANES < bound; i += 2 * LANES) {
             FloatVector e0 = load(x, xOff + i).sub(shift).lanewise(VectorOperators.EXP);
             FloatVector e1 = load(x, xOff + i + LANES).sub(shift).lanewise(VectorOperators.EXP);
-            e0.intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
-            e1.intoMemorySegment(out, (outOff + i + LANES) * Float.BYTES, ORDER);
+            store(e0, out, outOff + i);
+            store(e1, out, outOff + i + LANES);
             s0 = s0.add(e0);
             s1 = s1.add(e1);
         }
-        for (; i <= cols - LANES; i += LANES) {
+        if (i < bound) {
             FloatVector e0 = load(x, xOff + i).sub(shift).lanewise(VectorOperators.EXP);
-            e0.intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
+            store(e0, out, outOff + i);
             s0 = s0.add(e0);
         }
-        float total = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        return i < cols ? total + storeShiftedExpAndSumTail(i, cols, x, xOff, shift, out, outOff) : total;
-    }
-
-    private static float storeShiftedExpAndSumTail(int i, int cols, MemorySegment x, long xOff, float shift,
-                                                   MemorySegment out, long outOff) {
-        VectorMask<Float> m = SPECIES.indexInRange(i, cols);
-        FloatVector e = loadMasked(x, xOff + i, m).sub(shift).lanewise(VectorOperators.EXP);
-        e.intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER, m);
-        return e.reduceLanes(VectorOperators.ADD, m);
+        store(lastExp, out, outOff + last);
+        return s0.add(s1).reduceLanes(VectorOperators.ADD);
     }
 
     /** Returns {@code sum_c exp(x[c] - shift)}. */
     private static float sumShiftedExp(int cols, MemorySegment x, long off, float shift) {
-        FloatVector s0 = FloatVector.zero(SPECIES);
+        int last = cols - LANES;
+        int bound = SPECIES.loopBound(cols - 1);
+        FloatVector s0 = load(x, off + last).sub(shift).lanewise(VectorOperators.EXP)
+                .blend(0f, firstLanes(bound - last));
         FloatVector s1 = FloatVector.zero(SPECIES);
         int i = 0;
-        for (; i <= cols - 2 * LANES; i += 2 * LANES) {
+        for (; i + LANES < bound; i += 2 * LANES) {
             s0 = s0.add(load(x, off + i).sub(shift).lanewise(VectorOperators.EXP));
             s1 = s1.add(load(x, off + i + LANES).sub(shift).lanewise(VectorOperators.EXP));
         }
-        for (; i <= cols - LANES; i += LANES) {
+        if (i < bound) {
             s0 = s0.add(load(x, off + i).sub(shift).lanewise(VectorOperators.EXP));
         }
-        float total = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        return i < cols ? total + sumShiftedExpTail(i, cols, x, off, shift) : total;
-    }
-
-    private static float sumShiftedExpTail(int i, int cols, MemorySegment x, long off, float shift) {
-        VectorMask<Float> m = SPECIES.indexInRange(i, cols);
-        return loadMasked(x, off + i, m).sub(shift).lanewise(VectorOperators.EXP).reduceLanes(VectorOperators.ADD, m);
+        return s0.add(s1).reduceLanes(VectorOperators.ADD);
     }
 
     /** {@code out[c] *= factor}. */
     private static void scaleRow(int cols, float factor, MemorySegment out, long off) {
-        int bound = SPECIES.loopBound(cols);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            load(out, off + i).mul(factor).intoMemorySegment(out, (off + i) * Float.BYTES, ORDER);
+        int last = cols - LANES;
+        FloatVector lastOut = load(out, off + last).mul(factor);
+        int bound = SPECIES.loopBound(cols - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(load(out, off + i).mul(factor), out, off + i);
         }
-        if (i < cols) {
-            SCALAR.scale(cols - i, factor, out, off + i);
-        }
+        store(lastOut, out, off + last);
     }
 
     /** {@code out[c] = x[c] - shift}. */
     private static void shiftRow(int cols, MemorySegment x, long xOff, float shift, MemorySegment out, long outOff) {
-        int bound = SPECIES.loopBound(cols);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            load(x, xOff + i).sub(shift).intoMemorySegment(out, (outOff + i) * Float.BYTES, ORDER);
+        int last = cols - LANES;
+        FloatVector lastOut = load(x, xOff + last).sub(shift);
+        int bound = SPECIES.loopBound(cols - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(load(x, xOff + i).sub(shift), out, outOff + i);
         }
-        if (i < cols) {
-            shiftRowTail(i, cols, x, xOff, shift, out, outOff);
-        }
-    }
-
-    private static void shiftRowTail(int i, int cols, MemorySegment x, long xOff, float shift,
-                                     MemorySegment out, long outOff) {
-        for (; i < cols; i++) {
-            out.setAtIndex(JAVA_FLOAT, outOff + i, get(x, xOff + i) - shift);
-        }
+        store(lastOut, out, outOff + last);
     }
 
     private static float rowDot(int cols, MemorySegment a, long aOff, MemorySegment b, long bOff) {
-        FloatVector s0 = FloatVector.zero(SPECIES);
+        int last = cols - LANES;
+        int bound = SPECIES.loopBound(cols - 1);
+        FloatVector s0 = load(a, aOff + last).mul(load(b, bOff + last)).blend(0f, firstLanes(bound - last));
         FloatVector s1 = FloatVector.zero(SPECIES);
         int i = 0;
-        for (; i <= cols - 2 * LANES; i += 2 * LANES) {
+        for (; i + LANES < bound; i += 2 * LANES) {
             s0 = load(a, aOff + i).fma(load(b, bOff + i), s0);
             s1 = load(a, aOff + i + LANES).fma(load(b, bOff + i + LANES), s1);
         }
-        for (; i <= cols - LANES; i += LANES) {
+        if (i < bound) {
             s0 = load(a, aOff + i).fma(load(b, bOff + i), s0);
         }
-        float total = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        return i < cols ? total + SCALAR.dot(cols - i, a, aOff + i, b, bOff + i) : total;
+        return s0.add(s1).reduceLanes(VectorOperators.ADD);
     }
 
     private static float rowSum(int cols, MemorySegment a, long off) {
-        FloatVector s0 = FloatVector.zero(SPECIES);
+        int last = cols - LANES;
+        int bound = SPECIES.loopBound(cols - 1);
+        FloatVector s0 = load(a, off + last).blend(0f, firstLanes(bound - last));
         FloatVector s1 = FloatVector.zero(SPECIES);
         int i = 0;
-        for (; i <= cols - 2 * LANES; i += 2 * LANES) {
+        for (; i + LANES < bound; i += 2 * LANES) {
             s0 = s0.add(load(a, off + i));
             s1 = s1.add(load(a, off + i + LANES));
         }
-        for (; i <= cols - LANES; i += LANES) {
+        if (i < bound) {
             s0 = s0.add(load(a, off + i));
         }
-        float total = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        return i < cols ? total + SCALAR.sum(cols - i, a, off + i) : total;
+        return s0.add(s1).reduceLanes(VectorOperators.ADD);
     }
 
     /** {@code dx[c] += y[c] * (dy[c] - inner)} for one row. */
     private static void softmaxBackwardRow(int cols, float inner, MemorySegment y, long yOff,
                                            MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        int bound = SPECIES.loopBound(cols);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            FloatVector grad = load(y, yOff + i).mul(load(dy, dyOff + i).sub(inner));
-            load(dx, dxOff + i).add(grad).intoMemorySegment(dx, (dxOff + i) * Float.BYTES, ORDER);
+        int last = cols - LANES;
+        FloatVector lastOut = load(dx, dxOff + last).add(load(y, yOff + last).mul(load(dy, dyOff + last).sub(inner)));
+        int bound = SPECIES.loopBound(cols - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(load(dx, dxOff + i).add(load(y, yOff + i).mul(load(dy, dyOff + i).sub(inner))), dx, dxOff + i);
         }
-        if (i < cols) {
-            softmaxBackwardRowTail(i, cols, inner, y, yOff, dy, dyOff, dx, dxOff);
-        }
-    }
-
-    private static void softmaxBackwardRowTail(int i, int cols, float inner, MemorySegment y, long yOff,
-                                               MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        for (; i < cols; i++) {
-            float grad = get(y, yOff + i) * (get(dy, dyOff + i) - inner);
-            dx.setAtIndex(JAVA_FLOAT, dxOff + i, get(dx, dxOff + i) + grad);
-        }
+        store(lastOut, dx, dxOff + last);
     }
 
     /** {@code dx[c] += dy[c] - exp(y[c]) * total} for one row, added in the scalar twin's order. */
     private static void logSoftmaxBackwardRow(int cols, float total, MemorySegment y, long yOff,
                                               MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        int bound = SPECIES.loopBound(cols);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            FloatVector pTimesTotal = load(y, yOff + i).lanewise(VectorOperators.EXP).mul(total);
-            load(dx, dxOff + i).add(load(dy, dyOff + i)).sub(pTimesTotal)
-                    .intoMemorySegment(dx, (dxOff + i) * Float.BYTES, ORDER);
+        int last = cols - LANES;
+        FloatVector lastOut = logSoftmaxBackwardOf(load(y, yOff + last), load(dy, dyOff + last), load(dx, dxOff + last), total);
+        int bound = SPECIES.loopBound(cols - 1);
+        for (int i = 0; i < bound; i += LANES) {
+            store(logSoftmaxBackwardOf(load(y, yOff + i), load(dy, dyOff + i), load(dx, dxOff + i), total), dx, dxOff + i);
         }
-        if (i < cols) {
-            logSoftmaxBackwardRowTail(i, cols, total, y, yOff, dy, dyOff, dx, dxOff);
-        }
+        store(lastOut, dx, dxOff + last);
     }
 
-    private static void logSoftmaxBackwardRowTail(int i, int cols, float total, MemorySegment y, long yOff,
-                                                  MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        VectorMask<Float> m = SPECIES.indexInRange(i, cols);
-        FloatVector pTimesTotal = loadMasked(y, yOff + i, m).lanewise(VectorOperators.EXP).mul(total);
-        loadMasked(dx, dxOff + i, m).add(loadMasked(dy, dyOff + i, m)).sub(pTimesTotal)
-                .intoMemorySegment(dx, (dxOff + i) * Float.BYTES, ORDER, m);
+    /** {@code (dx + dy) - exp(y) * total}. */
+    private static FloatVector logSoftmaxBackwardOf(FloatVector y, FloatVector dy, FloatVector dx, float total) {
+        return dx.add(dy).sub(y.lanewise(VectorOperators.EXP).mul(total));
     }
 }

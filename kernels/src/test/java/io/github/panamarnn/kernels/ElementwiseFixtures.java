@@ -50,11 +50,12 @@ final class ElementwiseFixtures {
                 b.setAtIndex(JAVA_FLOAT, i, (float) rnd.nextDouble(-1, 1));
             }
             for (int rep = 0; rep < 30_000; rep++) {
-                // Vary the length (with and without a tail) and the position (a masked tail with
-                // the rest of the vector inside the segment, and one running past its end):
-                // each is a separate branch in the compiled code, and a branch never seen while
-                // profiling would cost a deoptimisation later, mid-test.
-                int len = n - rep % 4;
+                // Vary the length (a multiple of the lanes or not, shorter than a vector) and the
+                // position (ending well inside the segment, or flush with its end): each is a
+                // separate path in the compiled code, and a path never seen while profiling would
+                // cost a deoptimisation later, mid-test.
+                // Every fifth call is shorter than a vector: the masked or scalar short path.
+                int len = rep % 5 == 4 ? 5 : n - rep % 4;
                 long at = rep % 3 == 0 ? size - len : 1 + rep % 5;
                 k.add(len, a, at, b, 0, c, at);
                 k.sub(len, a, at, b, 0, c, at);
