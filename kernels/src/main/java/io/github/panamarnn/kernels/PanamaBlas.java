@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -71,6 +72,19 @@ final class PanamaBlas {
     private static final VectorSpecies<Float> COLUMN = FloatVector.SPECIES_128;
     /** Offsets of a tile column's MR values in the row-major tile. */
     private static final int[] COLUMN_GATHER = {0, NR, 2 * NR, 3 * NR};
+
+    /**
+     * The matrix-vector kernels reduce eight row sums into one vector with a three-level
+     * pairwise tree of two-vector shuffles, which needs exactly eight lanes (AVX2); other
+     * widths keep the per-row lane reductions.
+     */
+    private static final boolean EIGHT_LANES = LANES == 8;
+    /** Even lanes of two vectors side by side: {@code [x0 x2 x4 x6 y0 y2 y4 y6]} (eight lanes). */
+    private static final VectorShuffle<Float> EVEN_OF_TWO = EIGHT_LANES
+            ? VectorShuffle.fromValues(SPECIES, 0, 2, 4, 6, 8, 10, 12, 14) : null;
+    /** Odd lanes of two vectors side by side: {@code [x1 x3 x5 x7 y1 y3 y5 y7]} (eight lanes). */
+    private static final VectorShuffle<Float> ODD_OF_TWO = EIGHT_LANES
+            ? VectorShuffle.fromValues(SPECIES, 1, 3, 5, 7, 9, 11, 13, 15) : null;
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
@@ -207,12 +221,22 @@ final class PanamaBlas {
         axpyBytes(n, alpha, x, xOff * FB, y, yOff * FB);
     }
 
+    /**
+     * {@code y += alpha x} over {@code n} floats; {@code x} and {@code y} are the same range
+     * or disjoint. From one vector on, the tail is the vector ending exactly at {@code n},
+     * computed from the original inputs before the loop and stored after it: its lanes that
+     * overlap the last full vector get the same value twice, so there is no scalar tail
+     * (scalar segment accesses cost several times a vector one here).
+     */
     private static void axpyBytes(int n, float alpha, MemorySegment x, long xb, MemorySegment y, long yb) {
-        if (n < 2 * LANES) {
+        if (n < LANES) {
             axpyTail(0, n, alpha, x, xb, y, yb);
             return;
         }
         FloatVector a = FloatVector.broadcast(SPECIES, alpha);
+        long lastO = (long) (n - LANES) * FB;
+        FloatVector last = a.fma(FloatVector.fromMemorySegment(SPECIES, x, xb + lastO, ORDER),
+                FloatVector.fromMemorySegment(SPECIES, y, yb + lastO, ORDER));
         int i = 0;
         for (; i <= n - 2 * LANES; i += 2 * LANES) {
             long xo = xb + i * FB;
@@ -226,11 +250,10 @@ final class PanamaBlas {
         if (i <= n - LANES) {
             long xo = xb + i * FB;
             long yo = yb + i * FB;
-            a.fma(FloatVector.fromMemorySegment(SPECIES, x, xo, ORDER), FloatVector.fromMemorySegment(SPECIES, y, yo, ORDER))
-                    .intoMemorySegment(y, yo, ORDER);
-            i += LANES;
+            FloatVector y0 = FloatVector.fromMemorySegment(SPECIES, y, yo, ORDER);
+            a.fma(FloatVector.fromMemorySegment(SPECIES, x, xo, ORDER), y0).intoMemorySegment(y, yo, ORDER);
         }
-        axpyTail(i, n, alpha, x, xb, y, yb);
+        last.intoMemorySegment(y, yb + lastO, ORDER);
     }
 
     private static void axpyTail(int from, int n, float alpha, MemorySegment x, long xb, MemorySegment y, long yb) {
@@ -308,11 +331,17 @@ final class PanamaBlas {
     /** {@code y += alpha W x} in bytes; {@code x} contiguous, {@code y} elements {@code yStride} bytes apart. */
     private static void gemvBytes(int rows, int cols, float alpha, MemorySegment w, long wb, long ldwb,
                                   MemorySegment x, long xb, MemorySegment y, long yb, long yStride) {
-        if (cols < 2 * LANES) {
+        boolean intoVectors = EIGHT_LANES && yStride == FB;
+        if (cols < (intoVectors ? LANES : 2 * LANES)) {
             gemvShortRows(0, rows, cols, alpha, w, wb, ldwb, x, xb, y, yb, yStride);
             return;
         }
         int r = 0;
+        if (intoVectors) {
+            for (; r <= rows - 8; r += 8) {
+                gemvEightRowsIntoVector(cols, alpha, w, wb + r * ldwb, ldwb, x, xb, y, yb + r * FB);
+            }
+        }
         for (; r <= rows - 8; r += 8) {
             gemvEightRows(cols, alpha, w, wb + r * ldwb, ldwb, x, xb, y, yb + r * yStride, yStride);
         }
@@ -432,6 +461,74 @@ final class PanamaBlas {
         finishRow(c, cols, alpha, w, row7, x, xb, y, y0 + 7 * yStride, a7.reduceLanes(VectorOperators.ADD));
     }
 
+    /**
+     * Eight rows into eight contiguous {@code y} elements, for rows of at least one vector
+     * (eight lanes). The row tail is the vector ending at {@code cols}, its product blended so
+     * that only the lanes past the last full vector count (blending the product, not an
+     * operand, keeps an infinite weight in an overlapped lane from turning into NaN). The
+     * eight accumulators are then reduced into one vector of row sums by a pairwise tree:
+     * {@code pairSum(u, v) = even(u, v) + odd(u, v)} halves two vectors' partial sums into one,
+     * and three levels take eight accumulators to {@code [sum(a0) ... sum(a7)]}, which updates
+     * {@code y} with one vector load and store instead of eight lane reductions and eight
+     * scalar read-modify-writes (together they cost more than the products at 50 columns).
+     */
+    private static void gemvEightRowsIntoVector(int cols, float alpha, MemorySegment w, long row0, long ldwb,
+                                                MemorySegment x, long xb, MemorySegment y, long yo) {
+        long row1 = row0 + ldwb;
+        long row2 = row1 + ldwb;
+        long row3 = row2 + ldwb;
+        long row4 = row3 + ldwb;
+        long row5 = row4 + ldwb;
+        long row6 = row5 + ldwb;
+        long row7 = row6 + ldwb;
+        FloatVector a0 = FloatVector.zero(SPECIES);
+        FloatVector a1 = FloatVector.zero(SPECIES);
+        FloatVector a2 = FloatVector.zero(SPECIES);
+        FloatVector a3 = FloatVector.zero(SPECIES);
+        FloatVector a4 = FloatVector.zero(SPECIES);
+        FloatVector a5 = FloatVector.zero(SPECIES);
+        FloatVector a6 = FloatVector.zero(SPECIES);
+        FloatVector a7 = FloatVector.zero(SPECIES);
+        int full = cols - cols % LANES;
+        for (int c = 0; c < full; c += LANES) {
+            long o = c * FB;
+            FloatVector xv = FloatVector.fromMemorySegment(SPECIES, x, xb + o, ORDER);
+            a0 = xv.fma(FloatVector.fromMemorySegment(SPECIES, w, row0 + o, ORDER), a0);
+            a1 = xv.fma(FloatVector.fromMemorySegment(SPECIES, w, row1 + o, ORDER), a1);
+            a2 = xv.fma(FloatVector.fromMemorySegment(SPECIES, w, row2 + o, ORDER), a2);
+            a3 = xv.fma(FloatVector.fromMemorySegment(SPECIES, w, row3 + o, ORDER), a3);
+            a4 = xv.fma(FloatVector.fromMemorySegment(SPECIES, w, row4 + o, ORDER), a4);
+            a5 = xv.fma(FloatVector.fromMemorySegment(SPECIES, w, row5 + o, ORDER), a5);
+            a6 = xv.fma(FloatVector.fromMemorySegment(SPECIES, w, row6 + o, ORDER), a6);
+            a7 = xv.fma(FloatVector.fromMemorySegment(SPECIES, w, row7 + o, ORDER), a7);
+        }
+        if (full < cols) {
+            int start = cols - LANES;
+            long o = start * FB;
+            VectorMask<Float> fresh = FloatVector.zero(SPECIES).addIndex(1)
+                    .compare(VectorOperators.GE, (float) (full - start));
+            FloatVector zero = FloatVector.zero(SPECIES);
+            FloatVector xv = FloatVector.fromMemorySegment(SPECIES, x, xb + o, ORDER);
+            a0 = a0.add(zero.blend(xv.mul(FloatVector.fromMemorySegment(SPECIES, w, row0 + o, ORDER)), fresh));
+            a1 = a1.add(zero.blend(xv.mul(FloatVector.fromMemorySegment(SPECIES, w, row1 + o, ORDER)), fresh));
+            a2 = a2.add(zero.blend(xv.mul(FloatVector.fromMemorySegment(SPECIES, w, row2 + o, ORDER)), fresh));
+            a3 = a3.add(zero.blend(xv.mul(FloatVector.fromMemorySegment(SPECIES, w, row3 + o, ORDER)), fresh));
+            a4 = a4.add(zero.blend(xv.mul(FloatVector.fromMemorySegment(SPECIES, w, row4 + o, ORDER)), fresh));
+            a5 = a5.add(zero.blend(xv.mul(FloatVector.fromMemorySegment(SPECIES, w, row5 + o, ORDER)), fresh));
+            a6 = a6.add(zero.blend(xv.mul(FloatVector.fromMemorySegment(SPECIES, w, row6 + o, ORDER)), fresh));
+            a7 = a7.add(zero.blend(xv.mul(FloatVector.fromMemorySegment(SPECIES, w, row7 + o, ORDER)), fresh));
+        }
+        FloatVector p01 = a0.rearrange(EVEN_OF_TWO, a1).add(a0.rearrange(ODD_OF_TWO, a1));
+        FloatVector p23 = a2.rearrange(EVEN_OF_TWO, a3).add(a2.rearrange(ODD_OF_TWO, a3));
+        FloatVector p45 = a4.rearrange(EVEN_OF_TWO, a5).add(a4.rearrange(ODD_OF_TWO, a5));
+        FloatVector p67 = a6.rearrange(EVEN_OF_TWO, a7).add(a6.rearrange(ODD_OF_TWO, a7));
+        FloatVector q03 = p01.rearrange(EVEN_OF_TWO, p23).add(p01.rearrange(ODD_OF_TWO, p23));
+        FloatVector q47 = p45.rearrange(EVEN_OF_TWO, p67).add(p45.rearrange(ODD_OF_TWO, p67));
+        FloatVector sums = q03.rearrange(EVEN_OF_TWO, q47).add(q03.rearrange(ODD_OF_TWO, q47));
+        FloatVector yv = FloatVector.fromMemorySegment(SPECIES, y, yo, ORDER);
+        sums.fma(FloatVector.broadcast(SPECIES, alpha), yv).intoMemorySegment(y, yo, ORDER);
+    }
+
     private static void finishRow(int from, int cols, float alpha, MemorySegment w, long row,
                                   MemorySegment x, long xb, MemorySegment y, long yo, float partial) {
         float total = dotTail(from, cols, w, row, x, xb, partial);
@@ -451,6 +548,10 @@ final class PanamaBlas {
     /** {@code y += alpha Wᵀ x} in bytes; {@code x} elements {@code xStride} bytes apart, {@code y} contiguous. */
     private static void gemvTBytes(int rows, int cols, float alpha, MemorySegment w, long wb, long ldwb,
                                    MemorySegment x, long xb, long xStride, MemorySegment y, long yb) {
+        if (cols >= LANES && rows >= 4) {
+            gemvTColumnBlocks(rows, cols, alpha, w, wb, ldwb, x, xb, xStride, y, yb);
+            return;
+        }
         int r = 0;
         if (cols >= 2 * LANES) {
             for (; r <= rows - 4; r += 4) {
@@ -465,6 +566,161 @@ final class PanamaBlas {
         for (; r < rows; r++) {
             axpyBytes(cols, alpha * x.get(FLOAT, xb + r * xStride), w, wb + r * ldwb, y, yb);
         }
+    }
+
+    /**
+     * {@code y += alpha Wᵀ x} by blocks of columns whose sums stay in registers over all rows:
+     * blocks of four vectors (two rows at a time, eight accumulators), then two vectors (four
+     * rows at a time), then one, then the vector ending at {@code cols}, whose sums are
+     * blended so that only the lanes past the last full vector reach {@code y}. Each element
+     * of {@code y} is loaded and stored once per call instead of once per four rows, and no
+     * element is touched by scalar code.
+     */
+    private static void gemvTColumnBlocks(int rows, int cols, float alpha, MemorySegment w, long wb, long ldwb,
+                                          MemorySegment x, long xb, long xStride, MemorySegment y, long yb) {
+        int full = cols - cols % LANES;
+        int c = 0;
+        for (; c <= full - 4 * LANES; c += 4 * LANES) {
+            gemvTFourVectors(rows, alpha, w, wb + c * FB, ldwb, x, xb, xStride, y, yb + c * FB);
+        }
+        if (c <= full - 2 * LANES) {
+            gemvTTwoVectors(rows, alpha, w, wb + c * FB, ldwb, x, xb, xStride, y, yb + c * FB);
+            c += 2 * LANES;
+        }
+        if (c < full) {
+            gemvTOneVector(rows, alpha, w, wb + c * FB, ldwb, x, xb, xStride, y, yb + c * FB, 0);
+        }
+        if (full < cols) {
+            int start = cols - LANES;
+            gemvTOneVector(rows, alpha, w, wb + start * FB, ldwb, x, xb, xStride, y, yb + start * FB, full - start);
+        }
+    }
+
+    /** Four column vectors of {@code y += alpha Wᵀ x}, two rows per step. */
+    private static void gemvTFourVectors(int rows, float alpha, MemorySegment w, long wb, long ldwb,
+                                         MemorySegment x, long xb, long xStride, MemorySegment y, long yb) {
+        FloatVector a0 = FloatVector.zero(SPECIES);
+        FloatVector a1 = FloatVector.zero(SPECIES);
+        FloatVector a2 = FloatVector.zero(SPECIES);
+        FloatVector a3 = FloatVector.zero(SPECIES);
+        FloatVector b0 = FloatVector.zero(SPECIES);
+        FloatVector b1 = FloatVector.zero(SPECIES);
+        FloatVector b2 = FloatVector.zero(SPECIES);
+        FloatVector b3 = FloatVector.zero(SPECIES);
+        int r = 0;
+        for (; r <= rows - 2; r += 2) {
+            long row = wb + r * ldwb;
+            long next = row + ldwb;
+            long xo = xb + r * xStride;
+            FloatVector s = FloatVector.broadcast(SPECIES, x.get(FLOAT, xo));
+            FloatVector t = FloatVector.broadcast(SPECIES, x.get(FLOAT, xo + xStride));
+            a0 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row, ORDER), a0);
+            a1 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row + VECTOR_BYTES, ORDER), a1);
+            a2 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row + 2 * VECTOR_BYTES, ORDER), a2);
+            a3 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row + 3 * VECTOR_BYTES, ORDER), a3);
+            b0 = t.fma(FloatVector.fromMemorySegment(SPECIES, w, next, ORDER), b0);
+            b1 = t.fma(FloatVector.fromMemorySegment(SPECIES, w, next + VECTOR_BYTES, ORDER), b1);
+            b2 = t.fma(FloatVector.fromMemorySegment(SPECIES, w, next + 2 * VECTOR_BYTES, ORDER), b2);
+            b3 = t.fma(FloatVector.fromMemorySegment(SPECIES, w, next + 3 * VECTOR_BYTES, ORDER), b3);
+        }
+        if (r < rows) {
+            long row = wb + r * ldwb;
+            FloatVector s = FloatVector.broadcast(SPECIES, x.get(FLOAT, xb + r * xStride));
+            a0 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row, ORDER), a0);
+            a1 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row + VECTOR_BYTES, ORDER), a1);
+            a2 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row + 2 * VECTOR_BYTES, ORDER), a2);
+            a3 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row + 3 * VECTOR_BYTES, ORDER), a3);
+        }
+        FloatVector al = FloatVector.broadcast(SPECIES, alpha);
+        a0.add(b0).fma(al, FloatVector.fromMemorySegment(SPECIES, y, yb, ORDER)).intoMemorySegment(y, yb, ORDER);
+        a1.add(b1).fma(al, FloatVector.fromMemorySegment(SPECIES, y, yb + VECTOR_BYTES, ORDER))
+                .intoMemorySegment(y, yb + VECTOR_BYTES, ORDER);
+        a2.add(b2).fma(al, FloatVector.fromMemorySegment(SPECIES, y, yb + 2 * VECTOR_BYTES, ORDER))
+                .intoMemorySegment(y, yb + 2 * VECTOR_BYTES, ORDER);
+        a3.add(b3).fma(al, FloatVector.fromMemorySegment(SPECIES, y, yb + 3 * VECTOR_BYTES, ORDER))
+                .intoMemorySegment(y, yb + 3 * VECTOR_BYTES, ORDER);
+    }
+
+    /** Two column vectors of {@code y += alpha Wᵀ x}, four rows per step. */
+    private static void gemvTTwoVectors(int rows, float alpha, MemorySegment w, long wb, long ldwb,
+                                        MemorySegment x, long xb, long xStride, MemorySegment y, long yb) {
+        FloatVector a0 = FloatVector.zero(SPECIES);
+        FloatVector a1 = FloatVector.zero(SPECIES);
+        FloatVector b0 = FloatVector.zero(SPECIES);
+        FloatVector b1 = FloatVector.zero(SPECIES);
+        FloatVector c0 = FloatVector.zero(SPECIES);
+        FloatVector c1 = FloatVector.zero(SPECIES);
+        FloatVector d0 = FloatVector.zero(SPECIES);
+        FloatVector d1 = FloatVector.zero(SPECIES);
+        int r = 0;
+        for (; r <= rows - 4; r += 4) {
+            long row0 = wb + r * ldwb;
+            long row1 = row0 + ldwb;
+            long row2 = row1 + ldwb;
+            long row3 = row2 + ldwb;
+            long xo = xb + r * xStride;
+            FloatVector s0 = FloatVector.broadcast(SPECIES, x.get(FLOAT, xo));
+            FloatVector s1 = FloatVector.broadcast(SPECIES, x.get(FLOAT, xo + xStride));
+            FloatVector s2 = FloatVector.broadcast(SPECIES, x.get(FLOAT, xo + 2 * xStride));
+            FloatVector s3 = FloatVector.broadcast(SPECIES, x.get(FLOAT, xo + 3 * xStride));
+            a0 = s0.fma(FloatVector.fromMemorySegment(SPECIES, w, row0, ORDER), a0);
+            a1 = s0.fma(FloatVector.fromMemorySegment(SPECIES, w, row0 + VECTOR_BYTES, ORDER), a1);
+            b0 = s1.fma(FloatVector.fromMemorySegment(SPECIES, w, row1, ORDER), b0);
+            b1 = s1.fma(FloatVector.fromMemorySegment(SPECIES, w, row1 + VECTOR_BYTES, ORDER), b1);
+            c0 = s2.fma(FloatVector.fromMemorySegment(SPECIES, w, row2, ORDER), c0);
+            c1 = s2.fma(FloatVector.fromMemorySegment(SPECIES, w, row2 + VECTOR_BYTES, ORDER), c1);
+            d0 = s3.fma(FloatVector.fromMemorySegment(SPECIES, w, row3, ORDER), d0);
+            d1 = s3.fma(FloatVector.fromMemorySegment(SPECIES, w, row3 + VECTOR_BYTES, ORDER), d1);
+        }
+        for (; r < rows; r++) {
+            long row = wb + r * ldwb;
+            FloatVector s = FloatVector.broadcast(SPECIES, x.get(FLOAT, xb + r * xStride));
+            a0 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row, ORDER), a0);
+            a1 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row + VECTOR_BYTES, ORDER), a1);
+        }
+        FloatVector al = FloatVector.broadcast(SPECIES, alpha);
+        a0.add(b0).add(c0.add(d0)).fma(al, FloatVector.fromMemorySegment(SPECIES, y, yb, ORDER))
+                .intoMemorySegment(y, yb, ORDER);
+        a1.add(b1).add(c1.add(d1)).fma(al, FloatVector.fromMemorySegment(SPECIES, y, yb + VECTOR_BYTES, ORDER))
+                .intoMemorySegment(y, yb + VECTOR_BYTES, ORDER);
+    }
+
+    /**
+     * One column vector of {@code y += alpha Wᵀ x}, four rows per step. Lanes below
+     * {@code firstFresh} are left unchanged in {@code y} (they belong to an earlier block when
+     * this is the vector ending at the last column).
+     */
+    private static void gemvTOneVector(int rows, float alpha, MemorySegment w, long wb, long ldwb,
+                                       MemorySegment x, long xb, long xStride, MemorySegment y, long yb,
+                                       int firstFresh) {
+        FloatVector a = FloatVector.zero(SPECIES);
+        FloatVector b = FloatVector.zero(SPECIES);
+        FloatVector c = FloatVector.zero(SPECIES);
+        FloatVector d = FloatVector.zero(SPECIES);
+        int r = 0;
+        for (; r <= rows - 4; r += 4) {
+            long row0 = wb + r * ldwb;
+            long xo = xb + r * xStride;
+            a = FloatVector.broadcast(SPECIES, x.get(FLOAT, xo))
+                    .fma(FloatVector.fromMemorySegment(SPECIES, w, row0, ORDER), a);
+            b = FloatVector.broadcast(SPECIES, x.get(FLOAT, xo + xStride))
+                    .fma(FloatVector.fromMemorySegment(SPECIES, w, row0 + ldwb, ORDER), b);
+            c = FloatVector.broadcast(SPECIES, x.get(FLOAT, xo + 2 * xStride))
+                    .fma(FloatVector.fromMemorySegment(SPECIES, w, row0 + 2 * ldwb, ORDER), c);
+            d = FloatVector.broadcast(SPECIES, x.get(FLOAT, xo + 3 * xStride))
+                    .fma(FloatVector.fromMemorySegment(SPECIES, w, row0 + 3 * ldwb, ORDER), d);
+        }
+        for (; r < rows; r++) {
+            a = FloatVector.broadcast(SPECIES, x.get(FLOAT, xb + r * xStride))
+                    .fma(FloatVector.fromMemorySegment(SPECIES, w, wb + r * ldwb, ORDER), a);
+        }
+        FloatVector sum = a.add(b).add(c.add(d)).mul(alpha);
+        if (firstFresh > 0) {
+            VectorMask<Float> fresh = FloatVector.zero(SPECIES).addIndex(1)
+                    .compare(VectorOperators.GE, (float) firstFresh);
+            sum = FloatVector.zero(SPECIES).blend(sum, fresh);
+        }
+        sum.add(FloatVector.fromMemorySegment(SPECIES, y, yb, ORDER)).intoMemorySegment(y, yb, ORDER);
     }
 
     /** {@code y += s0 w0 + s1 w1 + s2 w2 + s3 w3}: y is loaded and stored once per four rows. */
@@ -514,8 +770,46 @@ final class PanamaBlas {
         long yb = yOff * FB;
         long wb = wOff * FB;
         long ldwb = ldw * FB;
+        if (cols < LANES) {
+            for (int r = 0; r < rows; r++) {
+                axpyTail(0, cols, alpha * x.get(FLOAT, xb + r * FB), y, yb, w, wb + r * ldwb);
+            }
+            return;
+        }
+        gerRows(rows, cols, alpha, x, xb, y, yb, w, wb, ldwb);
+    }
+
+    /**
+     * {@code W += alpha x yᵀ} for rows of at least one vector, all rows in one loop nest (a
+     * call per row, as an axpy per row would be, costs more than a 50-float row's work). Each
+     * row's tail is the vector ending at {@code cols}, computed from the row's original values
+     * before its full vectors are stored and stored after them: overlapped lanes get the same
+     * value twice.
+     */
+    private static void gerRows(int rows, int cols, float alpha, MemorySegment x, long xb,
+                                MemorySegment y, long yb, MemorySegment w, long wb, long ldwb) {
+        long lastO = (long) (cols - LANES) * FB;
+        FloatVector yLast = FloatVector.fromMemorySegment(SPECIES, y, yb + lastO, ORDER);
+        int full = cols - cols % LANES;
         for (int r = 0; r < rows; r++) {
-            axpyBytes(cols, alpha * x.get(FLOAT, xb + r * FB), y, yb, w, wb + r * ldwb);
+            FloatVector s = FloatVector.broadcast(SPECIES, alpha * x.get(FLOAT, xb + r * FB));
+            long row = wb + r * ldwb;
+            FloatVector last = s.fma(yLast, FloatVector.fromMemorySegment(SPECIES, w, row + lastO, ORDER));
+            int c = 0;
+            for (; c <= full - 2 * LANES; c += 2 * LANES) {
+                long o = c * FB;
+                FloatVector w0 = FloatVector.fromMemorySegment(SPECIES, w, row + o, ORDER);
+                FloatVector w1 = FloatVector.fromMemorySegment(SPECIES, w, row + o + VECTOR_BYTES, ORDER);
+                s.fma(FloatVector.fromMemorySegment(SPECIES, y, yb + o, ORDER), w0).intoMemorySegment(w, row + o, ORDER);
+                s.fma(FloatVector.fromMemorySegment(SPECIES, y, yb + o + VECTOR_BYTES, ORDER), w1)
+                        .intoMemorySegment(w, row + o + VECTOR_BYTES, ORDER);
+            }
+            if (c < full) {
+                long o = c * FB;
+                FloatVector w0 = FloatVector.fromMemorySegment(SPECIES, w, row + o, ORDER);
+                s.fma(FloatVector.fromMemorySegment(SPECIES, y, yb + o, ORDER), w0).intoMemorySegment(w, row + o, ORDER);
+            }
+            last.intoMemorySegment(w, row + lastO, ORDER);
         }
     }
 

@@ -282,6 +282,54 @@ class PanamaBlasTest {
         }
     }
 
+    /**
+     * The vector kernels finish a row or column on the vector ending at its last element,
+     * which overlaps the last full vector. An infinite weight in an overlapped lane must
+     * still give exactly what the scalar twin gives (no NaN from a masked-out {@code Inf * 0},
+     * no Inf counted twice), for every position of the infinity.
+     */
+    @Test
+    void nonFiniteValuesInOverlappedLanesMatchTheScalarTwin() {
+        for (int cols : new int[] {9, 13, 17, 50}) {
+            int rows = 11;
+            for (int at = 0; at < rows * cols; at += 3) {
+                MemorySegment w = randomSegment((long) rows * cols);
+                w.setAtIndex(ValueLayout.JAVA_FLOAT, at, at % 2 == 0 ? Float.POSITIVE_INFINITY : Float.NaN);
+                MemorySegment x = randomSegment(Math.max(rows, cols));
+                MemorySegment[] ys = {randomSegment(Math.max(rows, cols)), null};
+                ys[1] = copyOf(ys[0]);
+                panama.gemv(rows, cols, 0.5f, w, 0, cols, x, 0, ys[0], 0);
+                scalar.gemv(rows, cols, 0.5f, w, 0, cols, x, 0, ys[1], 0);
+                assertSameNonFinitePattern("gemv " + rows + "x" + cols + " bad at " + at, ys[0], ys[1], rows);
+                ys[0] = randomSegment(Math.max(rows, cols));
+                ys[1] = copyOf(ys[0]);
+                panama.gemvT(rows, cols, 0.5f, w, 0, cols, x, 0, ys[0], 0);
+                scalar.gemvT(rows, cols, 0.5f, w, 0, cols, x, 0, ys[1], 0);
+                assertSameNonFinitePattern("gemvT " + rows + "x" + cols + " bad at " + at, ys[0], ys[1], cols);
+                MemorySegment wSimd = copyOf(w);
+                MemorySegment wPlain = copyOf(w);
+                panama.ger(rows, cols, 0.5f, x, 0, ys[0], 0, wSimd, 0, cols);
+                scalar.ger(rows, cols, 0.5f, x, 0, ys[0], 0, wPlain, 0, cols);
+                assertSameNonFinitePattern("ger " + rows + "x" + cols + " bad at " + at, wSimd, wPlain, rows * cols);
+            }
+        }
+    }
+
+    private static void assertSameNonFinitePattern(String what, MemorySegment simd, MemorySegment plain, int n) {
+        for (int i = 0; i < n; i++) {
+            float a = get(simd, i);
+            float b = get(plain, i);
+            if (Float.isFinite(a) || Float.isFinite(b)) {
+                assertEquals(b, a, 1e-4f * Math.max(1f, Math.abs(b)), what + ": element " + i);
+            } else {
+                assertEquals(Float.isNaN(b), Float.isNaN(a), what + ": element " + i + " is " + a + ", scalar twin " + b);
+                if (!Float.isNaN(b)) {
+                    assertEquals(b, a, what + ": element " + i);
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ level 3
 
     private static final int[][] LARGE_GEMM_SHAPES = {
