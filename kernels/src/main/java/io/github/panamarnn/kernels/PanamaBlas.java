@@ -339,7 +339,13 @@ final class PanamaBlas {
         int r = 0;
         if (intoVectors) {
             for (; r <= rows - 8; r += 8) {
-                gemvEightRowsIntoVector(cols, alpha, w, wb + r * ldwb, ldwb, x, xb, y, yb + r * FB);
+                gemvEightRowsIntoVector(cols, alpha, w, wb + r * ldwb, ldwb, x, xb, y, yb + r * FB, 0);
+            }
+            if (r > 0 && r < rows) {
+                // The last eight rows again, updating only the rows not yet done.
+                int start = rows - 8;
+                gemvEightRowsIntoVector(cols, alpha, w, wb + start * ldwb, ldwb, x, xb, y, yb + start * FB, r - start);
+                return;
             }
         }
         for (; r <= rows - 8; r += 8) {
@@ -471,9 +477,11 @@ final class PanamaBlas {
      * and three levels take eight accumulators to {@code [sum(a0) ... sum(a7)]}, which updates
      * {@code y} with one vector load and store instead of eight lane reductions and eight
      * scalar read-modify-writes (together they cost more than the products at 50 columns).
+     * Lanes below {@code firstFresh} keep {@code y}'s current value: a matrix whose row count
+     * is not a multiple of eight ends on the last eight rows, of which only the remainder is new.
      */
     private static void gemvEightRowsIntoVector(int cols, float alpha, MemorySegment w, long row0, long ldwb,
-                                                MemorySegment x, long xb, MemorySegment y, long yo) {
+                                                MemorySegment x, long xb, MemorySegment y, long yo, int firstFresh) {
         long row1 = row0 + ldwb;
         long row2 = row1 + ldwb;
         long row3 = row2 + ldwb;
@@ -526,7 +534,13 @@ final class PanamaBlas {
         FloatVector q47 = p45.rearrange(EVEN_OF_TWO, p67).add(p45.rearrange(ODD_OF_TWO, p67));
         FloatVector sums = q03.rearrange(EVEN_OF_TWO, q47).add(q03.rearrange(ODD_OF_TWO, q47));
         FloatVector yv = FloatVector.fromMemorySegment(SPECIES, y, yo, ORDER);
-        sums.fma(FloatVector.broadcast(SPECIES, alpha), yv).intoMemorySegment(y, yo, ORDER);
+        FloatVector updated = sums.fma(FloatVector.broadcast(SPECIES, alpha), yv);
+        if (firstFresh > 0) {
+            VectorMask<Float> fresh = FloatVector.zero(SPECIES).addIndex(1)
+                    .compare(VectorOperators.GE, (float) firstFresh);
+            updated = yv.blend(updated, fresh);
+        }
+        updated.intoMemorySegment(y, yo, ORDER);
     }
 
     private static void finishRow(int from, int cols, float alpha, MemorySegment w, long row,
