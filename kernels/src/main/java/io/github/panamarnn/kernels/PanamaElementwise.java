@@ -141,13 +141,21 @@ final class PanamaElementwise {
             tanhShort(n, x, xOff, out, outOff);
             return;
         }
+        // One call site of tanhOf only: C2 inlines it once but not twice in one method (its
+        // exp and polynomial make it large), and a call left standing boxes every vector it
+        // passes (448 bytes of heap per 50-float call). The last vector's input is read before
+        // the loop, so in-place use still sees the original values.
         int last = n - LANES;
-        FloatVector lastOut = tanhOf(load(x, xOff + last));
+        FloatVector lastIn = load(x, xOff + last);
         int bound = SPECIES.loopBound(n - 1);
-        for (int i = 0; i < bound; i += LANES) {
-            store(tanhOf(load(x, xOff + i)), out, outOff + i);
+        for (int i = 0; ; i += LANES) {
+            boolean tail = i >= bound;
+            FloatVector result = tanhOf(tail ? lastIn : load(x, xOff + i));
+            store(result, out, outOff + (tail ? last : i));
+            if (tail) {
+                return;
+            }
         }
-        store(lastOut, out, outOff + last);
     }
 
     private static void tanhShort(int n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
