@@ -50,7 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 4, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
-@ShortPreset(params = {"hidden=50,256,1024", "batch=1,32"}, warmupIterations = 3)
+@ShortPreset(params = {"hidden=50,256,512,1024", "batch=1,32"}, warmupIterations = 3)
 @Speedup(param = "mode", ours = "sequence", baseline = "fusedSteps")
 @Speedup(param = "mode", ours = "fusedSteps", baseline = "unfusedSteps")
 public class CellBenchmark {

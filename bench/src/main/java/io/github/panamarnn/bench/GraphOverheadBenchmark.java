@@ -48,6 +48,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
+@ShortPreset(warmupIterations = 5)
 public class GraphOverheadBenchmark {
 
     /** Floats per node. */

@@ -42,10 +42,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
-@Warmup(iterations = 5, time = 1)
+@Warmup(iterations = 10, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Speedup(param = "mode", ours = "transduce", baseline = "addInputs")
-@ShortPreset(params = {"steps=43"})
+@ShortPreset(params = {"steps=43"}, warmupIterations = 7)
 public class TransduceBenchmark {
 
     /** lstm, rnn (simple RNN) or gru. */

@@ -52,6 +52,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@code step - buildForwardBackward}. ({@code buildForwardBackward} never updates, so its
  *       gradients keep accumulating; that costs nothing extra.)</li>
  * </ul>
+ * <p>Warm-up is long on purpose: until C2 has compiled the Vector API kernels they run in the
+ * interpreter and C1 code, where every vector operation allocates; the first iteration takes
+ * about 0.9 s and the step reaches its steady time after 4-6 s of training on this machine.
+ *
  * {@code loss=notebook} writes the loss as the notebook does ({@code -log(pick(softmax(R h + b)))}),
  * {@code loss=fused} as DyNet users write it for speed ({@code pickNegLogSoftmax(affineTransform(b, R, h))}).
  */
@@ -59,9 +63,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
-@Warmup(iterations = 5, time = 1)
+@Warmup(iterations = 10, time = 1)
 @Measurement(iterations = 5, time = 1)
-@ShortPreset(params = {"loss=notebook"})
+@ShortPreset(params = {"loss=notebook"}, warmupIterations = 7)
 public class TutorialStepBenchmark {
 
     static final String SENTENCE = "a quick brown fox jumped over the lazy dog";
