@@ -52,6 +52,10 @@ public final class ComputationGraph {
 
     private long randomState;
 
+    /** Default of {@link #checkValidity()} for new graphs: system property {@code panamarnn.checkValidity}. */
+    private static final boolean CHECK_VALIDITY_DEFAULT = Boolean.getBoolean("panamarnn.checkValidity");
+    private boolean checkValidity = CHECK_VALIDITY_DEFAULT;
+
     private ComputationGraph() {
         owner = Thread.currentThread();
         randomState = System.nanoTime() ^ (owner.threadId() * 0x9E3779B97F4A7C15L);
@@ -109,6 +113,28 @@ public final class ComputationGraph {
     public long bytesReserved() {
         long scratchBytes = scratch == null ? 0 : scratch.byteSize();
         return (values.reservedFloats() + gradients.reservedFloats()) * Float.BYTES + scratchBytes;
+    }
+
+    /**
+     * Whether forward and backward passes check every value and gradient they compute for NaN
+     * and infinities (DyNet's {@code --dynet-check-validity}). Off by default, when NaN and
+     * infinities propagate through the arithmetic as IEEE 754 says (as in DyNet) and a trainer
+     * refuses a non-finite gradient norm; on, the first node whose value (forward) or gradient
+     * (backward) holds a non-finite element stops the pass with an {@link ArithmeticException}
+     * naming that node, its op, shape and arguments. The setting survives {@link Dy#renewCg()};
+     * its default comes from the system property {@code panamarnn.checkValidity=true}.
+     */
+    public boolean checkValidity() {
+        return checkValidity;
+    }
+
+    /**
+     * Turns validity checking on or off for this thread's graph; see {@link #checkValidity()}.
+     * Checking costs one pass over every value and gradient (a few percent of a step).
+     */
+    public void setCheckValidity(boolean enabled) {
+        checkOwner();
+        checkValidity = enabled;
     }
 
     /**
@@ -340,8 +366,29 @@ public final class ComputationGraph {
         int last = target.id;
         Node[] tape = nodes;
         for (int i = watermark; i <= last; i++) {
-            tape[i].forward();
+            Node n = tape[i];
+            n.forward();
+            if (checkValidity) {
+                checkFinite(n, "value", n.valueSeg, n.valueOff);
+            }
             watermark = i + 1;
+        }
+    }
+
+    /** Throws naming {@code node} if any of its {@code what} floats at {@code seg[off ..]} is NaN or infinite. */
+    private void checkFinite(Node node, String what, MemorySegment seg, long off) {
+        int n = node.dim.totalSize();
+        for (int k = 0; k < n; k++) {
+            float v = seg.getAtIndex(JAVA_FLOAT, off + k);
+            if (!Float.isFinite(v)) {
+                StringBuilder args = new StringBuilder();
+                for (int e = node.argStart; e < node.argStart + node.arity; e++) {
+                    args.append(args.length() == 0 ? "" : ", ").append(edges[e].describe());
+                }
+                throw new ArithmeticException("checkValidity: the " + what + " of " + node.describe()
+                        + " is " + v + " at element " + k + (node.arity == 0 ? " (it has no arguments)"
+                        : " (arguments: " + args + ")"));
+            }
         }
     }
 
@@ -413,6 +460,10 @@ public final class ComputationGraph {
         for (int i = last; i >= 0; i--) {
             Node n = tape[i];
             if (n.gradStamp == stamp) {
+                if (checkValidity) {
+                    // Complete now: every node that feeds into n's gradient comes later on the tape.
+                    checkFinite(n, "gradient", n.gradSeg, n.gradOff);
+                }
                 n.backpropagate();
             }
         }
