@@ -45,6 +45,10 @@ import java.util.Objects;
  * Trainer state is not saved by {@link ParameterCollection#save}; a loaded model starts with
  * a fresh trainer.
  *
+ * <p>A trainer updates the parameters of its own collection only, as DyNet's: when a graph
+ * also uses another collection's parameters, their gradients stay (accumulating) until that
+ * collection's trainer updates or discards them.
+ *
  * <p>Not thread-safe: one thread updates at a time, and not while a backward pass runs.
  * Using a trainer after its collection was closed throws {@link IllegalStateException}.
  */

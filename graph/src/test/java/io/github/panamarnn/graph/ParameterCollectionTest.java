@@ -98,4 +98,17 @@ class ParameterCollectionTest {
         assertThrows(IllegalStateException.class, () -> lp.row(0));
         assertThrows(IllegalStateException.class, () -> pc.addParameters(2));
     }
+
+    @Test
+    void closeFreesTheOffHeapMemoryAtOnce() {
+        ParameterCollection pc = new ParameterCollection(0);
+        Parameters p = pc.addParameters(1000, 1000);
+        LookupParameters lp = pc.addLookupParameters(1000, 100);
+        new SimpleSGDTrainer(pc);
+        assertTrue(p.valueSegment().scope().isAlive() && lp.gradientSegment().scope().isAlive());
+        pc.close();
+        // The arena is closed, not left to the garbage collector: the memory is returned now.
+        assertTrue(!p.valueSegment().scope().isAlive() && !p.gradientSegment().scope().isAlive(), "parameter memory");
+        assertTrue(!lp.valueSegment().scope().isAlive() && !lp.gradientSegment().scope().isAlive(), "lookup memory");
+    }
 }
