@@ -29,14 +29,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code 2 m n k} flops for {@code shape = "MxNxK"} in transpose case {@code trans} (e.g.
  * {@code NT} is {@code C += A Bᵀ}, the RNN layer's {@code X Wᵀ}); {@code gemv} and
  * {@code gemvT} do {@code 2 rows cols} flops and stream {@code 4 rows cols} bytes of matrix for
- * {@code matrix = "ROWSxCOLS"}; {@code dot} does {@code 2 n}. Scores are microseconds per call.
+ * {@code matrix = "ROWSxCOLS"}, and so does {@code ger} (it also writes them back);
+ * {@code dot} and {@code axpy} do {@code 2 n}. The full preset covers sizes from 16 to 2048. Scores are microseconds per call.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
-@ShortPreset(params = {"shape=512x512x512,1024x32x512,32x1024x512"}, warmupIterations = 3)
+@ShortPreset(params = {"shape=512x512x512,1024x32x512", "matrix=200x50,1024x512", "n=1024"}, warmupIterations = 3)
 public class BlasBenchmark {
 
     static FloatKernels kernels(String impl) {
@@ -77,7 +78,7 @@ public class BlasBenchmark {
         @Param({"512x512x512", "1024x32x512", "32x1024x512", "16x200x50"})
         public String shape;
 
-        @Param({"NN", "NT"})
+        @Param({"NN", "NT", "TN"})
         public String trans;
 
         FloatKernels k;
@@ -127,7 +128,8 @@ public class BlasBenchmark {
         @Param({"panama", "scalar"})
         public String impl;
 
-        @Param({"1024x512"})
+        /** Rows x columns: the tutorial's LSTM layer (200x50), square sizes, an LSTM H=256 layer (1024x512). */
+        @Param({"16x16", "200x50", "256x256", "1024x512", "2048x2048"})
         public String matrix;
 
         FloatKernels k;
@@ -171,13 +173,21 @@ public class BlasBenchmark {
         return s.y;
     }
 
+    /** {@code W += alpha x yᵀ}: the rank-one update of a weight gradient for one example. */
+    @Benchmark
+    @Flops(value = "2 * matrix[0] * matrix[1]", chartAgainst = "matrix")
+    public MemorySegment ger(GemvState s) {
+        s.k.ger(s.rows, s.cols, 1e-7f, s.x, 0, s.y, 0, s.w, 0, s.cols);
+        return s.w;
+    }
+
     /** Two vectors of n floats. */
     @State(Scope.Thread)
     public static class VectorState {
         @Param({"panama", "scalar"})
         public String impl;
 
-        @Param({"1024"})
+        @Param({"16", "256", "1024", "2048"})
         public int n;
 
         FloatKernels k;
