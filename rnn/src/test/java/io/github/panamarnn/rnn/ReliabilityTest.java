@@ -126,16 +126,7 @@ class ReliabilityTest {
     }
 
     private static float forwardLoss(RNNBuilder rnn, LookupParameters characters, Parameters r, Parameters bias) {
-        renewCg();
-        RNNState s = rnn.initialState();
-        Expression rExpr = parameter(r);
-        Expression bExpr = parameter(bias);
-        List<Expression> losses = new ArrayList<>();
-        for (int t = 0; t + 1 < IDS.length; t++) {
-            s = s.addInput(lookup(characters, IDS[t]));
-            losses.add(pickNegLogSoftmax(affineTransform(bExpr, rExpr, s.output()), IDS[t + 1]));
-        }
-        return esum(losses).scalarValue();
+        return TutorialLongRun.sentenceLoss(rnn, characters, r, bias, IDS, new ArrayList<>()).scalarValue();
     }
 
     /** initialState and setS lists of the wrong length or shape: a clear error naming the layout. */

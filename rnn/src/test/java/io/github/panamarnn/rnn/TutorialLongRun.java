@@ -32,9 +32,9 @@ public final class TutorialLongRun {
     private TutorialLongRun() {
     }
 
-    /** One training step of the tutorial model; returns the loss. */
-    static float step(RNNBuilder rnn, LookupParameters characters, Parameters r, Parameters bias,
-                      SimpleSGDTrainer trainer, int[] ids, List<Expression> losses) {
+    /** The tutorial's sentence loss on a new graph, in the fused form (pickNegLogSoftmax of b + R h). */
+    static Expression sentenceLoss(RNNBuilder rnn, LookupParameters characters, Parameters r, Parameters bias,
+                                   int[] ids, List<Expression> losses) {
         renewCg();
         RNNState s = rnn.initialState();
         Expression rExpr = parameter(r);
@@ -44,7 +44,13 @@ public final class TutorialLongRun {
             s = s.addInput(lookup(characters, ids[t]));
             losses.add(pickNegLogSoftmax(affineTransform(bExpr, rExpr, s.output()), ids[t + 1]));
         }
-        Expression loss = esum(losses);
+        return esum(losses);
+    }
+
+    /** One training step of the tutorial model; returns the loss. */
+    static float step(RNNBuilder rnn, LookupParameters characters, Parameters r, Parameters bias,
+                      SimpleSGDTrainer trainer, int[] ids, List<Expression> losses) {
+        Expression loss = sentenceLoss(rnn, characters, r, bias, ids, losses);
         float value = loss.scalarValue();
         loss.backward();
         trainer.update();
