@@ -455,7 +455,14 @@ public final class ComputationGraph {
             }
         }
         gradients.zeroUsed();
-        loss.gradSeg.setAtIndex(JAVA_FLOAT, loss.gradOff, 1f);
+        if (loss.dim.totalSize() == 1) {
+            loss.gradSeg.setAtIndex(JAVA_FLOAT, loss.gradOff, 1f);
+        } else {
+            // A batched loss {1 X B}: d(sum of the batch)/d(element) = 1 for each (DyNet's convention).
+            for (int b = 0; b < loss.dim.totalSize(); b++) {
+                loss.gradSeg.setAtIndex(JAVA_FLOAT, loss.gradOff + b, 1f);
+            }
+        }
 
         for (int i = last; i >= 0; i--) {
             Node n = tape[i];

@@ -118,6 +118,66 @@ public final class Dy {
         return InputNodes.lookup(p, index, true);
     }
 
+    // ------------------------------------------------------------------ minibatches
+
+    /**
+     * Rows {@code ids[0..B)} of {@code p} as one batched expression of shape {@code p.dim()} with
+     * batch size {@code B} (e.g. {@code {50X32}}), stored batch-major; backward accumulates into
+     * each row's gradient and marks the rows for the trainer's sparse update (DyNet's
+     * {@code lookup_batch}).
+     *
+     * @throws IllegalArgumentException if {@code ids} is empty
+     * @throws IndexOutOfBoundsException if an id is not in {@code [0, p.size())}
+     */
+    public static Expression lookupBatch(LookupParameters p, int[] ids) {
+        return BatchNodes.lookupBatch(p, ids, false);
+    }
+
+    /** Like {@link #lookupBatch(LookupParameters, int[])} but receiving no gradient. */
+    public static Expression constLookupBatch(LookupParameters p, int[] ids) {
+        return BatchNodes.lookupBatch(p, ids, true);
+    }
+
+    /**
+     * A batch of {@code batch} input vectors of {@code dim} floats each, from
+     * {@code values} holding them one after the other ({@code dim * batch} floats).
+     *
+     * @throws IllegalArgumentException if the sizes are not positive or do not match
+     */
+    public static Expression inputVectorBatch(int dim, int batch, float... values) {
+        if (values == null) {
+            throw new NullPointerException("inputVectorBatch: values is null");
+        }
+        Dim d = Dim.batched(batch, dim);
+        if (values.length != d.totalSize()) {
+            throw new IllegalArgumentException("inputVectorBatch: " + values.length + " values for " + d
+                    + " (" + d.totalSize() + " needed)");
+        }
+        return InputNodes.input(d, values);
+    }
+
+    /**
+     * {@code -log softmax(x_b)[ids[b]]} for each batch element {@code b} of a batch of vectors
+     * {@code x} ({@code {n X B}}); the result is {@code {1 X B}}. Fused and stable like
+     * {@link #pickNegLogSoftmax(Expression, int)}.
+     *
+     * @throws IllegalArgumentException if {@code ids.length} is not the batch size
+     * @throws IndexOutOfBoundsException if an id is not in {@code [0, n)}
+     */
+    public static Expression pickNegLogSoftmaxBatch(Expression x, int[] ids) {
+        return BatchNodes.pickNegLogSoftmaxBatch(x, ids);
+    }
+
+    /** The sum over the batch: {@code {d X B}} to {@code {d}} (DyNet's {@code sum_batches}). */
+    public static Expression sumBatches(Expression x) {
+        return BatchNodes.sumBatches(x, false);
+    }
+
+    /** The mean over the batch: {@code {d X B}} to {@code {d}} (DyNet's {@code mean_batches}). */
+    public static Expression meanBatches(Expression x) {
+        return BatchNodes.sumBatches(x, true);
+    }
+
     // ------------------------------------------------------------------ activations (any shape, shape kept)
 
     /** Elementwise {@code tanh(x)}; any shape. */

@@ -1,7 +1,6 @@
 package io.github.panamarnn.graph;
 
 import static io.github.panamarnn.graph.Shapes.live;
-import static io.github.panamarnn.graph.Shapes.requireSameShape;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import io.github.panamarnn.kernels.FloatKernels;
@@ -24,22 +23,19 @@ final class ElementwiseNodes {
     static Expression add(Expression a, Expression b) {
         Node x = live(a, "plus");
         Node y = live(b, "plus");
-        requireSameShape("plus", x.dim, y.dim);
-        return x.graph.append2(new Add(x, y), x, y);
+        return x.graph.append2(new Add(x, y, Shapes.broadcast("plus", x.dim, y.dim)), x, y);
     }
 
     static Expression subtract(Expression a, Expression b) {
         Node x = live(a, "minus");
         Node y = live(b, "minus");
-        requireSameShape("minus", x.dim, y.dim);
-        return x.graph.append2(new Subtract(x, y), x, y);
+        return x.graph.append2(new Subtract(x, y, Shapes.broadcast("minus", x.dim, y.dim)), x, y);
     }
 
     static Expression cmult(Expression a, Expression b) {
         Node x = live(a, "cmult");
         Node y = live(b, "cmult");
-        requireSameShape("cmult", x.dim, y.dim);
-        return x.graph.append2(new Cmult(x, y), x, y);
+        return x.graph.append2(new Cmult(x, y, Shapes.broadcast("cmult", x.dim, y.dim)), x, y);
     }
 
     static Expression scale(Expression a, float factor) {
@@ -92,26 +88,29 @@ final class ElementwiseNodes {
         private final Node a;
         private final Node b;
 
-        Add(Node a, Node b) {
-            super(a.dim);
+        Add(Node a, Node b, Dim out) {
+            super(out);
             this.a = a;
             this.b = b;
         }
 
         @Override
         protected void forward() {
-            K.add(dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, valueOff);
+            if (a.dim.batchSize() == b.dim.batchSize()) {
+                K.add(dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, valueOff);
+                return;
+            }
+            int n = dim.size();
+            for (int e = 0; e < dim.batchSize(); e++) {
+                K.add(n, a.valueSeg, a.valueOff + blockOf(a, e), b.valueSeg, b.valueOff + blockOf(b, e),
+                        valueSeg, valueOff + (long) e * n);
+            }
         }
 
         @Override
         protected void backpropagate() {
-            int n = dim.totalSize();
-            if (a.gradSeg != null) {
-                K.axpy(n, 1f, gradSeg, gradOff, a.gradSeg, a.gradOff);
-            }
-            if (b.gradSeg != null) {
-                K.axpy(n, 1f, gradSeg, gradOff, b.gradSeg, b.gradOff);
-            }
+            accumulateBroadcast(this, a, 1f);
+            accumulateBroadcast(this, b, 1f);
         }
 
         @Override
@@ -125,26 +124,29 @@ final class ElementwiseNodes {
         private final Node a;
         private final Node b;
 
-        Subtract(Node a, Node b) {
-            super(a.dim);
+        Subtract(Node a, Node b, Dim out) {
+            super(out);
             this.a = a;
             this.b = b;
         }
 
         @Override
         protected void forward() {
-            K.sub(dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, valueOff);
+            if (a.dim.batchSize() == b.dim.batchSize()) {
+                K.sub(dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, valueOff);
+                return;
+            }
+            int n = dim.size();
+            for (int e = 0; e < dim.batchSize(); e++) {
+                K.sub(n, a.valueSeg, a.valueOff + blockOf(a, e), b.valueSeg, b.valueOff + blockOf(b, e),
+                        valueSeg, valueOff + (long) e * n);
+            }
         }
 
         @Override
         protected void backpropagate() {
-            int n = dim.totalSize();
-            if (a.gradSeg != null) {
-                K.axpy(n, 1f, gradSeg, gradOff, a.gradSeg, a.gradOff);
-            }
-            if (b.gradSeg != null) {
-                K.axpy(n, -1f, gradSeg, gradOff, b.gradSeg, b.gradOff);
-            }
+            accumulateBroadcast(this, a, 1f);
+            accumulateBroadcast(this, b, -1f);
         }
 
         @Override
@@ -158,25 +160,48 @@ final class ElementwiseNodes {
         private final Node a;
         private final Node b;
 
-        Cmult(Node a, Node b) {
-            super(a.dim);
+        Cmult(Node a, Node b, Dim out) {
+            super(out);
             this.a = a;
             this.b = b;
         }
 
         @Override
         protected void forward() {
-            K.mul(dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, valueOff);
+            if (a.dim.batchSize() == b.dim.batchSize()) {
+                K.mul(dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, valueOff);
+                return;
+            }
+            int n = dim.size();
+            for (int e = 0; e < dim.batchSize(); e++) {
+                K.mul(n, a.valueSeg, a.valueOff + blockOf(a, e), b.valueSeg, b.valueOff + blockOf(b, e),
+                        valueSeg, valueOff + (long) e * n);
+            }
         }
 
         @Override
         protected void backpropagate() {
-            int n = dim.totalSize();
-            if (a.gradSeg != null) {
-                K.mulAdd(n, gradSeg, gradOff, b.valueSeg, b.valueOff, a.gradSeg, a.gradOff);
+            if (a.dim.batchSize() == b.dim.batchSize()) {
+                int n = dim.totalSize();
+                if (a.gradSeg != null) {
+                    K.mulAdd(n, gradSeg, gradOff, b.valueSeg, b.valueOff, a.gradSeg, a.gradOff);
+                }
+                if (b.gradSeg != null) {
+                    K.mulAdd(n, gradSeg, gradOff, a.valueSeg, a.valueOff, b.gradSeg, b.gradOff);
+                }
+                return;
             }
-            if (b.gradSeg != null) {
-                K.mulAdd(n, gradSeg, gradOff, a.valueSeg, a.valueOff, b.gradSeg, b.gradOff);
+            int n = dim.size();
+            for (int e = 0; e < dim.batchSize(); e++) {
+                long out = (long) e * n;
+                if (a.gradSeg != null) {
+                    K.mulAdd(n, gradSeg, gradOff + out, b.valueSeg, b.valueOff + blockOf(b, e),
+                            a.gradSeg, a.gradOff + blockOf(a, e));
+                }
+                if (b.gradSeg != null) {
+                    K.mulAdd(n, gradSeg, gradOff + out, a.valueSeg, a.valueOff + blockOf(a, e),
+                            b.gradSeg, b.gradOff + blockOf(b, e));
+                }
             }
         }
 
@@ -434,6 +459,32 @@ final class ElementwiseNodes {
         @Override
         protected String opName() {
             return "dropout(" + p + ")";
+        }
+    }
+
+    /**
+     * Offset (in floats) of batch element {@code e} of an operand broadcast against a batched
+     * result: a batch-1 operand serves every element from its single block.
+     */
+    static long blockOf(Node operand, int e) {
+        return operand.dim.batchSize() == 1 ? 0 : (long) e * operand.dim.size();
+    }
+
+    /**
+     * {@code d operand += factor * d out}, summing over the batch where {@code operand} was
+     * broadcast (batch 1 against a batched {@code out}).
+     */
+    static void accumulateBroadcast(Node out, Node operand, float factor) {
+        if (operand.gradSeg == null) {
+            return;
+        }
+        if (operand.dim.batchSize() == out.dim.batchSize()) {
+            K.axpy(out.dim.totalSize(), factor, out.gradSeg, out.gradOff, operand.gradSeg, operand.gradOff);
+            return;
+        }
+        int n = out.dim.size();
+        for (int e = 0; e < out.dim.batchSize(); e++) {
+            K.axpy(n, factor, out.gradSeg, out.gradOff + (long) e * n, operand.gradSeg, operand.gradOff);
         }
     }
 

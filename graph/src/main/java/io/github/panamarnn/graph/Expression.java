@@ -165,11 +165,14 @@ public abstract sealed class Expression permits Node {
      * parameter gradients accumulate until the trainer's update clears them. Each call
      * replaces the per-expression gradients of the previous one.
      *
-     * @throws IllegalStateException if this expression does not have exactly one element
+     * <p>A batched loss ({@code {1 X B}}) back-propagates the sum of its batch elements, as in
+     * DyNet: each element is seeded with 1.
+     *
+     * @throws IllegalStateException if this expression does not have exactly one element (per batch element)
      */
     public final void backward(boolean full) {
         checkLive();
-        if (dim.totalSize() != 1) {
+        if (dim.size() != 1) {
             throw new IllegalStateException("backward() needs a 1-element expression (a loss), this one has dim "
                     + dim + "; reduce it first, e.g. with sumElems, squaredNorm or pick");
         }

@@ -38,20 +38,29 @@ final class ProductNodes {
     /** The shape of {@code a · b}, or a clear error naming both shapes. */
     static Dim productDim(String op, Dim a, Dim b) {
         requireMatrix(op, a);
-        requireMatrix(op, b);
+        if (b.batchSize() > 1) {
+            // A minibatch of vectors on the right (W x for B examples): one GEMM over the batch.
+            if (b.ndims() > 2 || b.cols() != 1) {
+                throw new IllegalArgumentException(op + ": a batched right operand must be a batch of vectors,"
+                        + " got " + b + " (left " + a + ")");
+            }
+        } else {
+            requireMatrix(op, b);
+        }
         if (a.cols() != b.rows()) {
             throw new IllegalArgumentException(op + ": cannot multiply " + a + " by " + b + ": the inner dimensions "
                     + a.cols() + " and " + b.rows() + " differ");
         }
-        return Shapes.matrix(a.rows(), b.cols());
+        Dim out = Shapes.matrix(a.rows(), b.cols());
+        return b.batchSize() > 1 ? out.withBatch(b.batchSize()) : out;
     }
 
     static Expression affineTransform(Expression bias, Expression weight, Expression input) {
         Node b = live(bias, "affineTransform");
         Node w = live(weight, "affineTransform");
         Node x = live(input, "affineTransform");
-        checkAffineTerm(b, w, x);
-        return b.graph.append3(new Affine(b.dim), b, w, x);
+        Dim out = checkAffineTerm(b, w, x);
+        return b.graph.append3(new Affine(out), b, w, x);
     }
 
     static Expression affineTransform(Expression... xs) {
@@ -66,22 +75,38 @@ final class ProductNodes {
         for (int i = 0; i < xs.length; i++) {
             args[i] = live(xs[i], "affineTransform");
         }
+        Dim out = args[0].dim;
         for (int i = 1; i < xs.length; i += 2) {
-            checkAffineTerm(args[0], args[i], args[i + 1]);
+            Dim product = checkAffineTerm(args[0], args[i], args[i + 1]);
+            if (i > 1 && product.batchSize() != out.batchSize()) {
+                throw new IllegalArgumentException("affineTransform: terms of different batch sizes, " + out
+                        + " and " + product + " (W " + args[i].dim + ", x " + args[i + 1].dim + ")");
+            }
+            out = product;
         }
         if (xs.length == 1) {
             requireMatrix("affineTransform", args[0].dim);
         }
-        return args[0].graph.appendN(new Affine(args[0].dim), args, args.length);
+        return args[0].graph.appendN(new Affine(out), args, args.length);
     }
 
-    private static void checkAffineTerm(Node b, Node w, Node x) {
-        requireMatrix("affineTransform", b.dim);
+    /**
+     * Checks one term {@code W x} against the bias and returns its shape, the result's: a
+     * batch-1 bias is broadcast over a batch of inputs; every term of one transform has the
+     * same batch size (checked by the caller).
+     */
+    private static Dim checkAffineTerm(Node b, Node w, Node x) {
+        if (b.dim.ndims() > 2) {
+            requireMatrix("affineTransform", b.dim);
+        }
         Dim product = productDim("affineTransform", w.dim, x.dim);
-        if (!Shapes.sameShape(product, b.dim)) {
+        if (!Shapes.sameShape(product.withBatch(1), b.dim.withBatch(1))
+                || (b.dim.batchSize() != 1 && b.dim.batchSize() != product.batchSize())) {
             throw new IllegalArgumentException("affineTransform: the product of W " + w.dim + " and x " + x.dim
                     + " has shape " + product + " but the bias b has shape " + b.dim);
         }
+        // Unbatched, the result keeps the bias's shape ({n} or {n,1}) as before.
+        return product.batchSize() == b.dim.batchSize() ? b.dim : product;
     }
 
     static Expression dot(Expression left, Expression right) {
@@ -99,7 +124,11 @@ final class ProductNodes {
         int m = a.dim.rows();
         int k = a.dim.cols();
         int n = b.dim.cols();
-        if (n == 1) {
+        int batch = b.dim.batchSize();
+        if (batch > 1) {
+            // Batch-major: the batch of x is a B x k row-major matrix X, the result B x m is X Aᵀ.
+            K.gemm(false, true, batch, m, k, 1f, b.valueSeg, b.valueOff, k, a.valueSeg, a.valueOff, k, out, outOff, m);
+        } else if (n == 1) {
             K.gemv(m, k, 1f, a.valueSeg, a.valueOff, k, b.valueSeg, b.valueOff, out, outOff);
         } else {
             K.gemm(false, false, m, n, k, 1f, a.valueSeg, a.valueOff, k, b.valueSeg, b.valueOff, n, out, outOff, n);
@@ -111,6 +140,17 @@ final class ProductNodes {
         int m = a.dim.rows();
         int k = a.dim.cols();
         int n = b.dim.cols();
+        int batch = b.dim.batchSize();
+        if (batch > 1) {
+            if (a.gradSeg != null) {
+                // dA (m x k) += dYᵀ X: the weight gradient of the whole batch in one product.
+                K.gemm(true, false, m, k, batch, 1f, dy, dyOff, m, b.valueSeg, b.valueOff, k, a.gradSeg, a.gradOff, k);
+            }
+            if (b.gradSeg != null) {
+                K.gemm(false, false, batch, k, m, 1f, dy, dyOff, m, a.valueSeg, a.valueOff, k, b.gradSeg, b.gradOff, k);
+            }
+            return;
+        }
         if (a.gradSeg != null) {
             if (n == 1) {
                 K.ger(m, k, 1f, dy, dyOff, b.valueSeg, b.valueOff, a.gradSeg, a.gradOff, k);
@@ -168,7 +208,13 @@ final class ProductNodes {
         protected void forward() {
             Node[] e = graph.edges;
             Node b = e[argStart];
-            K.copy(dim.totalSize(), b.valueSeg, b.valueOff, valueSeg, valueOff);
+            if (b.dim.batchSize() == dim.batchSize()) {
+                K.copy(dim.totalSize(), b.valueSeg, b.valueOff, valueSeg, valueOff);
+            } else {
+                for (int i = 0; i < dim.batchSize(); i++) {
+                    K.copy(dim.size(), b.valueSeg, b.valueOff, valueSeg, valueOff + (long) i * dim.size());
+                }
+            }
             for (int i = argStart + 1, end = argStart + arity; i < end; i += 2) {
                 multiplyAdd(e[i], e[i + 1], valueSeg, valueOff);
             }
@@ -177,10 +223,7 @@ final class ProductNodes {
         @Override
         protected void backpropagate() {
             Node[] e = graph.edges;
-            Node b = e[argStart];
-            if (b.gradSeg != null) {
-                K.axpy(dim.totalSize(), 1f, gradSeg, gradOff, b.gradSeg, b.gradOff);
-            }
+            ElementwiseNodes.accumulateBroadcast(this, e[argStart], 1f);
             for (int i = argStart + 1, end = argStart + arity; i < end; i += 2) {
                 multiplyBackward(e[i], e[i + 1], gradSeg, gradOff);
             }

@@ -64,6 +64,20 @@ final class Shapes {
         }
     }
 
+    /**
+     * The result shape of an elementwise op on {@code a} and {@code b}: the same dimensions, and
+     * batch sizes equal or one of them 1 (a batch-1 operand, such as a parameter, is broadcast
+     * over the other's batch, as in DyNet).
+     */
+    static Dim broadcast(String op, Dim a, Dim b) {
+        if (!sameShape(a.withBatch(1), b.withBatch(1))
+                || (a.batchSize() != b.batchSize() && a.batchSize() != 1 && b.batchSize() != 1)) {
+            throw new IllegalArgumentException(op + " needs operands of the same shape (batch sizes equal or one of"
+                    + " them 1), got " + a + " and " + b);
+        }
+        return a.batchSize() >= b.batchSize() ? a : b;
+    }
+
     /** Ops that do not (yet) handle DyNet's minibatches refuse batched operands clearly. */
     static void requireUnbatched(String op, Dim d) {
         if (d.batchSize() != 1) {

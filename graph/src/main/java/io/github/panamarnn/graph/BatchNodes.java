@@ -1,0 +1,193 @@
+package io.github.panamarnn.graph;
+
+import static io.github.panamarnn.graph.Shapes.live;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import io.github.panamarnn.kernels.FloatKernels;
+import io.github.panamarnn.kernels.Kernels;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * Minibatch ops (DyNet's batched expressions): one expression carries {@code B} examples, stored
+ * batch-major (element {@code b} of an expression of {@code dim.size()} floats starts at
+ * {@code b * dim.size()}), so that the products of a layer over the whole batch are one GEMM.
+ */
+final class BatchNodes {
+
+    private static final FloatKernels K = Kernels.get();
+
+    private BatchNodes() {
+    }
+
+    // ------------------------------------------------------------------ factories
+
+    static Expression lookupBatch(LookupParameters p, int[] ids, boolean constant) {
+        Objects.requireNonNull(p, "lookupBatch: LookupParameters is null");
+        Objects.requireNonNull(ids, "lookupBatch: ids is null");
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("lookupBatch needs at least one id, got an empty array");
+        }
+        p.checkUsable();
+        for (int id : ids) {
+            p.checkRow(id);
+        }
+        return ComputationGraph.current().append0(new LookupBatch(p, ids.clone(), constant));
+    }
+
+    static Expression pickNegLogSoftmaxBatch(Expression a, int[] ids) {
+        Node x = live(a, "pickNegLogSoftmaxBatch");
+        Objects.requireNonNull(ids, "pickNegLogSoftmaxBatch: ids is null");
+        if (!x.dim.isVector()) {
+            throw new IllegalArgumentException("pickNegLogSoftmaxBatch needs a (batched) vector, got " + x.dim);
+        }
+        if (ids.length != x.dim.batchSize()) {
+            throw new IllegalArgumentException("pickNegLogSoftmaxBatch: " + ids.length + " ids for " + x.dim
+                    + " (batch size " + x.dim.batchSize() + ")");
+        }
+        int n = x.dim.size();
+        for (int id : ids) {
+            if (id < 0 || id >= n) {
+                throw new IndexOutOfBoundsException("pickNegLogSoftmaxBatch: index " + id + " out of bounds for "
+                        + x.dim + " (" + n + " elements per batch element)");
+            }
+        }
+        return x.graph.append1(new PickNegLogSoftmaxBatch(x, ids.clone()), x);
+    }
+
+    static Expression sumBatches(Expression a, boolean mean) {
+        Node x = live(a, mean ? "meanBatches" : "sumBatches");
+        return x.graph.append1(new SumBatches(x, mean), x);
+    }
+
+    // ------------------------------------------------------------------ nodes
+
+    /** Rows {@code ids[0..B)} of a lookup table as one {@code {d X B}} expression. */
+    static final class LookupBatch extends Node {
+        private final LookupParameters table;
+        private final int[] ids;
+        private final boolean constant;
+
+        LookupBatch(LookupParameters p, int[] ids, boolean constant) {
+            super(p.dim().withBatch(ids.length));
+            this.table = p;
+            this.ids = ids;
+            this.constant = constant;
+            this.needsGrad = !constant;
+        }
+
+        @Override
+        protected void forward() {
+            table.checkUsable();
+            int d = dim.size();
+            for (int b = 0; b < ids.length; b++) {
+                K.copy(d, table.valueSegment(), table.rowOffset(ids[b]), valueSeg, valueOff + (long) b * d);
+            }
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (constant) {
+                return;
+            }
+            table.checkUsable();
+            int d = dim.size();
+            for (int b = 0; b < ids.length; b++) {
+                K.axpy(d, 1f, gradSeg, gradOff + (long) b * d, table.gradientSegment(), table.rowOffset(ids[b]));
+                table.markTouched(ids[b]);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return (constant ? "constLookupBatch(" : "lookupBatch(") + table.name() + ")";
+        }
+    }
+
+    /** {@code {1 X B}}: per batch element {@code logSumExp(x_b) - x_b[ids[b]]}. */
+    static final class PickNegLogSoftmaxBatch extends Node {
+        private final Node x;
+        private final int[] ids;
+
+        PickNegLogSoftmaxBatch(Node x, int[] ids) {
+            super(Dim.batched(ids.length, 1));
+            this.x = x;
+            this.ids = ids;
+        }
+
+        @Override
+        protected void forward() {
+            int n = x.dim.size();
+            K.logSumExp(ids.length, n, x.valueSeg, x.valueOff, valueSeg, valueOff);
+            for (int b = 0; b < ids.length; b++) {
+                float lse = valueSeg.getAtIndex(JAVA_FLOAT, valueOff + b);
+                float picked = x.valueSeg.getAtIndex(JAVA_FLOAT, x.valueOff + (long) b * n + ids[b]);
+                valueSeg.setAtIndex(JAVA_FLOAT, valueOff + b, lse - picked);
+            }
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg == null) {
+                return;
+            }
+            int n = x.dim.size();
+            MemorySegment probs = scratch((long) n * ids.length);
+            K.softmax(ids.length, n, x.valueSeg, x.valueOff, probs, 0);
+            for (int b = 0; b < ids.length; b++) {
+                float dy = gradSeg.getAtIndex(JAVA_FLOAT, gradOff + b);
+                long block = (long) b * n;
+                K.axpy(n, dy, probs, block, x.gradSeg, x.gradOff + block);
+                ElementwiseNodes.addAt(x.gradSeg, x.gradOff + block + ids[b], -dy);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "pickNegLogSoftmaxBatch";
+        }
+    }
+
+    /** The sum (or mean) over the batch: {@code {d X B}} to {@code {d}}. */
+    static final class SumBatches extends Node {
+        private final Node x;
+        private final boolean mean;
+
+        SumBatches(Node x, boolean mean) {
+            super(x.dim.withBatch(1));
+            this.x = x;
+            this.mean = mean;
+        }
+
+        @Override
+        protected void forward() {
+            int d = dim.size();
+            int batch = x.dim.batchSize();
+            K.copy(d, x.valueSeg, x.valueOff, valueSeg, valueOff);
+            for (int b = 1; b < batch; b++) {
+                K.axpy(d, 1f, x.valueSeg, x.valueOff + (long) b * d, valueSeg, valueOff);
+            }
+            if (mean && batch > 1) {
+                K.scale(d, 1f / batch, valueSeg, valueOff);
+            }
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg == null) {
+                return;
+            }
+            int d = dim.size();
+            int batch = x.dim.batchSize();
+            float factor = mean ? 1f / batch : 1f;
+            for (int b = 0; b < batch; b++) {
+                K.axpy(d, factor, gradSeg, gradOff, x.gradSeg, x.gradOff + (long) b * d);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return mean ? "meanBatches" : "sumBatches";
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.github.panamarnn.graph;
+
+import static io.github.panamarnn.graph.Dy.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Minibatched expressions equal the same computation run once per example (values and every
+ * parameter gradient), as DyNet's minibatching promises.
+ */
+class BatchedOpsTest {
+
+    private static final int[] IDS = {1, 7, 3, 7};
+    private static final int[] TARGETS = {0, 5, 2, 4};
+
+    /** A small classifier: embeddings of 4, a tanh layer to 6 classes, a batch-1 gain broadcast over the batch. */
+    private static final class Model implements AutoCloseable {
+        final ParameterCollection pc = new ParameterCollection(42);
+        final LookupParameters embeddings = pc.addLookupParameters(10, 4);
+        final Parameters w = pc.addParameters(6, 4);
+        final Parameters bias = pc.addParameters(6);
+        final Parameters gain = pc.addParameters(4);
+
+        Model() {
+            bias.setValues(0.1f, -0.2f, 0.3f, 0.05f, -0.1f, 0.2f);
+        }
+
+        /** Logits for x ({4} or a batch of them): W (x ⊙ g + x - g) + b, through tanh. */
+        Expression logits(Expression x) {
+            Expression g = parameter(gain);
+            Expression mixed = cmult(x, g).plus(x).minus(g);
+            return tanh(affineTransform(parameter(bias), parameter(w), mixed)).times(3f);
+        }
+
+        @Override
+        public void close() {
+            pc.close();
+        }
+    }
+
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-5f * Math.max(1f, Math.abs(expected[i])), what + "[" + i + "]");
+        }
+    }
+
+    private static void assertSameGradients(Model batched, Model single) {
+        assertClose(single.w.gradient(), batched.w.gradient(), "dW");
+        assertClose(single.bias.gradient(), batched.bias.gradient(), "db");
+        assertClose(single.gain.gradient(), batched.gain.gradient(), "dgain (broadcast operand)");
+        for (int row = 0; row < 10; row++) {
+            assertClose(single.embeddings.gradientRow(row), batched.embeddings.gradientRow(row), "dE row " + row);
+        }
+    }
+
+    /** The per-example run: the sum of B separate losses. */
+    private static float perExample(Model m, BiFunction<Expression, Integer, Expression> loss) {
+        renewCg();
+        List<Expression> losses = new ArrayList<>();
+        for (int b = 0; b < IDS.length; b++) {
+            losses.add(loss.apply(m.logits(lookup(m.embeddings, IDS[b])), TARGETS[b]));
+        }
+        Expression total = esum(losses);
+        float value = total.scalarValue();
+        total.backward();
+        return value;
+    }
+
+    @Test
+    void aBatchedClassifierEqualsOneRunPerExample() {
+        try (Model batched = new Model(); Model single = new Model()) {
+            renewCg();
+            Expression x = lookupBatch(batched.embeddings, IDS);
+            assertEquals("{4X4}", x.dim().toString());
+            Expression perElement = pickNegLogSoftmaxBatch(batched.logits(x), TARGETS);
+            assertEquals(Dim.batched(4, 1), perElement.dim());
+            Expression loss = sumBatches(perElement);
+            float value = loss.scalarValue();
+            loss.backward();
+
+            float expected = perExample(single, Dy::pickNegLogSoftmax);
+            assertEquals(expected, value, 1e-5f * Math.abs(expected));
+            assertSameGradients(batched, single);
+        }
+    }
+
+    @Test
+    void backwardOnABatchedLossBackpropagatesItsSum() {
+        try (Model batched = new Model(); Model single = new Model()) {
+            renewCg();
+            Expression perElement = pickNegLogSoftmaxBatch(batched.logits(lookupBatch(batched.embeddings, IDS)), TARGETS);
+            float[] values = perElement.vecValue();
+            perElement.backward();
+            float sum = 0;
+            for (int b = 0; b < IDS.length; b++) {
+                renewCg();
+                float one = pickNegLogSoftmax(single.logits(lookup(single.embeddings, IDS[b])), TARGETS[b]).scalarValue();
+                assertEquals(one, values[b], 1e-5f * Math.max(1f, Math.abs(one)), "element " + b);
+                sum += one;
+            }
+            perExample(single, Dy::pickNegLogSoftmax);
+            assertSameGradients(batched, single);
+            assertTrue(sum > 0);
+        }
+    }
+
+    @Test
+    void matrixTimesABatchOfVectorsIsOneProductPerExample() {
+        try (Model m = new Model()) {
+            renewCg();
+            float[] xs = {1, 2, 3, 4, -1, 0.5f, 0, 2, 3, -2, 1, 1};
+            Expression batch = inputVectorBatch(4, 3, xs);
+            float[] product = parameter(m.w).times(batch).vecValue();
+            for (int b = 0; b < 3; b++) {
+                float[] one = parameter(m.w).times(inputVector(xs[4 * b], xs[4 * b + 1], xs[4 * b + 2], xs[4 * b + 3]))
+                        .vecValue();
+                float[] got = java.util.Arrays.copyOfRange(product, 6 * b, 6 * b + 6);
+                assertClose(one, got, "W x_" + b);
+            }
+            Expression mean = meanBatches(batch);
+            assertArrayEquals(new float[] {1, 1 / 6f, 4 / 3f, 7 / 3f}, mean.vecValue(), 1e-6f);
+        }
+    }
+
+    @Test
+    void badBatchesAreClearErrors() {
+        try (Model m = new Model()) {
+            renewCg();
+            Expression three = inputVectorBatch(2, 3, new float[6]);
+            Expression four = inputVectorBatch(2, 4, new float[8]);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> three.plus(four));
+            assertTrue(e.getMessage().contains("{2X3}") && e.getMessage().contains("{2X4}"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> pickNegLogSoftmaxBatch(three, new int[] {0, 1}));
+            assertTrue(e.getMessage().contains("2 ids") && e.getMessage().contains("{2X3}"), e.getMessage());
+            IndexOutOfBoundsException i = assertThrows(IndexOutOfBoundsException.class,
+                    () -> pickNegLogSoftmaxBatch(three, new int[] {0, 2, 1}));
+            assertTrue(i.getMessage().contains("index 2"), i.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> lookupBatch(m.embeddings, new int[0]));
+            i = assertThrows(IndexOutOfBoundsException.class, () -> lookupBatch(m.embeddings, new int[] {3, 10}));
+            assertTrue(i.getMessage().contains("10"), i.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> inputVectorBatch(2, 3, new float[5]));
+            assertThrows(IllegalStateException.class, () -> three.scalarValue());
+            assertThrows(IllegalArgumentException.class, () -> squaredNorm(three), "not yet batched: a clear refusal");
+        }
+    }
+}
