@@ -160,11 +160,21 @@ final class OtherProviderJvm implements AutoCloseable {
 
     /** Compares per-array: {@code |a - b| <= abs * (1 + max|b|) + rel |b|}. */
     static void assertSame(String what, List<String> names, float[][] here, float[][] there, double abs, double rel) {
+        assertSame(what, names, here, there, abs, rel, new double[there.length]);
+    }
+
+    /**
+     * As {@link #assertSame(String, List, float[][], float[][], double, double)}, with array
+     * {@code i}'s absolute tolerance scaled by at least {@code minScales[i]} (the magnitude of
+     * the terms an array's values were summed from, when that exceeds the values').
+     */
+    static void assertSame(String what, List<String> names, float[][] here, float[][] there, double abs, double rel,
+                           double[] minScales) {
         if (here.length != there.length) {
             throw new AssertionError(what + ": " + here.length + " arrays here, " + there.length + " in the other JVM");
         }
         for (int i = 0; i < here.length; i++) {
-            double scale = 1;
+            double scale = Math.max(1, minScales[i]);
             for (float v : there[i]) {
                 scale = Math.max(scale, 1 + Math.abs(v));
             }
