@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Owns a model's trainable state, as DyNet's {@code ParameterCollection}: the values and
@@ -35,6 +36,10 @@ public final class ParameterCollection implements AutoCloseable {
     private final List<LookupParameters> lookupParametersView = Collections.unmodifiableList(lookupParameters);
     private int nameCounter;
     private volatile boolean closed;
+    // Bytes this collection holds off-heap, and the sum over all open collections of the JVM:
+    // one add per allocation and one per close, so the accounting costs nothing on the training path.
+    private long bytesReserved;
+    private static final AtomicLong OPEN_COLLECTIONS_BYTES = new AtomicLong();
 
     /** A collection whose initial values differ from run to run. */
     public ParameterCollection() {
@@ -67,8 +72,8 @@ public final class ParameterCollection implements AutoCloseable {
         checkUsable();
         Dim dim = Dim.of(dims);
         String resolved = resolveName(name);
-        MemorySegment values = OffHeap.allocateFloats(arena, dim.size());
-        MemorySegment gradients = OffHeap.allocateFloats(arena, dim.size());
+        MemorySegment values = allocate(dim.size());
+        MemorySegment gradients = allocate(dim.size());
         glorot(values, dim.size(), dims);
         Parameters p = new Parameters(this, resolved, dim, values, gradients);
         parameters.add(p);
@@ -99,8 +104,8 @@ public final class ParameterCollection implements AutoCloseable {
             throw new IllegalArgumentException("lookup table too large: " + size + " rows of " + rowDim);
         }
         String resolved = resolveName(name);
-        MemorySegment values = OffHeap.allocateFloats(arena, total);
-        MemorySegment gradients = OffHeap.allocateFloats(arena, total);
+        MemorySegment values = allocate(total);
+        MemorySegment gradients = allocate(total);
         glorot(values, total, dims);
         LookupParameters p = new LookupParameters(this, resolved, size, rowDim, values, gradients);
         lookupParameters.add(p);
@@ -177,6 +182,24 @@ public final class ParameterCollection implements AutoCloseable {
         ModelFile.load(this, file);
     }
 
+    /**
+     * Off-heap bytes this collection holds: values and gradients of its parameters and lookup
+     * parameters and the state of its trainers (4 bytes a float, alignment padding not counted);
+     * 0 once closed.
+     */
+    public synchronized long bytesReserved() {
+        return bytesReserved;
+    }
+
+    /**
+     * Off-heap bytes held by all collections of this JVM that are not yet closed (the sum of
+     * their {@link #bytesReserved()}); closing a collection lowers it by that collection's share
+     * at once. Meant for leak checks in long-running programs and tests.
+     */
+    public static long openCollectionsBytes() {
+        return OPEN_COLLECTIONS_BYTES.get();
+    }
+
     /** True once {@link #close()} has run. */
     public boolean isClosed() {
         return closed;
@@ -188,13 +211,22 @@ public final class ParameterCollection implements AutoCloseable {
         if (!closed) {
             closed = true;
             arena.close();
+            OPEN_COLLECTIONS_BYTES.addAndGet(-bytesReserved);
+            bytesReserved = 0;
         }
     }
 
     /** Zeroed, aligned off-heap floats owned by this collection (trainer state), freed by {@link #close()}. */
     MemorySegment allocateState(long floats) {
         checkUsable();
-        return OffHeap.allocateFloats(arena, floats);
+        return allocate(floats);
+    }
+
+    private synchronized MemorySegment allocate(long floats) {
+        MemorySegment segment = OffHeap.allocateFloats(arena, floats);
+        bytesReserved += segment.byteSize();
+        OPEN_COLLECTIONS_BYTES.addAndGet(segment.byteSize());
+        return segment;
     }
 
     void checkUsable() {
