@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -60,7 +61,149 @@ final class BatchNodes {
         return x.graph.append1(new SumBatches(x, mean), x);
     }
 
+    static Expression pickBatchElem(Expression a, int element) {
+        Node x = live(a, "pickBatchElem");
+        if (element < 0 || element >= x.dim.batchSize()) {
+            throw new IndexOutOfBoundsException("pickBatchElem: batch element " + element + " out of bounds for "
+                    + x.dim + " (batch size " + x.dim.batchSize() + ")");
+        }
+        return x.graph.append1(new PickBatchElem(x, element), x);
+    }
+
+    static Expression pickBatch(Expression a, int[] ids) {
+        Node x = live(a, "pickBatch");
+        Objects.requireNonNull(ids, "pickBatch: ids is null");
+        if (ids.length != x.dim.batchSize()) {
+            throw new IllegalArgumentException("pickBatch: " + ids.length + " ids for " + x.dim
+                    + " (batch size " + x.dim.batchSize() + ")");
+        }
+        int n = x.dim.size();
+        for (int id : ids) {
+            if (id < 0 || id >= n) {
+                throw new IndexOutOfBoundsException("pickBatch: index " + id + " out of bounds for " + x.dim
+                        + " (" + n + " elements per batch element)");
+            }
+        }
+        return x.graph.append1(new PickBatch(x, ids.clone()), x);
+    }
+
+    static Expression concatenateToBatch(List<? extends Expression> xs) {
+        Node first = Shapes.liveAll("concatenateToBatch", xs);
+        int batch = 0;
+        for (Expression e : xs) {
+            Node x = (Node) e;
+            if (!Shapes.sameShape(x.dim.withBatch(1), first.dim.withBatch(1))) {
+                throw new IllegalArgumentException("concatenateToBatch needs expressions of the same shape, got "
+                        + Shapes.shapes(xs));
+            }
+            batch += x.dim.batchSize();
+        }
+        return first.graph.appendList(new ConcatenateToBatch(first.dim.withBatch(batch)), xs);
+    }
+
     // ------------------------------------------------------------------ nodes
+
+    /** Batch element {@code element} of {@code x}, unbatched. */
+    static final class PickBatchElem extends Node {
+        private final Node x;
+        private final int element;
+
+        PickBatchElem(Node x, int element) {
+            super(x.dim.withBatch(1));
+            this.x = x;
+            this.element = element;
+        }
+
+        @Override
+        protected void forward() {
+            K.copy(dim.size(), x.valueSeg, x.valueOff + (long) element * dim.size(), valueSeg, valueOff);
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg != null) {
+                K.axpy(dim.size(), 1f, gradSeg, gradOff, x.gradSeg, x.gradOff + (long) element * dim.size());
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "pickBatchElem(" + element + ")";
+        }
+    }
+
+    /** {@code {1 X B}}: element {@code ids[b]} of batch element {@code b}. */
+    static final class PickBatch extends Node {
+        private final Node x;
+        private final int[] ids;
+
+        PickBatch(Node x, int[] ids) {
+            super(Dim.batched(ids.length, 1));
+            this.x = x;
+            this.ids = ids;
+        }
+
+        @Override
+        protected void forward() {
+            long n = x.dim.size();
+            for (int b = 0; b < ids.length; b++) {
+                valueSeg.setAtIndex(JAVA_FLOAT, valueOff + b, x.valueSeg.getAtIndex(JAVA_FLOAT, x.valueOff + b * n + ids[b]));
+            }
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg == null) {
+                return;
+            }
+            long n = x.dim.size();
+            for (int b = 0; b < ids.length; b++) {
+                ElementwiseNodes.addAt(x.gradSeg, x.gradOff + b * n + ids[b], gradSeg.getAtIndex(JAVA_FLOAT, gradOff + b));
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "pickBatch";
+        }
+    }
+
+    /** Its arguments' batch elements one after the other, as one batch. */
+    static final class ConcatenateToBatch extends Node {
+
+        ConcatenateToBatch(Dim dim) {
+            super(dim);
+        }
+
+        @Override
+        protected void forward() {
+            Node[] e = graph.edges;
+            long at = 0;
+            for (int i = argStart, end = argStart + arity; i < end; i++) {
+                int n = e[i].dim.totalSize();
+                K.copy(n, e[i].valueSeg, e[i].valueOff, valueSeg, valueOff + at);
+                at += n;
+            }
+        }
+
+        @Override
+        protected void backpropagate() {
+            Node[] e = graph.edges;
+            long at = 0;
+            for (int i = argStart, end = argStart + arity; i < end; i++) {
+                int n = e[i].dim.totalSize();
+                if (e[i].gradSeg != null) {
+                    K.axpy(n, 1f, gradSeg, gradOff + at, e[i].gradSeg, e[i].gradOff);
+                }
+                at += n;
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return "concatenateToBatch";
+        }
+    }
 
     /** Rows {@code ids[0..B)} of a lookup table as one {@code {d X B}} expression. */
     static final class LookupBatch extends Node {

@@ -168,6 +168,38 @@ public final class Dy {
         return BatchNodes.pickNegLogSoftmaxBatch(x, ids);
     }
 
+    /**
+     * Batch element {@code element} of {@code x}: {@code {d X B}} to {@code {d}} (DyNet's
+     * {@code pick_batch_elem}).
+     *
+     * @throws IndexOutOfBoundsException if {@code element} is not in {@code [0, B)}
+     */
+    public static Expression pickBatchElem(Expression x, int element) {
+        return BatchNodes.pickBatchElem(x, element);
+    }
+
+    /**
+     * Element {@code ids[b]} of each batch element {@code b} of {@code x} ({@code {n X B}}), as
+     * {@code {1 X B}} (DyNet's {@code pick_batch}).
+     *
+     * @throws IllegalArgumentException if {@code ids.length} is not the batch size
+     * @throws IndexOutOfBoundsException if an id is not in {@code [0, n)}
+     */
+    public static Expression pickBatch(Expression x, int[] ids) {
+        return BatchNodes.pickBatch(x, ids);
+    }
+
+    /**
+     * The batch elements of all of {@code xs} (same shape, any batch sizes) one after the other
+     * as one batch: {@code {d}, {d}, {d X 2}} give {@code {d X 4}} (DyNet's
+     * {@code concatenate_to_batch}).
+     *
+     * @throws IllegalArgumentException if the list is empty or the shapes differ
+     */
+    public static Expression concatenateToBatch(List<? extends Expression> xs) {
+        return BatchNodes.concatenateToBatch(xs);
+    }
+
     /** The sum over the batch: {@code {d X B}} to {@code {d}} (DyNet's {@code sum_batches}). */
     public static Expression sumBatches(Expression x) {
         return BatchNodes.sumBatches(x, false);

@@ -131,6 +131,46 @@ class BatchedOpsTest {
     }
 
     @Test
+    void pickBatchPickBatchElemAndConcatenateToBatchRoundTrip() {
+        try (Model batched = new Model(); Model single = new Model()) {
+            // Batched: the examples enter one at a time and are joined into a batch.
+            renewCg();
+            List<Expression> examples = new ArrayList<>();
+            for (int id : IDS) {
+                examples.add(lookup(batched.embeddings, id));
+            }
+            Expression x = concatenateToBatch(List.of(concatenateToBatch(examples.subList(0, 1)),
+                    concatenateToBatch(examples.subList(1, IDS.length))));
+            assertEquals("{4X4}", x.dim().toString());
+            Expression logits = batched.logits(x);
+            Expression picked = pickBatch(logits, TARGETS);
+            float[] pickedValues = picked.vecValue();
+            Expression loss = sumBatches(picked).plus(sumElems(pickBatchElem(logits, 2)));
+            float value = loss.scalarValue();
+            loss.backward();
+            assertThrows(IndexOutOfBoundsException.class, () -> pickBatchElem(logits, 4));
+            assertThrows(IllegalArgumentException.class, () -> pickBatch(logits, new int[] {1}));
+            assertThrows(IllegalArgumentException.class, () -> concatenateToBatch(List.of(x, inputVector(1, 2))));
+
+            renewCg();
+            List<Expression> terms = new ArrayList<>();
+            for (int b = 0; b < IDS.length; b++) {
+                Expression one = single.logits(lookup(single.embeddings, IDS[b]));
+                Expression p = pick(one, TARGETS[b]);
+                assertEquals(p.scalarValue(), pickedValues[b], 1e-6f, "pickBatch element " + b);
+                terms.add(p);
+                if (b == 2) {
+                    terms.add(sumElems(one));
+                }
+            }
+            Expression total = esum(terms);
+            assertEquals(total.scalarValue(), value, 1e-5f * Math.max(1f, Math.abs(value)));
+            total.backward();
+            assertSameGradients(batched, single);
+        }
+    }
+
+    @Test
     void badBatchesAreClearErrors() {
         try (Model m = new Model()) {
             renewCg();
