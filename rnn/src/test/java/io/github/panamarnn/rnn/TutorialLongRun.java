@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * The long memory run of RELIABILITY.md, not a test: trains the tutorial's 2-layer LSTM for
  * {@code args[0]} steps (default 100,000), one {@code renewCg()} per step, and prints every
- * {@code args[1]} steps (default 10,000) the loss, the graph arenas' reserved and used bytes,
+ * {@code args[1]} steps (default 10,000) the loss, the graph arenas' reserved and used bytes, the
+ * off-heap bytes of the open parameter collections,
  * the Java heap in use after a GC and the process's resident set (VmRSS). Flat arena and RSS
  * columns after warm-up mean no off-heap or native growth. {@link ReliabilityTest} runs a short
  * version of the same loop with assertions.
@@ -88,7 +89,7 @@ public final class TutorialLongRun {
             Parameters bias = pc.addParameters(TutorialLearningTest.VOCABULARY);
             SimpleSGDTrainer trainer = new SimpleSGDTrainer(pc);
             List<Expression> losses = new ArrayList<>();
-            System.out.println("step\tloss\tarena reserved B\tarena used B\theap after GC kB\tVmRSS kB\tseconds");
+            System.out.println("step\tloss\tarena reserved B\tarena used B\tcollections B\theap after GC kB\tVmRSS kB\tseconds");
             for (int i = 1; i <= steps; i++) {
                 float loss = step(rnn, characters, r, bias, trainer, ids, losses);
                 if (i % every == 0 || i == 1000) {
@@ -96,8 +97,8 @@ public final class TutorialLongRun {
                     System.gc();
                     Runtime rt = Runtime.getRuntime();
                     long heapKb = (rt.totalMemory() - rt.freeMemory()) / 1024;
-                    System.out.printf("%d\t%.4f\t%d\t%d\t%d\t%d\t%.0f%n", i, loss, g.bytesReserved(), g.bytesInUse(),
-                            heapKb, residentKilobytes(), (System.nanoTime() - start) / 1e9);
+                    System.out.printf("%d\t%.4f\t%d\t%d\t%d\t%d\t%d\t%.0f%n", i, loss, g.bytesReserved(), g.bytesInUse(),
+                            ParameterCollection.openCollectionsBytes(), heapKb, residentKilobytes(), (System.nanoTime() - start) / 1e9);
                 }
             }
         }
