@@ -22,8 +22,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * A seeded collection initialises identically on every run.
  *
  * <p>Thread safety: creating parameters, training and closing are for one thread at a time;
- * several threads may read values concurrently (each through its own graph) while nobody
- * writes them.
+ * several threads may read values concurrently (each through its own graph, forward passes
+ * only) while nobody writes them. A backward pass writes the parameters' shared gradients, so
+ * backward passes over the same collection from several threads at once race and give wrong
+ * gradients: run them, and the trainer's update, on one thread (or give each thread its own
+ * collection).
  */
 public final class ParameterCollection implements AutoCloseable {
 

@@ -89,8 +89,9 @@ class ReliabilityTest {
 
     /**
      * Several threads, each with its own graph, may read shared parameters at once: the same
-     * forward and backward from four threads give bit-identical losses and gradients to one
-     * thread's. (Updating while others read is not safe: one trainer per collection, one thread.)
+     * forward pass through one shared builder from four threads gives bit-identical losses to one
+     * thread's. (Backward passes write the shared gradients and updates write the values, so
+     * neither may run while other threads use the collection: one trainer per collection, one thread.)
      */
     @ParameterizedTest
     @EnumSource(Kind.class)
