@@ -162,4 +162,32 @@ class EveryOpShapeErrorsTest {
             assertEquals(0, pc.parameters().size() + pc.lookupParameters().size(), "a refused parameter was kept");
         }
     }
+
+    @Test
+    void batchedOpsNameShapesAndIndices() {
+        Expression three = inputVectorBatch(2, 3, new float[6]);
+        Expression four = inputVectorBatch(2, 4, new float[8]);
+        assertShapeError("plus of batches 3 and 4", () -> three.plus(four), "3", "4");
+        assertShapeError("concatenateToBatch {2},{3}", () -> concatenateToBatch(List.of(v2, v3)), "{2}", "{3}");
+        assertShapeError("pickBatch wrong id count", () -> pickBatch(three, new int[] {0, 1}), "2", "3");
+        assertShapeError("pickNegLogSoftmaxBatch wrong id count", () -> pickNegLogSoftmaxBatch(three, new int[] {0}), "1", "3");
+        assertShapeError("inputVectorBatch length", () -> inputVectorBatch(2, 3, new float[5]), "5", "6");
+        assertThrows(IllegalArgumentException.class, () -> inputVectorBatch(2, 0));
+        assertThrows(IllegalArgumentException.class, () -> inputVectorBatch(0, 2));
+        assertThrows(IllegalArgumentException.class, () -> inputVectorBatch(2, -1));
+        int before = cg().nodeCount();
+        for (int bad : new int[] {-1, 3}) {
+            String m = assertThrows(IndexOutOfBoundsException.class, () -> pickBatchElem(three, bad)).getMessage();
+            assertTrue(m.contains(String.valueOf(bad)) && m.contains("3"), m);
+            m = assertThrows(IndexOutOfBoundsException.class, () -> pickNegLogSoftmaxBatch(three, new int[] {0, bad == 3 ? 2 : bad, 1})).getMessage();
+            assertTrue(m.contains(String.valueOf(bad == 3 ? 2 : bad)), m);
+        }
+        try (ParameterCollection pc = new ParameterCollection(3)) {
+            LookupParameters e = pc.addLookupParameters(4, 3);
+            String m = assertThrows(IndexOutOfBoundsException.class, () -> lookupBatch(e, new int[] {1, -1})).getMessage();
+            assertTrue(m.contains("-1") && m.contains("4"), m);
+            assertThrows(IndexOutOfBoundsException.class, () -> constLookupBatch(e, new int[] {4}));
+        }
+        assertEquals(before, cg().nodeCount(), "a refused batched op left a node on the tape");
+    }
 }
