@@ -96,15 +96,7 @@ final class ElementwiseNodes {
 
         @Override
         protected void forward() {
-            if (a.dim.batchSize() == b.dim.batchSize()) {
-                K.add(dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, valueOff);
-                return;
-            }
-            int n = dim.size();
-            for (int e = 0; e < dim.batchSize(); e++) {
-                K.add(n, a.valueSeg, a.valueOff + blockOf(a, e), b.valueSeg, b.valueOff + blockOf(b, e),
-                        valueSeg, valueOff + (long) e * n);
-            }
+            forwardBroadcast(this, a, b, ADD);
         }
 
         @Override
@@ -132,15 +124,7 @@ final class ElementwiseNodes {
 
         @Override
         protected void forward() {
-            if (a.dim.batchSize() == b.dim.batchSize()) {
-                K.sub(dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, valueOff);
-                return;
-            }
-            int n = dim.size();
-            for (int e = 0; e < dim.batchSize(); e++) {
-                K.sub(n, a.valueSeg, a.valueOff + blockOf(a, e), b.valueSeg, b.valueOff + blockOf(b, e),
-                        valueSeg, valueOff + (long) e * n);
-            }
+            forwardBroadcast(this, a, b, SUB);
         }
 
         @Override
@@ -168,15 +152,7 @@ final class ElementwiseNodes {
 
         @Override
         protected void forward() {
-            if (a.dim.batchSize() == b.dim.batchSize()) {
-                K.mul(dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, valueOff);
-                return;
-            }
-            int n = dim.size();
-            for (int e = 0; e < dim.batchSize(); e++) {
-                K.mul(n, a.valueSeg, a.valueOff + blockOf(a, e), b.valueSeg, b.valueOff + blockOf(b, e),
-                        valueSeg, valueOff + (long) e * n);
-            }
+            forwardBroadcast(this, a, b, MUL);
         }
 
         @Override
@@ -459,6 +435,29 @@ final class ElementwiseNodes {
         @Override
         protected String opName() {
             return "dropout(" + p + ")";
+        }
+    }
+
+    /** An elementwise kernel of two operands, {@code out = f(a, b)} over {@code n} floats. */
+    @FunctionalInterface
+    interface BinaryKernel {
+        void apply(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff);
+    }
+
+    private static final BinaryKernel ADD = K::add;
+    private static final BinaryKernel SUB = K::sub;
+    private static final BinaryKernel MUL = K::mul;
+
+    /** {@code out = f(a, b)}, one kernel call when the batch sizes agree, else one per batch element. */
+    static void forwardBroadcast(Node out, Node a, Node b, BinaryKernel f) {
+        if (a.dim.batchSize() == b.dim.batchSize()) {
+            f.apply(out.dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, out.valueSeg, out.valueOff);
+            return;
+        }
+        int n = out.dim.size();
+        for (int e = 0; e < out.dim.batchSize(); e++) {
+            f.apply(n, a.valueSeg, a.valueOff + blockOf(a, e), b.valueSeg, b.valueOff + blockOf(b, e),
+                    out.valueSeg, out.valueOff + (long) e * n);
         }
     }
 

@@ -38,30 +38,9 @@ class ModelFileTest {
         return pc;
     }
 
-    /** Every value of the collection, as raw bits, so NaN payloads and -0 count too. */
-    private static List<int[]> snapshot(ParameterCollection pc) {
-        List<int[]> out = new ArrayList<>();
-        for (Parameters p : pc.parameters()) {
-            out.add(bits(p.values()));
-        }
-        for (LookupParameters t : pc.lookupParameters()) {
-            for (int r = 0; r < t.size(); r++) {
-                out.add(bits(t.row(r)));
-            }
-        }
-        return out;
-    }
-
-    private static int[] bits(float[] values) {
-        int[] b = new int[values.length];
-        for (int i = 0; i < values.length; i++) {
-            b[i] = Float.floatToRawIntBits(values[i]);
-        }
-        return b;
-    }
 
     private static void assertSameValues(List<int[]> expected, ParameterCollection pc, String what) {
-        List<int[]> actual = snapshot(pc);
+        List<int[]> actual = ParameterSnapshots.snapshot(pc);
         assertEquals(expected.size(), actual.size(), what);
         for (int i = 0; i < expected.size(); i++) {
             assertArrayEquals(expected.get(i), actual.get(i), what + ": tensor " + i);
@@ -78,7 +57,7 @@ class ModelFileTest {
     }
 
     private static String assertLoadFails(Path file, ParameterCollection pc, String what) {
-        List<int[]> before = snapshot(pc);
+        List<int[]> before = ParameterSnapshots.snapshot(pc);
         IOException e = assertThrows(IOException.class, () -> pc.load(file), what);
         assertSameValues(before, pc, what + " changed a parameter");
         assertTrue(e.getMessage() != null && e.getMessage().contains(file.toString()), what + ": " + e.getMessage());
@@ -115,8 +94,8 @@ class ModelFileTest {
                     Float.NEGATIVE_INFINITY);
             a.lookupParameters().get(0).initRow(6, 1e-40f, -1e30f, 0.1f);
             a.save(file);
-            List<int[]> saved = snapshot(a);
-            assertFalse(Arrays.equals(saved.get(0), snapshot(b).get(0)));
+            List<int[]> saved = ParameterSnapshots.snapshot(a);
+            assertFalse(Arrays.equals(saved.get(0), ParameterSnapshots.snapshot(b).get(0)));
             b.load(file);
             assertSameValues(saved, b, "after load");
             assertTrue(leftovers().isEmpty(), "temporary files left: " + leftovers());
@@ -130,7 +109,7 @@ class ModelFileTest {
             a.save(file);
             b.save(file);
             c.load(file);
-            assertSameValues(snapshot(b), c, "second save wins");
+            assertSameValues(ParameterSnapshots.snapshot(b), c, "second save wins");
         }
     }
 
@@ -148,7 +127,7 @@ class ModelFileTest {
             b.save(link);
             assertTrue(Files.isSymbolicLink(link));
             c.load(real);
-            assertSameValues(snapshot(b), c, "saved through the link");
+            assertSameValues(ParameterSnapshots.snapshot(b), c, "saved through the link");
         }
     }
 
@@ -401,7 +380,7 @@ class ModelFileTest {
         Path file = dir.resolve("model.bin");
         try (ParameterCollection pc = large(1); ParameterCollection check = large(9)) {
             pc.save(file);
-            List<int[]> first = snapshot(pc);
+            List<int[]> first = ParameterSnapshots.snapshot(pc);
             byte[] firstBytes = Files.readAllBytes(file);
             pc.parameters().get(0).setValues(new float[700 * 1000]);
 

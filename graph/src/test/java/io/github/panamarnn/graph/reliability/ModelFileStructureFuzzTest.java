@@ -5,15 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.github.panamarnn.graph.LookupParameters;
 import io.github.panamarnn.graph.ParameterCollection;
-import io.github.panamarnn.graph.Parameters;
+import io.github.panamarnn.graph.ParameterSnapshots;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
@@ -42,26 +40,6 @@ class ModelFileStructureFuzzTest {
         return pc;
     }
 
-    private static List<int[]> snapshot(ParameterCollection pc) {
-        List<int[]> out = new ArrayList<>();
-        for (Parameters p : pc.parameters()) {
-            out.add(bits(p.values()));
-        }
-        for (LookupParameters t : pc.lookupParameters()) {
-            for (int r = 0; r < t.size(); r++) {
-                out.add(bits(t.row(r)));
-            }
-        }
-        return out;
-    }
-
-    private static int[] bits(float[] values) {
-        int[] b = new int[values.length];
-        for (int i = 0; i < values.length; i++) {
-            b[i] = Float.floatToRawIntBits(values[i]);
-        }
-        return b;
-    }
 
     /** Recomputes the header CRC and the whole-file CRC so that only the structure is wrong. */
     private static byte[] resealed(byte[] bytes) {
@@ -88,13 +66,13 @@ class ModelFileStructureFuzzTest {
         Path file = dir.resolve("bad.bin");
         Files.deleteIfExists(file);
         Files.write(file, bytes);
-        List<int[]> before = snapshot(pc);
+        List<int[]> before = ParameterSnapshots.snapshot(pc);
         try {
             pc.load(file);
             return true;
         } catch (IOException e) {
             assertTrue(e.getMessage() != null && e.getMessage().contains(file.toString()), what + ": " + e.getMessage());
-            List<int[]> after = snapshot(pc);
+            List<int[]> after = ParameterSnapshots.snapshot(pc);
             for (int i = 0; i < before.size(); i++) {
                 assertArrayEquals(before.get(i), after.get(i), what + ": a failed load changed tensor " + i);
             }
