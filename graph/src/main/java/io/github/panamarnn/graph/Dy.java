@@ -253,13 +253,17 @@ public final class Dy {
 
     /**
      * Softmax of a vector {@code {n}} (stable: the maximum is subtracted first); result {@code {n}}.
-     * A matrix is refused (DyNet would work column-wise): pick its columns or rows first.
+     * A batch of vectors {@code {n X B}} is normalised per batch element. A matrix is refused
+     * (DyNet would work column-wise): pick its columns or rows first.
      */
     public static Expression softmax(Expression x) {
         return SoftmaxNodes.softmax(x);
     }
 
-    /** Log-softmax of a vector {@code {n}}, stable; result {@code {n}}. A matrix is refused, as for {@link #softmax}. */
+    /**
+     * Log-softmax of a vector {@code {n}} (or of each vector of a batch), stable; result of the
+     * same shape. A matrix is refused, as for {@link #softmax}.
+     */
     public static Expression logSoftmax(Expression x) {
         return SoftmaxNodes.logSoftmax(x);
     }
@@ -345,7 +349,10 @@ public final class Dy {
         return ReductionNodes.sum("average", xs, true);
     }
 
-    /** The sum of all elements of {@code x}, a scalar {@code {1}} (DyNet's {@code sum_elems}). */
+    /**
+     * The sum of all elements of {@code x}, a scalar {@code {1}} (DyNet's {@code sum_elems}); of
+     * each batch element for a batch, {@code {1 X B}}.
+     */
     public static Expression sumElems(Expression x) {
         return ReductionNodes.sumElems(x);
     }
@@ -391,7 +398,7 @@ public final class Dy {
         return ProductNodes.affineTransform(xs.toArray(new Expression[0]));
     }
 
-    /** {@code sum_i x_i^2}, a scalar {@code {1}}. */
+    /** {@code sum_i x_i^2}, a scalar {@code {1}}; of each batch element for a batch, {@code {1 X B}}. */
     public static Expression squaredNorm(Expression x) {
         return ReductionNodes.squaredNorm(x);
     }

@@ -33,13 +33,11 @@ final class ReductionNodes {
 
     static Expression sumElems(Expression a) {
         Node x = live(a, "sumElems");
-        Shapes.requireUnbatched("sumElems", x.dim);
         return x.graph.append1(new SumElems(x), x);
     }
 
     static Expression squaredNorm(Expression a) {
         Node x = live(a, "squaredNorm");
-        Shapes.requireUnbatched("squaredNorm", x.dim);
         return x.graph.append1(new SquaredNorm(x), x);
     }
 
@@ -101,22 +99,27 @@ final class ReductionNodes {
         private final Node x;
 
         SumElems(Node x) {
-            super(Dim.scalar());
+            super(Dim.batched(x.dim.batchSize(), 1));
             this.x = x;
         }
 
         @Override
         protected void forward() {
-            valueSeg.setAtIndex(JAVA_FLOAT, valueOff, K.sum(x.dim.totalSize(), x.valueSeg, x.valueOff));
+            int n = x.dim.size();
+            for (int b = 0; b < dim.batchSize(); b++) {
+                valueSeg.setAtIndex(JAVA_FLOAT, valueOff + b, K.sum(n, x.valueSeg, x.valueOff + (long) b * n));
+            }
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                int n = x.dim.totalSize();
+                int n = x.dim.size();
                 MemorySegment ones = scratch(n);
-                K.fill(n, gradSeg.getAtIndex(JAVA_FLOAT, gradOff), ones, 0);
-                K.axpy(n, 1f, ones, 0, x.gradSeg, x.gradOff);
+                for (int b = 0; b < dim.batchSize(); b++) {
+                    K.fill(n, gradSeg.getAtIndex(JAVA_FLOAT, gradOff + b), ones, 0);
+                    K.axpy(n, 1f, ones, 0, x.gradSeg, x.gradOff + (long) b * n);
+                }
             }
         }
 
@@ -131,20 +134,27 @@ final class ReductionNodes {
         private final Node x;
 
         SquaredNorm(Node x) {
-            super(Dim.scalar());
+            super(Dim.batched(x.dim.batchSize(), 1));
             this.x = x;
         }
 
         @Override
         protected void forward() {
-            valueSeg.setAtIndex(JAVA_FLOAT, valueOff, K.sumOfSquares(x.dim.totalSize(), x.valueSeg, x.valueOff));
+            int n = x.dim.size();
+            for (int b = 0; b < dim.batchSize(); b++) {
+                valueSeg.setAtIndex(JAVA_FLOAT, valueOff + b, K.sumOfSquares(n, x.valueSeg, x.valueOff + (long) b * n));
+            }
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                float dy = gradSeg.getAtIndex(JAVA_FLOAT, gradOff);
-                K.axpy(x.dim.totalSize(), 2f * dy, x.valueSeg, x.valueOff, x.gradSeg, x.gradOff);
+                int n = x.dim.size();
+                for (int b = 0; b < dim.batchSize(); b++) {
+                    float dy = gradSeg.getAtIndex(JAVA_FLOAT, gradOff + b);
+                    long block = (long) b * n;
+                    K.axpy(n, 2f * dy, x.valueSeg, x.valueOff + block, x.gradSeg, x.gradOff + block);
+                }
             }
         }
 

@@ -22,14 +22,21 @@ final class SoftmaxNodes {
 
     static Expression softmax(Expression a) {
         Node x = live(a, "softmax");
-        requireVector("softmax", x.dim);
+        requireVectorBatch("softmax", x.dim);
         return x.graph.append1(new Softmax(x), x);
     }
 
     static Expression logSoftmax(Expression a) {
         Node x = live(a, "logSoftmax");
-        requireVector("logSoftmax", x.dim);
+        requireVectorBatch("logSoftmax", x.dim);
         return x.graph.append1(new LogSoftmax(x), x);
+    }
+
+    /** A vector, or a batch of vectors (each normalised on its own, as in DyNet). */
+    private static void requireVectorBatch(String op, Dim d) {
+        if (!d.isVector()) {
+            throw new IllegalArgumentException(op + " needs a vector (or a batch of vectors), got " + d);
+        }
     }
 
     static Expression pickNegLogSoftmax(Expression a, int index) {
@@ -54,13 +61,13 @@ final class SoftmaxNodes {
 
         @Override
         protected void forward() {
-            K.softmax(1, dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+            K.softmax(dim.batchSize(), dim.size(), x.valueSeg, x.valueOff, valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.softmaxBackward(1, dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                K.softmaxBackward(dim.batchSize(), dim.size(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
         }
 
@@ -81,13 +88,13 @@ final class SoftmaxNodes {
 
         @Override
         protected void forward() {
-            K.logSoftmax(1, dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+            K.logSoftmax(dim.batchSize(), dim.size(), x.valueSeg, x.valueOff, valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.logSoftmaxBackward(1, dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                K.logSoftmaxBackward(dim.batchSize(), dim.size(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
         }
 

@@ -171,6 +171,29 @@ class BatchedOpsTest {
     }
 
     @Test
+    void softmaxLogSoftmaxSumElemsAndSquaredNormWorkPerBatchElement() {
+        try (Model batched = new Model(); Model single = new Model()) {
+            renewCg();
+            Expression h = batched.logits(lookupBatch(batched.embeddings, IDS));
+            Expression perElement = squaredNorm(softmax(h)).plus(sumElems(logSoftmax(h)));
+            assertEquals(Dim.batched(IDS.length, 1), perElement.dim());
+            float[] values = perElement.vecValue();
+            sumBatches(perElement).backward();
+
+            renewCg();
+            List<Expression> terms = new ArrayList<>();
+            for (int b = 0; b < IDS.length; b++) {
+                Expression one = single.logits(lookup(single.embeddings, IDS[b]));
+                Expression term = squaredNorm(softmax(one)).plus(sumElems(logSoftmax(one)));
+                assertEquals(term.scalarValue(), values[b], 1e-5f * Math.max(1f, Math.abs(values[b])), "element " + b);
+                terms.add(term);
+            }
+            esum(terms).backward();
+            assertSameGradients(batched, single);
+        }
+    }
+
+    @Test
     void badBatchesAreClearErrors() {
         try (Model m = new Model()) {
             renewCg();
@@ -188,7 +211,7 @@ class BatchedOpsTest {
             assertTrue(i.getMessage().contains("10"), i.getMessage());
             assertThrows(IllegalArgumentException.class, () -> inputVectorBatch(2, 3, new float[5]));
             assertThrows(IllegalStateException.class, () -> three.scalarValue());
-            assertThrows(IllegalArgumentException.class, () -> squaredNorm(three), "not yet batched: a clear refusal");
+            assertThrows(IllegalArgumentException.class, () -> dot(three, three), "not yet batched: a clear refusal");
         }
     }
 }

@@ -15,10 +15,11 @@ import net.jqwik.api.constraints.IntRange;
 /**
  * Every batched op of {@code Dy} (lookupBatch, concatenateToBatch, the broadcasting plus, minus,
  * cmult and affineTransform, pickNegLogSoftmaxBatch, pickBatch, pickBatchElem, sumBatches,
- * meanBatches) in one random classifier over a random batch: the analytic gradient of every
+ * meanBatches, and softmax, logSoftmax, sumElems and squaredNorm per batch element) in one
+ * random classifier over a random batch: the analytic gradient of every
  * parameter and every used lookup row against central finite differences.
  *
- * <p>The loss adds {@code B (m + 2)} float terms, each evaluated per batch element and summed
+ * <p>The loss adds about {@code B (2m + 4)} float terms, each evaluated per batch element and summed
  * here in double. Richardson-extrapolated differences with step 0.05 have truncation error
  * O(h^4), about 1e-6 for these tanh/softmax terms; the float rounding of the terms (a few ulps
  * of values below 10, about 1e-6 each) divided by the step gives about 2e-4 of noise at most.
@@ -82,6 +83,8 @@ class BatchedOpGradientProperties {
             pickBatch(h, picks),
             pickBatchElem(h, ids.length - 1),
             meanBatches(h),
+            squaredNorm(softmax(h)),
+            sumElems(logSoftmax(h)),
         };
     }
 
@@ -112,7 +115,8 @@ class BatchedOpGradientProperties {
         int split = batch > 1 ? 1 + random.nextInt(batch - 1) : 0;
         try (Model m = new Model(input, classes, seed)) {
             Expression[] t = terms(m, ids, targets, picks, split);
-            Expression total = sumBatches(t[0]).plus(sumBatches(t[1])).plus(sumElems(t[2])).plus(sumElems(t[3]));
+            Expression total = sumBatches(t[0]).plus(sumBatches(t[1])).plus(sumElems(t[2])).plus(sumElems(t[3]))
+                    .plus(sumBatches(t[4])).plus(sumBatches(t[5]));
             total.backward();
             String what = "batch " + batch + " input " + input + " classes " + classes;
             check(what + " dW", m.w.gradient(), m.w.values(), m.w::setValues, m, ids, targets, picks, split);
