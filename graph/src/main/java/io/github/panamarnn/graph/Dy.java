@@ -283,7 +283,9 @@ public final class Dy {
     /**
      * Element {@code index} of a vector {@code {n}} (result {@code {1}}), or row {@code index} of a
      * matrix {@code {m,n}} (result {@code {n}}), as DyNet's {@code pick} along dimension 0.
-     * Zero-copy: the result is a view of {@code x}.
+     * Zero-copy: the result is a view of {@code x}. Of a batch of vectors {@code {n X B}}, the
+     * same element of each batch element, {@code {1 X B}} (a copy; see {@link #pickBatch} for
+     * one index per batch element).
      *
      * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, rows)}
      */
@@ -364,7 +366,11 @@ public final class Dy {
         return ElementwiseNodes.cmult(a, b);
     }
 
-    /** {@code sum_i a_i b_i} of two expressions of the same shape (vectors, usually); a scalar {@code {1}}. */
+    /**
+     * {@code sum_i a_i b_i} of two expressions of the same shape (vectors, usually); a scalar
+     * {@code {1}}. With batches, per batch element ({@code {1 X B}}), a batch-1 operand being
+     * broadcast over the other's batch.
+     */
     public static Expression dot(Expression a, Expression b) {
         return ProductNodes.dot(a, b);
     }

@@ -2,7 +2,6 @@ package io.github.panamarnn.graph;
 
 import static io.github.panamarnn.graph.Shapes.live;
 import static io.github.panamarnn.graph.Shapes.requireMatrix;
-import static io.github.panamarnn.graph.Shapes.requireSameShape;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import io.github.panamarnn.kernels.FloatKernels;
@@ -112,9 +111,8 @@ final class ProductNodes {
     static Expression dot(Expression left, Expression right) {
         Node a = live(left, "dot");
         Node b = live(right, "dot");
-        requireSameShape("dot", a.dim, b.dim);
-        Shapes.requireUnbatched("dot", a.dim);
-        return a.graph.append2(new Dot(a, b), a, b);
+        Dim shape = Shapes.broadcast("dot", a.dim, b.dim);
+        return a.graph.append2(new Dot(a, b, Dim.batched(shape.batchSize(), 1)), a, b);
     }
 
     // ------------------------------------------------------------------ shared kernels
@@ -240,27 +238,35 @@ final class ProductNodes {
         private final Node a;
         private final Node b;
 
-        Dot(Node a, Node b) {
-            super(Dim.scalar());
+        Dot(Node a, Node b, Dim out) {
+            super(out);
             this.a = a;
             this.b = b;
         }
 
         @Override
         protected void forward() {
-            float d = K.dot(a.dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff);
-            valueSeg.setAtIndex(JAVA_FLOAT, valueOff, d);
+            int n = a.dim.size();
+            for (int e = 0; e < dim.batchSize(); e++) {
+                float d = K.dot(n, a.valueSeg, a.valueOff + ElementwiseNodes.blockOf(a, e),
+                        b.valueSeg, b.valueOff + ElementwiseNodes.blockOf(b, e));
+                valueSeg.setAtIndex(JAVA_FLOAT, valueOff + e, d);
+            }
         }
 
         @Override
         protected void backpropagate() {
-            int n = a.dim.totalSize();
-            float dy = gradSeg.getAtIndex(JAVA_FLOAT, gradOff);
-            if (a.gradSeg != null) {
-                K.axpy(n, dy, b.valueSeg, b.valueOff, a.gradSeg, a.gradOff);
-            }
-            if (b.gradSeg != null) {
-                K.axpy(n, dy, a.valueSeg, a.valueOff, b.gradSeg, b.gradOff);
+            int n = a.dim.size();
+            for (int e = 0; e < dim.batchSize(); e++) {
+                float dy = gradSeg.getAtIndex(JAVA_FLOAT, gradOff + e);
+                long aBlock = ElementwiseNodes.blockOf(a, e);
+                long bBlock = ElementwiseNodes.blockOf(b, e);
+                if (a.gradSeg != null) {
+                    K.axpy(n, dy, b.valueSeg, b.valueOff + bBlock, a.gradSeg, a.gradOff + aBlock);
+                }
+                if (b.gradSeg != null) {
+                    K.axpy(n, dy, a.valueSeg, a.valueOff + aBlock, b.gradSeg, b.gradOff + bBlock);
+                }
             }
         }
 

@@ -25,6 +25,12 @@ final class ShapeNodes {
     /** Element {@code index} of a vector ({@code {1}}), or row {@code index} of a matrix ({@code {cols}}), as DyNet's pick along dimension 0. */
     static Expression pick(Expression a, int index) {
         Node x = live(a, "pick");
+        if (x.dim.batchSize() > 1 && x.dim.isVector()) {
+            // The same element of every batch element, {1 X B} (DyNet): not contiguous, so not a view.
+            int[] ids = new int[x.dim.batchSize()];
+            java.util.Arrays.fill(ids, index);
+            return BatchNodes.pickBatch(x, ids);
+        }
         requireMatrix("pick", x.dim);
         int rows = x.dim.rows();
         if (index < 0 || index >= rows) {

@@ -171,11 +171,12 @@ class BatchedOpsTest {
     }
 
     @Test
-    void softmaxLogSoftmaxSumElemsAndSquaredNormWorkPerBatchElement() {
+    void softmaxLogSoftmaxSumElemsSquaredNormPickAndDotWorkPerBatchElement() {
         try (Model batched = new Model(); Model single = new Model()) {
             renewCg();
             Expression h = batched.logits(lookupBatch(batched.embeddings, IDS));
-            Expression perElement = squaredNorm(softmax(h)).plus(sumElems(logSoftmax(h)));
+            Expression perElement = squaredNorm(softmax(h)).plus(sumElems(logSoftmax(h)))
+                    .plus(pick(h, 1)).plus(dot(h, parameter(batched.bias)));
             assertEquals(Dim.batched(IDS.length, 1), perElement.dim());
             float[] values = perElement.vecValue();
             sumBatches(perElement).backward();
@@ -184,7 +185,8 @@ class BatchedOpsTest {
             List<Expression> terms = new ArrayList<>();
             for (int b = 0; b < IDS.length; b++) {
                 Expression one = single.logits(lookup(single.embeddings, IDS[b]));
-                Expression term = squaredNorm(softmax(one)).plus(sumElems(logSoftmax(one)));
+                Expression term = squaredNorm(softmax(one)).plus(sumElems(logSoftmax(one)))
+                        .plus(pick(one, 1)).plus(dot(one, parameter(single.bias)));
                 assertEquals(term.scalarValue(), values[b], 1e-5f * Math.max(1f, Math.abs(values[b])), "element " + b);
                 terms.add(term);
             }
@@ -211,7 +213,7 @@ class BatchedOpsTest {
             assertTrue(i.getMessage().contains("10"), i.getMessage());
             assertThrows(IllegalArgumentException.class, () -> inputVectorBatch(2, 3, new float[5]));
             assertThrows(IllegalStateException.class, () -> three.scalarValue());
-            assertThrows(IllegalArgumentException.class, () -> dot(three, three), "not yet batched: a clear refusal");
+            assertThrows(IllegalArgumentException.class, () -> squaredDistance(three, three), "not yet batched: a clear refusal");
         }
     }
 }

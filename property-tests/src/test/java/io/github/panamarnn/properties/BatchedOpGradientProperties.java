@@ -15,7 +15,7 @@ import net.jqwik.api.constraints.IntRange;
 /**
  * Every batched op of {@code Dy} (lookupBatch, concatenateToBatch, the broadcasting plus, minus,
  * cmult and affineTransform, pickNegLogSoftmaxBatch, pickBatch, pickBatchElem, sumBatches,
- * meanBatches, and softmax, logSoftmax, sumElems and squaredNorm per batch element) in one
+ * meanBatches, and softmax, logSoftmax, sumElems, squaredNorm, pick and dot per batch element) in one
  * random classifier over a random batch: the analytic gradient of every
  * parameter and every used lookup row against central finite differences.
  *
@@ -85,6 +85,8 @@ class BatchedOpGradientProperties {
             meanBatches(h),
             squaredNorm(softmax(h)),
             sumElems(logSoftmax(h)),
+            pick(h, 0),
+            dot(h, parameter(m.bias)),
         };
     }
 
@@ -116,7 +118,7 @@ class BatchedOpGradientProperties {
         try (Model m = new Model(input, classes, seed)) {
             Expression[] t = terms(m, ids, targets, picks, split);
             Expression total = sumBatches(t[0]).plus(sumBatches(t[1])).plus(sumElems(t[2])).plus(sumElems(t[3]))
-                    .plus(sumBatches(t[4])).plus(sumBatches(t[5]));
+                    .plus(sumBatches(t[4])).plus(sumBatches(t[5])).plus(sumBatches(t[6])).plus(sumBatches(t[7]));
             total.backward();
             String what = "batch " + batch + " input " + input + " classes " + classes;
             check(what + " dW", m.w.gradient(), m.w.values(), m.w::setValues, m, ids, targets, picks, split);
