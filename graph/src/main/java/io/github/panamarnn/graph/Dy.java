@@ -318,6 +318,22 @@ public final class Dy {
         return ShapeNodes.concatenate(xs);
     }
 
+    /**
+     * The elements of {@code x} under the shape {@code d} with the same total size (batch
+     * included), as DyNet's {@code reshape}: for instance {@code {2H}} to {@code {H X 2}}, or a
+     * batch {@code {n X B}} to one vector {@code {n·B}} and back. Zero-copy: a view of {@code x}
+     * (or {@code x} itself when the shapes are equal). Elements keep their memory order, which is
+     * row-major with batch elements one after another; DyNet's order is column-major, so for
+     * vectors and batch changes the two agree, while reshaping a matrix {@code {m,n}} with
+     * {@code m, n > 1} to another matrix reads its rows here where DyNet reads its columns.
+     *
+     * @throws IllegalArgumentException if the total sizes differ (both shapes named)
+     * @throws NullPointerException if {@code d} is null
+     */
+    public static Expression reshape(Expression x, Dim d) {
+        return ShapeNodes.reshape(x, d);
+    }
+
     /** The transpose: {@code {m,n}} gives {@code {n,m}}; a vector {@code {n}} gives the row {@code {1,n}} and back (zero-copy). */
     public static Expression transpose(Expression x) {
         return ShapeNodes.transpose(x);

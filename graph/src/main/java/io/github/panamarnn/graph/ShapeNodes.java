@@ -8,6 +8,7 @@ import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Ops that select or rearrange elements: pick, pickRange and vector transposes are zero-copy
@@ -61,6 +62,20 @@ final class ShapeNodes {
         int cols = x.dim.cols();
         Dim out = Shapes.matrix(to - from, cols);
         return view(x, (long) from * cols, out, "pickRange");
+    }
+
+    /** The same elements under another shape (a view), as DyNet's reshape; see {@link Dy#reshape}. */
+    static Expression reshape(Expression a, Dim d) {
+        Node x = live(a, "reshape");
+        Objects.requireNonNull(d, "reshape: the new Dim is null");
+        if (d.totalSize() != x.dim.totalSize()) {
+            throw new IllegalArgumentException("reshape: cannot reshape " + x.dim + " (" + x.dim.totalSize()
+                    + " elements) to " + d + " (" + d.totalSize() + " elements)");
+        }
+        if (d.equals(x.dim)) {
+            return x;
+        }
+        return view(x, 0, d, "reshape");
     }
 
     static Expression transpose(Expression a) {

@@ -216,6 +216,25 @@ class ComputationGraphTest {
     }
 
     @Test
+    void reshapeIsAViewThatCanMakeAndUnmakeBatches() {
+        Expression x = inputVector(1, 2, 3, 4, 5, 6);
+        long before = cg().bytesInUse();
+        Expression batch = reshape(x, Dim.batched(3, 2));
+        assertEquals("{2X3}", batch.dim().toString());
+        assertEquals(before, cg().bytesInUse(), "a view allocates no value memory");
+        Expression back = reshape(batch, Dim.of(6));
+        assertSame(back, reshape(back, Dim.of(6)), "an equal shape is the expression itself");
+        // per batch element: element b is {2b+1, 2b+2}
+        Expression loss = sumBatches(dot(batch, inputVectorBatch(2, 3, 1, 10, 100, 1000, 1, 1)));
+        assertArrayClose(new float[] {1 + 20 + 300 + 4000 + 5 + 6}, loss.vecValue(), 0f);
+        loss.backward(true);
+        assertArrayClose(new float[] {1, 10, 100, 1000, 1, 1}, x.gradient(), 0f);
+        String m = message(IllegalArgumentException.class, () -> reshape(x, Dim.batched(4, 2)));
+        assertTrue(m.contains("{6}") && m.contains("{2X4}") && m.contains("8 elements"), m);
+        assertThrows(NullPointerException.class, () -> reshape(x, null));
+    }
+
+    @Test
     void backwardFromAViewOfANodeWithoutParameters() {
         Expression x = inputVector(3, 4);
         Expression y = pick(x.times(2f), 1);

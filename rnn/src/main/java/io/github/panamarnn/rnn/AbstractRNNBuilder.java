@@ -244,17 +244,18 @@ abstract sealed class AbstractRNNBuilder implements RNNBuilder permits SimpleRNN
 
     private String layout(boolean cells) {
         if (cells) {
-            return layers + " cells, bottom layer first, then " + layers + " outputs h, each {" + hiddenDim + "}";
+            return layers + " cells, bottom layer first, then " + layers + " outputs h, each {" + hiddenDim + "} or {"
+                    + hiddenDim + "XB}";
         }
-        return "one h per layer, bottom first, each {" + hiddenDim + "}";
+        return "one h per layer, bottom first, each {" + hiddenDim + "} or {" + hiddenDim + "XB}";
     }
 
-    /** Throws unless {@code e} is a (live) vector of {@code dim}, naming both shapes. */
+    /** Throws unless {@code e} is a (live) vector of {@code dim}, or a batch of them, naming both shapes. */
     final void checkVector(String method, String what, Expression e, int dim) {
         Dim d = e.dim();
-        if (!d.isVector() || d.rows() != dim || d.batchSize() != 1) {
+        if (!d.isVector() || d.rows() != dim) {
             throw new IllegalArgumentException(type.builderName + "." + method + ": " + what + " has dim " + d
-                    + ", expected {" + dim + "}" + (d.batchSize() != 1 ? " (minibatches are not supported)" : ""));
+                    + ", expected {" + dim + "} or a batch {" + dim + "XB}");
         }
     }
 }

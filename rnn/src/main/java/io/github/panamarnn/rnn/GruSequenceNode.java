@@ -35,19 +35,19 @@ final class GruSequenceNode extends SequenceNode {
     private static final int WHH = 7;
     private static final int BH = 8;
 
-    private GruSequenceNode(int steps, int input, int hidden, StateSlice h0, boolean contiguous) {
-        super(steps, input, hidden, 3L * hidden * steps, 9, h0, null, contiguous);
+    private GruSequenceNode(int steps, int input, int hidden, int batch, StateSlice h0, boolean contiguous) {
+        super(steps, input, hidden, batch, 3L * hidden * batch * steps, 9, h0, null, contiguous);
     }
 
     /** Floats of the kernel's full workspace, line-rounded. */
     private long fullWorkspaceFloats() {
-        return OffHeap.roundUpToLine(GruCell.sequenceWorkspaceFloats(steps, hidden, 1));
+        return OffHeap.roundUpToLine(GruCell.sequenceWorkspaceFloats(steps, hidden, batch));
     }
 
     /** Adds the layer's sequence to the current graph; see {@link LstmSequenceNode#add}. */
-    static GruSequenceNode add(int steps, int input, int hidden, Expression[] w, StateSlice h0,
+    static GruSequenceNode add(int steps, int input, int hidden, int batch, Expression[] w, StateSlice h0,
                                List<Expression> xs, Expression below) {
-        GruSequenceNode node = new GruSequenceNode(steps, input, hidden, h0, below != null);
+        GruSequenceNode node = new GruSequenceNode(steps, input, hidden, batch, h0, below != null);
         return Dy.cg().add(node, arguments(w, h0, null, xs, below));
     }
 
@@ -65,7 +65,7 @@ final class GruSequenceNode extends SequenceNode {
             xsOff = full;
             gatherInputs(xs, xsOff);
         }
-        CELL.sequenceForward(steps, 1, input, hidden,
+        CELL.sequenceForward(steps, batch, input, hidden,
                 xs, xsOff,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 argValueSegment(WXZ), argValueOffset(WXZ), argValueSegment(WHZ), argValueOffset(WHZ),
@@ -78,24 +78,30 @@ final class GruSequenceNode extends SequenceNode {
                 scratch, 0);
         MemorySegment kept = workspaceSegment();
         long keptOff = workspaceOffset();
-        for (int t = 0; t < steps; t++) {
-            K.copy(3 * hidden, scratch, 4L * hidden * t, kept, keptOff + 3L * hidden * t);
+        for (int q = 0, rows = steps * batch; q < rows; q++) {
+            K.copy(3 * hidden, scratch, 4L * hidden * q, kept, keptOff + 3L * hidden * q);
         }
     }
 
-    /** Rebuilds the kernel's full workspace at {@code off}: each step's kept {@code [z | r | c]}, then {@code r⊙h'}. */
+    /**
+     * Rebuilds the kernel's full workspace at {@code off}: each row's kept {@code [z | r | c]}, then
+     * {@code r⊙h'}. Row {@code q = t·B + b} is step {@code t} of batch element {@code b}; its
+     * {@code h'} is output row {@code q - B}, or row {@code b} of the initial state.
+     */
     private void restoreWorkspace(MemorySegment scratch, long off) {
         MemorySegment kept = workspaceSegment();
         long keptOff = workspaceOffset();
-        for (int t = 0; t < steps; t++) {
-            long row = off + 4L * hidden * t;
-            K.copy(3 * hidden, kept, keptOff + 3L * hidden * t, scratch, row);
+        for (int q = 0, rows = steps * batch; q < rows; q++) {
+            long row = off + 4L * hidden * q;
+            K.copy(3 * hidden, kept, keptOff + 3L * hidden * q, scratch, row);
             long reset = row + hidden;
             long resetTimesPrev = row + 3L * hidden;
-            if (t > 0) {
-                K.mul(hidden, scratch, reset, valueSegment(), valueOffset() + (long) (t - 1) * hidden, scratch, resetTimesPrev);
+            if (q >= batch) {
+                K.mul(hidden, scratch, reset, valueSegment(), valueOffset() + (long) (q - batch) * hidden, scratch,
+                        resetTimesPrev);
             } else if (hArg != NONE) {
-                K.mul(hidden, scratch, reset, argValueSegment(hArg), argValueOffset(hArg) + hSlice, scratch, resetTimesPrev);
+                K.mul(hidden, scratch, reset, argValueSegment(hArg), argValueOffset(hArg) + hSlice + (long) q * hidden,
+                        scratch, resetTimesPrev);
             } else {
                 K.fill(hidden, 0f, scratch, resetTimesPrev);
             }
@@ -104,7 +110,7 @@ final class GruSequenceNode extends SequenceNode {
 
     @Override
     protected void backpropagate() {
-        long kernelFloats = OffHeap.roundUpToLine(GruCell.sequenceBackwardScratchFloats(steps, hidden, 1));
+        long kernelFloats = OffHeap.roundUpToLine(GruCell.sequenceBackwardScratchFloats(steps, hidden, batch));
         long gathered = gatherFloats();
         boolean scatter = !contiguous && inputsNeedGradient();
         long full = fullWorkspaceFloats();
@@ -128,10 +134,10 @@ final class GruSequenceNode extends SequenceNode {
             dxs = scatter ? scratch : null;
             dxsOff = inputsOff + gathered;
             if (scatter) {
-                scratch.asSlice(dxsOff * Float.BYTES, (long) steps * input * Float.BYTES).fill((byte) 0);
+                scratch.asSlice(dxsOff * Float.BYTES, inputFloats() * Float.BYTES).fill((byte) 0);
             }
         }
-        CELL.sequenceBackward(steps, 1, input, hidden,
+        CELL.sequenceBackward(steps, batch, input, hidden,
                 xs, xsOff,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 argValueSegment(WXZ), argValueOffset(WXZ), argValueSegment(WHZ), argValueOffset(WHZ),

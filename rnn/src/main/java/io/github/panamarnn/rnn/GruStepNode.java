@@ -9,8 +9,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * One GRU step of one layer (DyNet's {@code GRUBuilder} semantics, see {@link GruCell}) as a
- * single node over {@link GruCell#stepForward} and {@link GruCell#stepBackward}. Value: {@code h}
- * ({@code H} floats); workspace: {@code [z | r | c | r⊙h']} ({@code 4H} floats) for backward.
+ * single node over {@link GruCell#stepForward} and {@link GruCell#stepBackward}, over a batch of
+ * {@code B} sequences. Value: {@code h} ({@code {H X B}}); workspace: one row {@code [z | r | c | r⊙h']}
+ * ({@code 4H} floats) per batch element for backward.
  * Arguments: the layer's {@link LayerWeights} (the nine weights {@code Wxz, Whz, bz, Wxr, Whr,
  * br, Wxh, Whh, bh} are read through it), {@code x}, then the previous {@code h} unless the
  * state is zero.
@@ -39,25 +40,27 @@ final class GruStepNode extends CellNode {
     private final LayerWeights weights;
     private final int input;
     private final int hidden;
+    private final int batch;
     private final int xSlice;
     private final int hArg;
     private final int hSlice;
     /** True once backward has put the gate gradients where z, r and c were. */
     private boolean gatesReplaced;
 
-    private GruStepNode(LayerWeights weights, int input, int hidden, int xSlice, int hArg, int hSlice) {
-        super(Dim.of(hidden), GruCell.stepWorkspaceFloats(hidden, 1));
+    private GruStepNode(LayerWeights weights, int input, int hidden, int batch, int xSlice, int hArg, int hSlice) {
+        super(Dim.batched(batch, hidden), GruCell.stepWorkspaceFloats(hidden, batch));
         this.weights = weights;
         this.input = input;
         this.hidden = hidden;
+        this.batch = batch;
         this.xSlice = xSlice;
         this.hArg = hArg;
         this.hSlice = hSlice;
     }
 
-    /** Adds a step to the current graph; {@code h} is null for a zero state. */
+    /** Adds a step to the current graph; {@code h} is null for a zero state, else of {@code x}'s batch size. */
     static GruStepNode add(LayerWeights w, int input, int hidden, StateSlice x, StateSlice h) {
-        GruStepNode node = new GruStepNode(w, input, hidden, x.offset, h == null ? NONE : X + 1, h == null ? 0 : h.offset);
+        GruStepNode node = new GruStepNode(w, input, hidden, x.batch, x.offset, h == null ? NONE : X + 1, h == null ? 0 : h.offset);
         if (h == null) {
             return Dy.cg().add(node, w, x.target);
         }
@@ -74,7 +77,7 @@ final class GruStepNode extends CellNode {
 
     @Override
     protected void forward() {
-        CELL.stepForward(1, input, hidden,
+        CELL.stepForward(batch, input, hidden,
                 argValueSegment(X), argValueOffset(X) + xSlice,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 w(WXZ), wOff(WXZ), w(WHZ), wOff(WHZ), w(BZ), wOff(BZ),
@@ -90,13 +93,13 @@ final class GruStepNode extends CellNode {
         if (gatesReplaced) {
             forward();
         }
-        MemorySegment scratch = scratch(GruCell.stepBackwardScratchFloats(hidden, 1));
+        MemorySegment scratch = scratch(GruCell.stepBackwardScratchFloats(hidden, batch));
         MemorySegment x = argValueSegment(X);
         long xOff = argValueOffset(X) + xSlice;
         MemorySegment hPrev = valueOf(hArg);
         long hPrevOff = valueOffset(hArg, hSlice);
         // The kernel leaves [dz | dr | dc | d(r⊙h')] in scratch; the weights' products are deferred.
-        CELL.stepBackward(1, input, hidden,
+        CELL.stepBackward(batch, input, hidden,
                 x, xOff,
                 hPrev, hPrevOff,
                 w(WXZ), wOff(WXZ), w(WHZ), wOff(WHZ),
@@ -111,9 +114,13 @@ final class GruStepNode extends CellNode {
                 null, 0, null, 0, null, 0,
                 null, 0, null, 0, null, 0);
         if (argNeedsGradient(W)) {
-            K.copy(3 * hidden, scratch, 0, workspaceSegment(), workspaceOffset());
+            // Row by row: each row's last H floats stay r⊙h', the input of Whh.
+            for (int b = 0; b < batch; b++) {
+                long row = 4L * hidden * b;
+                K.copy(3 * hidden, scratch, row, workspaceSegment(), workspaceOffset() + row);
+            }
             gatesReplaced = true;
-            weights.record(workspaceSegment(), workspaceOffset(), x, xOff, hPrev, hPrevOff);
+            weights.record(batch, workspaceSegment(), workspaceOffset(), 4 * hidden, x, xOff, hPrev, hPrevOff);
         }
     }
 

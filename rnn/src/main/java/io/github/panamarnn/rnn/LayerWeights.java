@@ -34,7 +34,8 @@ import java.util.Arrays;
  * of {@code blockWidth} floats; block {@code j} belongs to input weight {@code 3j}, recurrent
  * weight {@code 3j+1} and bias {@code 3j+2}. LSTM: one block {@code [di|df|do|dg]} of 4H;
  * simple RNN: one block of H; GRU: three blocks {@code dz, dr, dc} of H, the last one's
- * recurrent input being {@code r⊙h'} (recorded next to the row) instead of {@code h'}.
+ * recurrent input being {@code r⊙h'} (recorded next to the row) instead of {@code h'}. A step
+ * over a batch of {@code B} sequences records {@code B} rows, so the products also run over the batch.
  */
 final class LayerWeights extends CellNode {
 
@@ -57,6 +58,8 @@ final class LayerWeights extends CellNode {
     private long[] xOff = new long[INITIAL_ROWS];
     private MemorySegment[] hSeg = new MemorySegment[INITIAL_ROWS];
     private long[] hOff = new long[INITIAL_ROWS];
+    private int[] batchOf = new int[INITIAL_ROWS];
+    private int[] strideOf = new int[INITIAL_ROWS];
 
     private LayerWeights(CellType type, int input, int hidden) {
         super(Dim.of(1), 0);
@@ -88,16 +91,18 @@ final class LayerWeights extends CellNode {
     }
 
     /**
-     * Records a step's row for this backward pass: its pre-activation gradients
-     * ({@link #rowWidth()} floats, followed for the GRU by {@code r⊙h'}), its input {@code x}
-     * and its previous {@code h} ({@code null} for a zero state). Only for a step that has this
-     * node as an argument whose gradient is wanted, inside its backward.
+     * Records a step's rows for this backward pass, one per batch element: its pre-activation
+     * gradients ({@link #rowWidth()} floats, followed for the GRU by {@code r⊙h'}), {@code rowStride}
+     * floats apart from {@code rowOffset}; its input {@code x} ({@code batch x input}) and its
+     * previous {@code h} ({@code batch x hidden}, {@code null} for a zero state). Only for a step
+     * that has this node as an argument whose gradient is wanted, inside its backward.
      *
-     * <p>The count of rows recorded in the current pass is kept in this node's gradient, which
+     * <p>The count of steps recorded in the current pass is kept in this node's gradient, which
      * every backward pass zeroes: should a pass be aborted by an exception, its rows are
      * ignored by the next one instead of being counted twice.
      */
-    void record(MemorySegment row, long rowOffset, MemorySegment x, long xOffset, MemorySegment h, long hOffset) {
+    void record(int batch, MemorySegment row, long rowOffset, int rowStride, MemorySegment x, long xOffset,
+                MemorySegment h, long hOffset) {
         int n = rows;
         if (n == rowSeg.length) {
             int size = 2 * n;
@@ -107,6 +112,8 @@ final class LayerWeights extends CellNode {
             xOff = Arrays.copyOf(xOff, size);
             hSeg = Arrays.copyOf(hSeg, size);
             hOff = Arrays.copyOf(hOff, size);
+            batchOf = Arrays.copyOf(batchOf, size);
+            strideOf = Arrays.copyOf(strideOf, size);
         }
         rowSeg[n] = row;
         rowOff[n] = rowOffset;
@@ -114,6 +121,8 @@ final class LayerWeights extends CellNode {
         xOff[n] = xOffset;
         hSeg[n] = h;
         hOff[n] = hOffset;
+        batchOf[n] = batch;
+        strideOf[n] = rowStride;
         rows = n + 1;
         MemorySegment count = gradientSegment();
         long at = gradientOffset();
@@ -127,10 +136,9 @@ final class LayerWeights extends CellNode {
 
     @Override
     protected void backpropagate() {
-        int n = (int) gradientSegment().getAtIndex(ValueLayout.JAVA_FLOAT, gradientOffset());
-        int first = rows - n;
-        if (n > 0) {
-            accumulate(first, n);
+        int steps = (int) gradientSegment().getAtIndex(ValueLayout.JAVA_FLOAT, gradientOffset());
+        if (steps > 0) {
+            accumulate(rows - steps, steps);
         }
         Arrays.fill(rowSeg, 0, rows, null);
         Arrays.fill(xSeg, 0, rows, null);
@@ -138,8 +146,12 @@ final class LayerWeights extends CellNode {
         rows = 0;
     }
 
-    /** The weight gradients of rows {@code [first, first + n)}. */
-    private void accumulate(int first, int n) {
+    /** The weight gradients of the steps recorded at {@code [first, first + steps)}. */
+    private void accumulate(int first, int steps) {
+        int n = 0;
+        for (int i = first; i < first + steps; i++) {
+            n += batchOf[i];
+        }
         int width = rowWidth();
         long gOff = 0;
         long xsOff = gOff + OffHeap.roundUpToLine((long) n * width);
@@ -148,19 +160,23 @@ final class LayerWeights extends CellNode {
         long total = rhOff + (resetProduct ? (long) n * hidden : 0);
         MemorySegment s = scratch(total);
         boolean anyState = false;
-        for (int r = 0; r < n; r++) {
-            int i = first + r;
-            K.copy(width, rowSeg[i], rowOff[i], s, gOff + (long) r * width);
-            K.copy(input, xSeg[i], xOff[i], s, xsOff + (long) r * input);
-            long hRow = hsOff + (long) r * hidden;
+        int r = 0;
+        for (int i = first; i < first + steps; i++) {
+            int batch = batchOf[i];
+            K.copy(batch * input, xSeg[i], xOff[i], s, xsOff + (long) r * input);
+            long hRows = hsOff + (long) r * hidden;
             if (hSeg[i] == null) {
-                K.fill(hidden, 0f, s, hRow);
+                K.fill(batch * hidden, 0f, s, hRows);
             } else {
                 anyState = true;
-                K.copy(hidden, hSeg[i], hOff[i], s, hRow);
+                K.copy(batch * hidden, hSeg[i], hOff[i], s, hRows);
             }
-            if (resetProduct) {
-                K.copy(hidden, rowSeg[i], rowOff[i] + width, s, rhOff + (long) r * hidden);
+            for (int b = 0; b < batch; b++, r++) {
+                long row = rowOff[i] + (long) b * strideOf[i];
+                K.copy(width, rowSeg[i], row, s, gOff + (long) r * width);
+                if (resetProduct) {
+                    K.copy(hidden, rowSeg[i], row + width, s, rhOff + (long) r * hidden);
+                }
             }
         }
         for (int j = 0; j < blocks; j++) {

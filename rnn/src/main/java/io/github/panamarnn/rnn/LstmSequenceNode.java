@@ -30,27 +30,30 @@ final class LstmSequenceNode extends SequenceNode {
     private static final int WH = 1;
     private static final int B = 2;
 
-    private LstmSequenceNode(int steps, int input, int hidden, StateSlice h0, StateSlice c0, boolean contiguous) {
-        super(steps, input, hidden, keptFloats(steps, hidden), 3, h0, c0, contiguous);
+    private LstmSequenceNode(int steps, int input, int hidden, int batch, StateSlice h0, StateSlice c0,
+                             boolean contiguous) {
+        super(steps, input, hidden, batch, keptFloats(steps, hidden, batch), 3, h0, c0, contiguous);
     }
 
     /** The gates and cells of every step: the kernel workspace without its trailing {@code tanh(c)} block. */
-    private static long keptFloats(int steps, int hidden) {
-        return LstmCell.sequenceWorkspaceFloats(steps, hidden, 1) - (long) steps * hidden;
+    private static long keptFloats(int steps, int hidden, int batch) {
+        return LstmCell.sequenceWorkspaceFloats(steps, hidden, batch) - (long) steps * hidden * batch;
     }
 
     /** Floats of the kernel's full workspace, line-rounded. */
     private long fullWorkspaceFloats() {
-        return OffHeap.roundUpToLine(LstmCell.sequenceWorkspaceFloats(steps, hidden, 1));
+        return OffHeap.roundUpToLine(LstmCell.sequenceWorkspaceFloats(steps, hidden, batch));
     }
 
     /**
-     * Adds the layer's sequence to the current graph: inputs are {@code xs} ({@code T} vectors
-     * of {@code input}) or, when {@code below} is not null, its {@code T x input} value.
+     * Adds the layer's sequence over a batch of {@code batch} to the current graph: inputs are
+     * {@code xs} ({@code T} vectors of {@code input}, each of that batch size) or, when
+     * {@code below} is not null, its {@code T x batch x input} value; {@code h0} and {@code c0}
+     * are null (zeros) or of that batch size.
      */
-    static LstmSequenceNode add(int steps, int input, int hidden, Expression[] w, StateSlice h0, StateSlice c0,
-                                List<Expression> xs, Expression below) {
-        LstmSequenceNode node = new LstmSequenceNode(steps, input, hidden, h0, c0, below != null);
+    static LstmSequenceNode add(int steps, int input, int hidden, int batch, Expression[] w, StateSlice h0,
+                                StateSlice c0, List<Expression> xs, Expression below) {
+        LstmSequenceNode node = new LstmSequenceNode(steps, input, hidden, batch, h0, c0, below != null);
         return Dy.cg().add(node, arguments(w, h0, c0, xs, below));
     }
 
@@ -68,7 +71,7 @@ final class LstmSequenceNode extends SequenceNode {
             xsOff = full;
             gatherInputs(xs, xsOff);
         }
-        CELL.sequenceForward(steps, 1, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
+        CELL.sequenceForward(steps, batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
                 xs, xsOff,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 valueOf(cArg), valueOffset(cArg, cSlice),
@@ -78,12 +81,12 @@ final class LstmSequenceNode extends SequenceNode {
                 valueSegment(), valueOffset(),
                 null, 0,
                 scratch, 0);
-        K.copy((int) keptFloats(steps, hidden), scratch, 0, workspaceSegment(), workspaceOffset());
+        K.copy((int) keptFloats(steps, hidden, batch), scratch, 0, workspaceSegment(), workspaceOffset());
     }
 
     @Override
     protected void backpropagate() {
-        long kernelFloats = OffHeap.roundUpToLine(LstmCell.sequenceBackwardScratchFloats(steps, hidden, 1));
+        long kernelFloats = OffHeap.roundUpToLine(LstmCell.sequenceBackwardScratchFloats(steps, hidden, batch));
         long gathered = gatherFloats();
         boolean scatter = !contiguous && inputsNeedGradient();
         long full = fullWorkspaceFloats();
@@ -107,10 +110,10 @@ final class LstmSequenceNode extends SequenceNode {
             dxs = scatter ? scratch : null;
             dxsOff = inputsOff + gathered;
             if (scatter) {
-                scratch.asSlice(dxsOff * Float.BYTES, (long) steps * input * Float.BYTES).fill((byte) 0);
+                scratch.asSlice(dxsOff * Float.BYTES, inputFloats() * Float.BYTES).fill((byte) 0);
             }
         }
-        CELL.sequenceBackward(steps, 1, input, hidden,
+        CELL.sequenceBackward(steps, batch, input, hidden,
                 xs, xsOff,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 valueOf(cArg), valueOffset(cArg, cSlice),
@@ -135,8 +138,8 @@ final class LstmSequenceNode extends SequenceNode {
 
     /** Rebuilds the kernel's full workspace at {@code off}: the kept gates and cells, then {@code tanh(c)}. */
     private void restoreWorkspace(MemorySegment scratch, long off) {
-        int kept = (int) keptFloats(steps, hidden);
-        int cells = steps * hidden;
+        int kept = (int) keptFloats(steps, hidden, batch);
+        int cells = steps * hidden * batch;
         K.copy(kept, workspaceSegment(), workspaceOffset(), scratch, off);
         K.tanh(cells, scratch, off + kept - cells, scratch, off + kept);
     }

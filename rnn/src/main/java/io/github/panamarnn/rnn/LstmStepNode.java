@@ -9,8 +9,11 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * One LSTM step of one layer as a single node over {@link LstmCell#stepForward} and
- * {@link LstmCell#stepBackward}. Value: {@code [c | h]} ({@code 2H} floats); workspace: the
- * activated gates and {@code tanh(c)} ({@code 5H} floats) that backward reads.
+ * {@link LstmCell#stepBackward}, over a batch of {@code B} sequences. Value: {@code [c | h]}
+ * ({@code 2H·B} floats as one vector: every element's {@code c}, then every element's {@code h},
+ * each {@code B x H} as the kernels write them, exposed as {@code {H X B}} views by
+ * {@link StateSlice}); workspace: the activated gates and {@code tanh(c)} ({@code 5H·B} floats)
+ * that backward reads.
  *
  * <p>Arguments: the layer's {@link LayerWeights} ({@code Wx, Wh, b} are read through it),
  * {@code x}, then the previous {@code h} and {@code c} when the state is not zero. {@code x},
@@ -35,6 +38,7 @@ final class LstmStepNode extends CellNode {
     private final LayerWeights weights;
     private final int input;
     private final int hidden;
+    private final int batch;
     private final int xSlice;
     private final int hArg;
     private final int hSlice;
@@ -43,12 +47,13 @@ final class LstmStepNode extends CellNode {
     /** True once backward has put the gate gradients where the gates were. */
     private boolean gatesReplaced;
 
-    private LstmStepNode(LayerWeights weights, int input, int hidden, int xSlice, int hArg, int hSlice, int cArg,
-                         int cSlice) {
-        super(Dim.of(2 * hidden), LstmCell.stepWorkspaceFloats(hidden, 1));
+    private LstmStepNode(LayerWeights weights, int input, int hidden, int batch, int xSlice, int hArg, int hSlice,
+                         int cArg, int cSlice) {
+        super(Dim.of(2 * hidden * batch), LstmCell.stepWorkspaceFloats(hidden, batch));
         this.weights = weights;
         this.input = input;
         this.hidden = hidden;
+        this.batch = batch;
         this.xSlice = xSlice;
         this.hArg = hArg;
         this.hSlice = hSlice;
@@ -56,11 +61,14 @@ final class LstmStepNode extends CellNode {
         this.cSlice = cSlice;
     }
 
-    /** Adds a step to the current graph; {@code h} and {@code c} are null for a zero state (each independently). */
+    /**
+     * Adds a step to the current graph; {@code h} and {@code c} are null for a zero state (each
+     * independently); the non-null slices all have {@code x}'s batch size.
+     */
     static LstmStepNode add(LayerWeights w, int input, int hidden, StateSlice x, StateSlice h, StateSlice c) {
         int hArg = h == null ? NONE : X + 1;
         int cArg = c == null ? NONE : (h == null ? X + 1 : X + 2);
-        LstmStepNode node = new LstmStepNode(w, input, hidden, x.offset, hArg, h == null ? 0 : h.offset, cArg,
+        LstmStepNode node = new LstmStepNode(w, input, hidden, x.batch, x.offset, hArg, h == null ? 0 : h.offset, cArg,
                 c == null ? 0 : c.offset);
         if (h != null && c != null) {
             return Dy.cg().add(node, w, x.target, h.target, c.target);
@@ -76,26 +84,26 @@ final class LstmStepNode extends CellNode {
 
     /** Where this step's {@code h} is. */
     StateSlice h() {
-        return new StateSlice(this, hidden, hidden);
+        return new StateSlice(this, hidden * batch, hidden, batch);
     }
 
     /** Where this step's cell is. */
     StateSlice c() {
-        return new StateSlice(this, 0, hidden);
+        return new StateSlice(this, 0, hidden, batch);
     }
 
     @Override
     protected void forward() {
         MemorySegment out = valueSegment();
         long outOff = valueOffset();
-        CELL.stepForward(1, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
+        CELL.stepForward(batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
                 argValueSegment(X), argValueOffset(X) + xSlice,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 valueOf(cArg), valueOffset(cArg, cSlice),
                 weights.weights(WX), weights.weightsOffset(WX),
                 weights.weights(WH), weights.weightsOffset(WH),
                 weights.weights(B), weights.weightsOffset(B),
-                out, outOff + hidden,
+                out, outOff + (long) hidden * batch,
                 out, outOff,
                 workspaceSegment(), workspaceOffset());
         gatesReplaced = false;
@@ -108,21 +116,21 @@ final class LstmStepNode extends CellNode {
         }
         MemorySegment grad = gradientSegment();
         long gradOff = gradientOffset();
-        int gateFloats = (int) LstmCell.stepBackwardScratchFloats(hidden, 1);
+        int gateFloats = (int) LstmCell.stepBackwardScratchFloats(hidden, batch);
         MemorySegment scratch = scratch(gateFloats);
         MemorySegment x = argValueSegment(X);
         long xOff = argValueOffset(X) + xSlice;
         MemorySegment hPrev = valueOf(hArg);
         long hPrevOff = valueOffset(hArg, hSlice);
         // The kernel leaves the gate gradients in scratch; the weights' products are deferred.
-        CELL.stepBackward(1, input, hidden,
+        CELL.stepBackward(batch, input, hidden,
                 x, xOff,
                 hPrev, hPrevOff,
                 valueOf(cArg), valueOffset(cArg, cSlice),
                 weights.weights(WX), weights.weightsOffset(WX),
                 weights.weights(WH), weights.weightsOffset(WH),
                 workspaceSegment(), workspaceOffset(),
-                grad, gradOff + hidden,
+                grad, gradOff + (long) hidden * batch,
                 grad, gradOff,
                 scratch, 0,
                 gradientOf(X), gradientOffset(X, xSlice),
@@ -134,7 +142,7 @@ final class LstmStepNode extends CellNode {
         if (argNeedsGradient(W)) {
             K.copy(gateFloats, scratch, 0, workspaceSegment(), workspaceOffset());
             gatesReplaced = true;
-            weights.record(workspaceSegment(), workspaceOffset(), x, xOff, hPrev, hPrevOff);
+            weights.record(batch, workspaceSegment(), workspaceOffset(), 4 * hidden, x, xOff, hPrev, hPrevOff);
         }
     }
 

@@ -20,6 +20,11 @@ import java.util.Objects;
  * of those nodes, made on first request and then kept (asking twice gives the same expressions).
  * For a zero initial state they are zero vectors.
  *
+ * <p>Minibatches: inputs {@code {inputDim X B}} run {@code B} sequences at once through the same
+ * fused nodes (the cell kernels' batch dimension turns the products into GEMMs); operands of
+ * batch size 1 are broadcast; {@link #addInput(Expression, float[])} steps sequences of
+ * different lengths.
+ *
  * <p>A state belongs to the graph its initial state was made on: after
  * {@link Dy#renewCg()} every method except {@link #builder()} and {@link #isLive()} throws
  * {@link IllegalStateException} saying so (the same for use from another thread).
@@ -48,10 +53,18 @@ public final class RNNState {
 
     /**
      * A new state one step on from this one, given input {@code x} (a vector of the builder's
-     * {@link RNNBuilder#inputDim()}): one fused cell node per layer, each reading the layer
-     * below's output. {@code this} is unchanged and is the new state's {@link #prev()}.
+     * {@link RNNBuilder#inputDim()}, or a minibatch of them, {@code {inputDim X B}}): one fused
+     * cell node per layer, each reading the layer below's output. {@code this} is unchanged and
+     * is the new state's {@link #prev()}.
      *
-     * @throws IllegalArgumentException if {@code x} is not a vector of {@code inputDim} (both shapes named)
+     * <p>Minibatches (DyNet's semantics): the step runs over a batch of {@code B} sequences when
+     * {@code x} or this state has batch size {@code B}; an operand of batch size 1 (a zero or
+     * user-given state, or an input) is broadcast to every element. The new state's expressions
+     * are {@code {hiddenDim X B}}.
+     *
+     * @throws IllegalArgumentException if {@code x} is not a vector (or batch of vectors) of
+     *     {@code inputDim} (both shapes named), or if its batch size and this state's are both
+     *     above 1 and differ
      * @throws NullPointerException if {@code x} is null
      * @throws IllegalStateException if this state or {@code x} is stale or of another thread
      */
@@ -59,28 +72,102 @@ public final class RNNState {
         checkLive("addInput");
         Objects.requireNonNull(x, () -> builder.type.builderName + " RNNState.addInput: the input expression is null");
         builder.checkVector("addInput", "the input", x, builder.inputDim());
-        return step(x);
+        return step(x, batchSize("addInput", "the input", x.dim().batchSize()), null);
     }
 
-    private RNNState step(Expression x) {
+    /**
+     * A masked step for minibatches of sequences of different lengths: as {@link #addInput(Expression)},
+     * but batch element {@code b}'s new state (every layer's {@code h}, and the LSTM's cells) is
+     * {@code mask[b]·stepped + (1 − mask[b])·previous}. A mask of 1 steps the element; a mask of
+     * 0 keeps its previous state unchanged (a sequence that has ended), so after the longest
+     * sequence every element holds its own last state, equal to running it alone; values between
+     * blend. The blend is a graph node, so gradients flow to both the step and the previous state.
+     * The mask is copied.
+     *
+     * @param x an input of {@code {inputDim}} or {@code {inputDim X B}}
+     * @param mask one value in {@code [0, 1]} per batch element of the step ({@code B}, the batch
+     *     size of {@code x} or of this state)
+     * @throws IllegalArgumentException if the mask's length is not the step's batch size, or a
+     *     value is outside {@code [0, 1]} or NaN, and as {@link #addInput(Expression)}
+     * @throws NullPointerException if {@code x} or {@code mask} is null
+     */
+    public RNNState addInput(Expression x, float[] mask) {
+        checkLive("addInput");
+        String name = builder.type.builderName + " RNNState.addInput";
+        Objects.requireNonNull(x, () -> name + ": the input expression is null");
+        Objects.requireNonNull(mask, () -> name + ": the mask is null");
+        builder.checkVector("addInput", "the input", x, builder.inputDim());
+        int batch = batchSize("addInput", "the input", x.dim().batchSize());
+        if (mask.length != batch) {
+            throw new IllegalArgumentException(name + ": the mask has " + mask.length
+                    + " values, expected one per batch element of the step (" + batch + ")");
+        }
+        for (int b = 0; b < mask.length; b++) {
+            if (!(mask[b] >= 0f && mask[b] <= 1f)) {
+                throw new IllegalArgumentException(name + ": mask[" + b + "] is " + mask[b] + ", expected a value in [0, 1]");
+            }
+        }
+        return step(x, batch, mask.clone());
+    }
+
+    /**
+     * The batch size of a step or sequence whose inputs have batch size {@code inputBatch}: the
+     * one size above 1 among them and this state's slices, or 1.
+     */
+    private int batchSize(String method, String inputs, int inputBatch) {
+        int batch = inputBatch;
+        String from = inputs;
+        for (int l = 0; l < h.length; l++) {
+            for (int k = 0; k < 2; k++) {
+                StateSlice s = k == 0 ? h[l] : c == null ? null : c[l];
+                if (s == null || s.batch == 1 || s.batch == batch) {
+                    continue;
+                }
+                String what = (k == 0 ? "h" : "the cell") + " of layer " + l;
+                if (batch != 1) {
+                    throw new IllegalArgumentException(builder.type.builderName + " RNNState." + method
+                            + ": batch sizes differ: " + from + " has batch size " + batch + ", " + what
+                            + " of this state has " + s.batch + " (each must be 1 or the same B)");
+                }
+                batch = s.batch;
+                from = what + " of this state";
+            }
+        }
+        return batch;
+    }
+
+    /** {@code s} itself, or repeated to {@code batch} elements when it is a batch-1 slice. */
+    private static StateSlice broadcast(StateSlice s, int batch) {
+        return s == null || s.batch == batch ? s : BroadcastStateNode.add(s, batch);
+    }
+
+    private RNNState step(Expression x, int batch, float[] mask) {
         int layers = h.length;
         int hidden = builder.hiddenDim();
         StateSlice[] newH = new StateSlice[layers];
         StateSlice[] newC = c == null ? null : new StateSlice[layers];
-        StateSlice in = StateSlice.whole(x);
+        StateSlice in = broadcast(StateSlice.whole(x), batch);
         for (int l = 0; l < layers; l++) {
             int input = builder.layerInput(l);
             LayerWeights w = context.stepWeights(l, builder.type, input, hidden);
+            StateSlice hPrev = broadcast(h[l], batch);
             switch (builder.type) {
                 case LSTM -> {
-                    LstmStepNode n = LstmStepNode.add(w, input, hidden, in, h[l], c[l]);
+                    LstmStepNode n = LstmStepNode.add(w, input, hidden, in, hPrev, broadcast(c[l], batch));
                     newH[l] = n.h();
                     newC[l] = n.c();
                 }
-                case GRU -> newH[l] = StateSlice.whole(GruStepNode.add(w, input, hidden, in, h[l]));
-                case SIMPLE_RNN -> newH[l] = StateSlice.whole(SimpleRnnStepNode.add(w, input, hidden, in, h[l]));
+                case GRU -> newH[l] = StateSlice.whole(GruStepNode.add(w, input, hidden, in, hPrev));
+                case SIMPLE_RNN -> newH[l] = StateSlice.whole(SimpleRnnStepNode.add(w, input, hidden, in, hPrev));
             }
+            // The layer above reads the stepped h: where the mask keeps an old state, its output is unused.
             in = newH[l];
+            if (mask != null) {
+                newH[l] = MaskedStateNode.add(mask, newH[l], h[l]);
+                if (newC != null) {
+                    newC[l] = MaskedStateNode.add(mask, newC[l], c[l]);
+                }
+            }
         }
         return new RNNState(builder, context, this, newH, newC);
     }
@@ -89,7 +176,8 @@ public final class RNNState {
      * The states after each of {@code xs} in turn, exactly as repeated {@link #addInput}: element
      * {@code i}'s {@link #prev()} is element {@code i-1} (element 0's is this state).
      *
-     * @param xs one or more inputs, each a vector of {@code inputDim}
+     * @param xs one or more inputs, each a vector of {@code inputDim} or a batch {@code {inputDim X B}}
+     *     (batch sizes equal, or 1 for an input broadcast to the batch, as {@link #addInput(Expression)})
      * @return an unmodifiable list of {@code xs.size()} states
      * @throws IllegalArgumentException if {@code xs} is empty, or an input has another shape
      *     (its index and both shapes named); nothing is added to the graph then
@@ -97,11 +185,11 @@ public final class RNNState {
      */
     public List<RNNState> addInputs(List<Expression> xs) {
         checkLive("addInputs");
-        checkInputs("addInputs", xs);
+        int batch = checkInputs("addInputs", xs);
         RNNState[] states = new RNNState[xs.size()];
         RNNState s = this;
         for (int i = 0; i < states.length; i++) {
-            s = s.step(xs.get(i));
+            s = s.step(xs.get(i), batch, null);
             states[i] = s;
         }
         return Collections.unmodifiableList(Arrays.asList(states));
@@ -115,26 +203,38 @@ public final class RNNState {
      * top layer's node. Only outputs are returned: use {@link #addInputs} to continue the
      * sequence or read cells.
      *
-     * @param xs one or more inputs, each a vector of {@code inputDim}
-     * @return an unmodifiable list of {@code xs.size()} vectors of {@code hiddenDim}
+     * @param xs one or more inputs, each a vector of {@code inputDim} or a batch {@code {inputDim X B}}
+     *     (batch sizes equal, or 1 for an input broadcast to the batch, as {@link #addInput(Expression)})
+     * @return an unmodifiable list of {@code xs.size()} vectors of {@code hiddenDim} ({@code {hiddenDim X B}}
+     *     for a batch)
      * @throws IllegalArgumentException if {@code xs} is empty, or an input has another shape
      *     (its index and both shapes named); nothing is added to the graph then
      * @throws NullPointerException if {@code xs} or an element is null
      */
     public List<Expression> transduce(List<Expression> xs) {
         checkLive("transduce");
-        checkInputs("transduce", xs);
+        int batch = checkInputs("transduce", xs);
         int steps = xs.size();
         int hidden = builder.hiddenDim();
         Expression[][] w = context.weights;
+        List<Expression> inputs = xs;
+        if (batch > 1) {
+            Expression[] broadcast = new Expression[steps];
+            for (int t = 0; t < steps; t++) {
+                broadcast[t] = broadcast(StateSlice.whole(xs.get(t)), batch).target;
+            }
+            inputs = Arrays.asList(broadcast);
+        }
         SequenceNode below = null;
         for (int l = 0; l < h.length; l++) {
             int input = builder.layerInput(l);
-            List<Expression> layerInputs = l == 0 ? xs : null;
+            List<Expression> layerInputs = l == 0 ? inputs : null;
+            StateSlice h0 = broadcast(h[l], batch);
             below = switch (builder.type) {
-                case LSTM -> LstmSequenceNode.add(steps, input, hidden, w[l], h[l], c[l], layerInputs, below);
-                case GRU -> GruSequenceNode.add(steps, input, hidden, w[l], h[l], layerInputs, below);
-                case SIMPLE_RNN -> SimpleRnnSequenceNode.add(steps, input, hidden, w[l], h[l], layerInputs, below);
+                case LSTM -> LstmSequenceNode.add(steps, input, hidden, batch, w[l], h0, broadcast(c[l], batch),
+                        layerInputs, below);
+                case GRU -> GruSequenceNode.add(steps, input, hidden, batch, w[l], h0, layerInputs, below);
+                case SIMPLE_RNN -> SimpleRnnSequenceNode.add(steps, input, hidden, batch, w[l], h0, layerInputs, below);
             };
         }
         Expression[] outputs = new Expression[steps];
@@ -144,7 +244,8 @@ public final class RNNState {
         return Collections.unmodifiableList(Arrays.asList(outputs));
     }
 
-    private void checkInputs(String method, List<Expression> xs) {
+    /** Checks a list of inputs and returns the batch size of the steps they make. */
+    private int checkInputs(String method, List<Expression> xs) {
         String name = builder.type.builderName + " RNNState." + method;
         Objects.requireNonNull(xs, () -> name + ": the list of inputs is null");
         if (xs.isEmpty()) {
@@ -157,6 +258,20 @@ public final class RNNState {
             }
             builder.checkVector(method, "input " + i, x, builder.inputDim());
         }
+        int batch = 1;
+        int first = 0;
+        for (int i = 0, n = xs.size(); i < n; i++) {
+            int b = xs.get(i).dim().batchSize();
+            if (b != 1 && batch != 1 && b != batch) {
+                throw new IllegalArgumentException(name + ": batch sizes differ: input " + first + " has batch size "
+                        + batch + ", input " + i + " has " + b + " (each must be 1 or the same B)");
+            }
+            if (b != 1 && batch == 1) {
+                batch = b;
+                first = i;
+            }
+        }
+        return batchSize(method, "input " + first, batch);
     }
 
     // ------------------------------------------------------------------ reading the state

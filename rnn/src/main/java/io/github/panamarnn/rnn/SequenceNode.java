@@ -10,14 +10,15 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
- * Base of the fused whole-sequence nodes of one layer. Value: every step's {@code h}
- * ({@code T x H}, step after step, a vector {@code {T·H}} whose step {@code t} callers view with
- * {@link Dy#pickRange}).
+ * Base of the fused whole-sequence nodes of one layer, over a batch of {@code B} sequences of
+ * equal length. Value: every step's {@code h} ({@code T x B x H}, step after step, a vector
+ * {@code {T·B·H}} whose step {@code t} callers view with {@link Dy#pickRange} and, for
+ * {@code B > 1}, {@link Dy#reshape} to {@code {H X B}}).
  *
  * <p>Arguments: the layer's weights, the initial {@code h} (and {@code c}) when not zero, then
- * the inputs: either {@code T} separate expressions (layer 0), which the node gathers into
- * scratch memory for the one input-projection product, or the whole value of the sequence
- * node of the layer below ({@code T x I} contiguous floats), read in place. The gathered copy
+ * the inputs: either {@code T} separate expressions (layer 0, each {@code {I X B}}), which the
+ * node gathers into scratch memory for the one input-projection product, or the whole value of
+ * the sequence node of the layer below ({@code T x B x I} contiguous floats), read in place. The gathered copy
  * lives only in scratch (forward and backward each gather again): it costs no graph memory,
  * which is part of why {@link RNNState#transduce} needs less than stepping.
  */
@@ -28,6 +29,7 @@ abstract class SequenceNode extends CellNode {
     final int steps;
     final int input;
     final int hidden;
+    final int batch;
     final int hArg;
     final int hSlice;
     final int cArg;
@@ -37,12 +39,13 @@ abstract class SequenceNode extends CellNode {
     /** True when the inputs are one argument holding all {@code T x I} floats. */
     final boolean contiguous;
 
-    SequenceNode(int steps, int input, int hidden, long workspaceFloats, int weightCount,
+    SequenceNode(int steps, int input, int hidden, int batch, long workspaceFloats, int weightCount,
                  StateSlice h0, StateSlice c0, boolean contiguous) {
-        super(Dim.of(outputFloats(steps, hidden)), workspaceFloats);
+        super(Dim.of(outputFloats(steps, hidden, batch)), workspaceFloats);
         this.steps = steps;
         this.input = input;
         this.hidden = hidden;
+        this.batch = batch;
         int a = weightCount;
         this.hArg = h0 == null ? NONE : a++;
         this.hSlice = h0 == null ? 0 : h0.offset;
@@ -52,11 +55,12 @@ abstract class SequenceNode extends CellNode {
         this.contiguous = contiguous;
     }
 
-    private static int outputFloats(int steps, int hidden) {
-        long n = (long) steps * hidden;
+    private static int outputFloats(int steps, int hidden, int batch) {
+        long n = (long) steps * hidden * batch;
         if (n > Integer.MAX_VALUE - 64) {
-            throw new IllegalArgumentException("a sequence of " + steps + " steps of " + hidden
-                    + " outputs is too long for one node (" + n + " floats); split it");
+            throw new IllegalArgumentException("a sequence of " + steps + " steps of " + hidden + " outputs"
+                    + (batch > 1 ? " for a batch of " + batch : "") + " is too long for one node (" + n
+                    + " floats); split it");
         }
         return (int) n;
     }
@@ -91,12 +95,17 @@ abstract class SequenceNode extends CellNode {
 
     /** Step {@code t}'s {@code h}. */
     final StateSlice h(int t) {
-        return new StateSlice(this, t * hidden, hidden);
+        return new StateSlice(this, t * hidden * batch, hidden, batch);
+    }
+
+    /** Floats of all inputs, {@code T x B x I}. */
+    final long inputFloats() {
+        return (long) steps * batch * input;
     }
 
     /** Floats to reserve in scratch for the gathered inputs (0 when contiguous), line-rounded. */
     final long gatherFloats() {
-        return contiguous ? 0 : OffHeap.roundUpToLine((long) steps * input);
+        return contiguous ? 0 : OffHeap.roundUpToLine(inputFloats());
     }
 
     /** The segment holding all inputs in place (contiguous case). */
@@ -108,10 +117,12 @@ abstract class SequenceNode extends CellNode {
         return argValueOffset(firstInput);
     }
 
-    /** Copies every step's input into {@code dst} at {@code dstOff}, {@code T x I}. */
+    /** Copies every step's input into {@code dst} at {@code dstOff}, {@code T x B x I}. */
     final void gatherInputs(MemorySegment dst, long dstOff) {
+        int stepFloats = batch * input;
         for (int t = 0; t < steps; t++) {
-            K.copy(input, argValueSegment(firstInput + t), argValueOffset(firstInput + t), dst, dstOff + (long) t * input);
+            K.copy(stepFloats, argValueSegment(firstInput + t), argValueOffset(firstInput + t), dst,
+                    dstOff + (long) t * stepFloats);
         }
     }
 
@@ -128,12 +139,13 @@ abstract class SequenceNode extends CellNode {
         return false;
     }
 
-    /** Adds step {@code t}'s slice of {@code src} ({@code T x I} at {@code srcOff}) to input {@code t}'s gradient. */
+    /** Adds step {@code t}'s slice of {@code src} ({@code T x B x I} at {@code srcOff}) to input {@code t}'s gradient. */
     final void scatterInputGradients(MemorySegment src, long srcOff) {
+        int stepFloats = batch * input;
         for (int t = 0; t < steps; t++) {
             MemorySegment g = argGradientSegment(firstInput + t);
             if (g != null) {
-                K.axpy(input, 1f, src, srcOff + (long) t * input, g, argGradientOffset(firstInput + t));
+                K.axpy(stepFloats, 1f, src, srcOff + (long) t * stepFloats, g, argGradientOffset(firstInput + t));
             }
         }
     }

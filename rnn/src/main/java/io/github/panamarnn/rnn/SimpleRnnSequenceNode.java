@@ -20,14 +20,14 @@ final class SimpleRnnSequenceNode extends SequenceNode {
     private static final int WH = 1;
     private static final int B = 2;
 
-    private SimpleRnnSequenceNode(int steps, int input, int hidden, StateSlice h0, boolean contiguous) {
-        super(steps, input, hidden, 0, 3, h0, null, contiguous);
+    private SimpleRnnSequenceNode(int steps, int input, int hidden, int batch, StateSlice h0, boolean contiguous) {
+        super(steps, input, hidden, batch, 0, 3, h0, null, contiguous);
     }
 
     /** Adds the layer's sequence to the current graph; see {@link LstmSequenceNode#add}. */
-    static SimpleRnnSequenceNode add(int steps, int input, int hidden, Expression[] w, StateSlice h0,
+    static SimpleRnnSequenceNode add(int steps, int input, int hidden, int batch, Expression[] w, StateSlice h0,
                                      List<Expression> xs, Expression below) {
-        SimpleRnnSequenceNode node = new SimpleRnnSequenceNode(steps, input, hidden, h0, below != null);
+        SimpleRnnSequenceNode node = new SimpleRnnSequenceNode(steps, input, hidden, batch, h0, below != null);
         return Dy.cg().add(node, arguments(w, h0, null, xs, below));
     }
 
@@ -43,7 +43,7 @@ final class SimpleRnnSequenceNode extends SequenceNode {
             xsOff = 0;
             gatherInputs(xs, 0);
         }
-        CELL.sequenceForward(steps, 1, input, hidden,
+        CELL.sequenceForward(steps, batch, input, hidden,
                 xs, xsOff,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 argValueSegment(WX), argValueOffset(WX),
@@ -54,7 +54,7 @@ final class SimpleRnnSequenceNode extends SequenceNode {
 
     @Override
     protected void backpropagate() {
-        long kernelFloats = OffHeap.roundUpToLine(SimpleRnnCell.sequenceBackwardScratchFloats(steps, hidden, 1));
+        long kernelFloats = OffHeap.roundUpToLine(SimpleRnnCell.sequenceBackwardScratchFloats(steps, hidden, batch));
         long gathered = gatherFloats();
         boolean scatter = !contiguous && inputsNeedGradient();
         MemorySegment scratch = scratch(kernelFloats + gathered + (scatter ? gathered : 0));
@@ -74,10 +74,10 @@ final class SimpleRnnSequenceNode extends SequenceNode {
             dxs = scatter ? scratch : null;
             dxsOff = kernelFloats + gathered;
             if (scatter) {
-                scratch.asSlice(dxsOff * Float.BYTES, (long) steps * input * Float.BYTES).fill((byte) 0);
+                scratch.asSlice(dxsOff * Float.BYTES, inputFloats() * Float.BYTES).fill((byte) 0);
             }
         }
-        CELL.sequenceBackward(steps, 1, input, hidden,
+        CELL.sequenceBackward(steps, batch, input, hidden,
                 xs, xsOff,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 argValueSegment(WX), argValueOffset(WX),

@@ -7,8 +7,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * One simple-RNN step of one layer, {@code h = tanh(Wx x + Wh h' + b)}, as a single node over
- * {@link SimpleRnnCell#stepForward} and {@link SimpleRnnCell#stepBackward}. Value: {@code h}
- * ({@code H} floats), which is all backward needs from forward. Arguments: the layer's
+ * {@link SimpleRnnCell#stepForward} and {@link SimpleRnnCell#stepBackward}, over a batch of
+ * {@code B} sequences. Value: {@code h} ({@code {H X B}}), which is all backward needs from forward. Arguments: the layer's
  * {@link LayerWeights} ({@code Wx, Wh, b} are read through it), {@code x}, then the previous
  * {@code h} unless the state is zero.
  *
@@ -28,23 +28,25 @@ final class SimpleRnnStepNode extends CellNode {
     private final LayerWeights weights;
     private final int input;
     private final int hidden;
+    private final int batch;
     private final int xSlice;
     private final int hArg;
     private final int hSlice;
 
-    private SimpleRnnStepNode(LayerWeights weights, int input, int hidden, int xSlice, int hArg, int hSlice) {
-        super(Dim.of(hidden), SimpleRnnCell.stepBackwardScratchFloats(hidden, 1));
+    private SimpleRnnStepNode(LayerWeights weights, int input, int hidden, int batch, int xSlice, int hArg, int hSlice) {
+        super(Dim.batched(batch, hidden), SimpleRnnCell.stepBackwardScratchFloats(hidden, batch));
         this.weights = weights;
         this.input = input;
         this.hidden = hidden;
+        this.batch = batch;
         this.xSlice = xSlice;
         this.hArg = hArg;
         this.hSlice = hSlice;
     }
 
-    /** Adds a step to the current graph; {@code h} is null for a zero state. */
+    /** Adds a step to the current graph; {@code h} is null for a zero state, else of {@code x}'s batch size. */
     static SimpleRnnStepNode add(LayerWeights w, int input, int hidden, StateSlice x, StateSlice h) {
-        SimpleRnnStepNode node = new SimpleRnnStepNode(w, input, hidden, x.offset, h == null ? NONE : X + 1,
+        SimpleRnnStepNode node = new SimpleRnnStepNode(w, input, hidden, x.batch, x.offset, h == null ? NONE : X + 1,
                 h == null ? 0 : h.offset);
         if (h == null) {
             return Dy.cg().add(node, w, x.target);
@@ -54,7 +56,7 @@ final class SimpleRnnStepNode extends CellNode {
 
     @Override
     protected void forward() {
-        CELL.stepForward(1, input, hidden,
+        CELL.stepForward(batch, input, hidden,
                 argValueSegment(X), argValueOffset(X) + xSlice,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 weights.weights(WX), weights.weightsOffset(WX),
@@ -72,9 +74,9 @@ final class SimpleRnnStepNode extends CellNode {
         boolean deferred = argNeedsGradient(W);
         // The kernel leaves the pre-activation gradient in its scratch: when the weights want it,
         // that scratch is the workspace, where LayerWeights finds it for the deferred products.
-        MemorySegment scratch = deferred ? workspaceSegment() : scratch(SimpleRnnCell.stepBackwardScratchFloats(hidden, 1));
+        MemorySegment scratch = deferred ? workspaceSegment() : scratch(SimpleRnnCell.stepBackwardScratchFloats(hidden, batch));
         long scratchOff = deferred ? workspaceOffset() : 0;
-        CELL.stepBackward(1, input, hidden,
+        CELL.stepBackward(batch, input, hidden,
                 x, xOff,
                 hPrev, hPrevOff,
                 weights.weights(WX), weights.weightsOffset(WX),
@@ -88,7 +90,7 @@ final class SimpleRnnStepNode extends CellNode {
                 null, 0,
                 null, 0);
         if (deferred) {
-            weights.record(workspaceSegment(), workspaceOffset(), x, xOff, hPrev, hPrevOff);
+            weights.record(batch, workspaceSegment(), workspaceOffset(), hidden, x, xOff, hPrev, hPrevOff);
         }
     }
 
