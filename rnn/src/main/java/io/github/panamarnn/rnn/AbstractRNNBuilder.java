@@ -159,8 +159,9 @@ abstract sealed class AbstractRNNBuilder implements RNNBuilder permits SimpleRNN
     }
 
     /**
-     * The weights a new sequence on the current graph uses: the graph's parameter expressions
-     * (made on its first sequence), or, with dropout, those with this sequence's masks folded in.
+     * The context of a new sequence on the current graph: the graph's parameter expressions
+     * (made on its first sequence, as DyNet's new_graph) and the dropout probability now set,
+     * whose masks the sequence draws on its first step.
      */
     private SequenceContext newSequence() {
         ComputationGraph g = Dy.cg();
@@ -178,37 +179,7 @@ abstract sealed class AbstractRNNBuilder implements RNNBuilder permits SimpleRNN
             gw = new GraphWeights(g, g.version(), w);
             graphWeights = gw;
         }
-        float p = dropout;
-        Expression[][] weights = p > 0f ? maskedWeights(g, gw.weights, p) : gw.weights;
-        return new SequenceContext(g, g.version(), weights);
-    }
-
-    /** Variational dropout: one input mask and one recurrent mask per layer, folded into the weights. */
-    private Expression[][] maskedWeights(ComputationGraph g, Expression[][] weights, float p) {
-        Expression[][] masked = new Expression[layers][];
-        for (int l = 0; l < layers; l++) {
-            Expression inputMask = Dy.inputVector(mask(g, layerInput(l), p));
-            Expression recurrentMask = Dy.inputVector(mask(g, hiddenDim, p));
-            Expression[] w = weights[l].clone();
-            for (int k = 0; k < w.length; k++) {
-                if (type.isInputWeight(k)) {
-                    w[k] = ColumnMaskNode.add(w[k], inputMask);
-                } else if (type.isRecurrentWeight(k)) {
-                    w[k] = ColumnMaskNode.add(w[k], recurrentMask);
-                }
-            }
-            masked[l] = w;
-        }
-        return masked;
-    }
-
-    private static float[] mask(ComputationGraph g, int n, float p) {
-        float kept = 1f / (1f - p);
-        float[] m = new float[n];
-        for (int i = 0; i < n; i++) {
-            m[i] = g.nextFloat() < p ? 0f : kept;
-        }
-        return m;
+        return new SequenceContext(g, g.version(), this, gw.weights, dropout);
     }
 
     /**

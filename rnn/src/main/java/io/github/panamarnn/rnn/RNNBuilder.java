@@ -26,7 +26,7 @@ public interface RNNBuilder {
     /**
      * A state at the start of a sequence on the current graph, with every layer's state zero
      * (without materialising zeros). Its {@link RNNState#prev()} is {@code null}. If dropout is
-     * set, this samples the sequence's dropout masks.
+     * set, the sequence draws its dropout masks on its first step.
      */
     RNNState initialState();
 
@@ -54,12 +54,18 @@ public interface RNNBuilder {
     int hiddenDim();
 
     /**
-     * Turns on variational dropout, as DyNet's RNN builders: for every sequence (sampled when
-     * its initial state is created) each layer draws one mask for its input and one for its
-     * recurrent input {@code h}, each element kept with probability {@code 1 - p} and scaled
-     * by {@code 1 / (1 - p)}; the same masks apply at every step of the sequence. Masks come
-     * from the graph's random generator ({@link io.github.panamarnn.graph.ComputationGraph#seed}).
-     * Affects initial states created afterwards. {@code p = 0} turns dropout off.
+     * Turns on variational dropout, as DyNet's RNN builders: for every sequence each layer draws
+     * one mask for its input and one for its recurrent input {@code h}, each element kept with
+     * probability {@code 1 - p} and scaled by {@code 1 / (1 - p)}; the same masks apply at every
+     * step of the sequence. Masks are drawn on the sequence's first step from the graph's random
+     * generator ({@link io.github.panamarnn.graph.ComputationGraph#seed}) and belong to the
+     * sequence, not the builder, so one builder serves sequences of any batch sizes in one graph
+     * (DyNet issue 1053). In a minibatch of an LSTM or simple RNN each batch element has masks
+     * of its own (DyNet's {@code set_dropout_masks(B)}); there {@link RNNState#transduce} steps
+     * instead of running the whole-sequence kernels, which cannot mask per element. The GRU's
+     * masks drop {@code h'} only where it enters a product, so they are folded into the weights
+     * and a GRU minibatch shares one mask per sequence. The probability set when an initial
+     * state is created applies to its sequence. {@code p = 0} turns dropout off.
      *
      * @throws IllegalArgumentException if {@code p} is not in {@code [0, 1)}
      */

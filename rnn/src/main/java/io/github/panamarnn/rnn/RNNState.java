@@ -146,19 +146,21 @@ public final class RNNState {
         int hidden = builder.hiddenDim();
         StateSlice[] newH = new StateSlice[layers];
         StateSlice[] newC = c == null ? null : new StateSlice[layers];
+        context.prepare(batch);
         StateSlice in = broadcast(StateSlice.whole(x), batch);
         for (int l = 0; l < layers; l++) {
             int input = builder.layerInput(l);
             LayerWeights w = context.stepWeights(l, builder.type, input, hidden);
-            StateSlice hPrev = broadcast(h[l], batch);
+            StateSlice hPrev = context.maskRecurrent(l, broadcast(h[l], batch));
+            StateSlice layerInput = context.maskInput(l, in);
             switch (builder.type) {
                 case LSTM -> {
-                    LstmStepNode n = LstmStepNode.add(w, input, hidden, in, hPrev, broadcast(c[l], batch));
+                    LstmStepNode n = LstmStepNode.add(w, input, hidden, layerInput, hPrev, broadcast(c[l], batch));
                     newH[l] = n.h();
                     newC[l] = n.c();
                 }
-                case GRU -> newH[l] = StateSlice.whole(GruStepNode.add(w, input, hidden, in, hPrev));
-                case SIMPLE_RNN -> newH[l] = StateSlice.whole(SimpleRnnStepNode.add(w, input, hidden, in, hPrev));
+                case GRU -> newH[l] = StateSlice.whole(GruStepNode.add(w, input, hidden, layerInput, hPrev));
+                case SIMPLE_RNN -> newH[l] = StateSlice.whole(SimpleRnnStepNode.add(w, input, hidden, layerInput, hPrev));
             }
             // The layer above reads the stepped h: where the mask keeps an old state, its output is unused.
             in = newH[l];
@@ -201,7 +203,8 @@ public final class RNNState {
      * per layer: the input projection of all steps is one matrix product, no intermediate
      * state is kept, and the graph needs less memory. The outputs are zero-copy views of the
      * top layer's node. Only outputs are returned: use {@link #addInputs} to continue the
-     * sequence or read cells.
+     * sequence or read cells. (A minibatch of an LSTM or simple RNN with dropout on steps
+     * instead, since each element has masks of its own: see {@link RNNBuilder#setDropout}.)
      *
      * @param xs one or more inputs, each a vector of {@code inputDim} or a batch {@code {inputDim X B}}
      *     (batch sizes equal, or 1 for an input broadcast to the batch, as {@link #addInput(Expression)})
@@ -216,7 +219,17 @@ public final class RNNState {
         int batch = checkInputs("transduce", xs);
         int steps = xs.size();
         int hidden = builder.hiddenDim();
-        Expression[][] w = context.weights;
+        context.prepare(batch);
+        if (context.hasElementMasks()) {
+            // The sequence kernels cannot mask each element's h' inside their loop: step instead.
+            Expression[] outputs = new Expression[steps];
+            RNNState s = this;
+            for (int t = 0; t < steps; t++) {
+                s = s.step(xs.get(t), batch, null);
+                outputs[t] = s.output();
+            }
+            return Collections.unmodifiableList(Arrays.asList(outputs));
+        }
         List<Expression> inputs = xs;
         if (batch > 1) {
             Expression[] broadcast = new Expression[steps];
@@ -228,13 +241,14 @@ public final class RNNState {
         SequenceNode below = null;
         for (int l = 0; l < h.length; l++) {
             int input = builder.layerInput(l);
+            Expression[] w = context.weights(l);
             List<Expression> layerInputs = l == 0 ? inputs : null;
             StateSlice h0 = broadcast(h[l], batch);
             below = switch (builder.type) {
-                case LSTM -> LstmSequenceNode.add(steps, input, hidden, batch, w[l], h0, broadcast(c[l], batch),
+                case LSTM -> LstmSequenceNode.add(steps, input, hidden, batch, w, h0, broadcast(c[l], batch),
                         layerInputs, below);
-                case GRU -> GruSequenceNode.add(steps, input, hidden, batch, w[l], h0, layerInputs, below);
-                case SIMPLE_RNN -> SimpleRnnSequenceNode.add(steps, input, hidden, batch, w[l], h0, layerInputs, below);
+                case GRU -> GruSequenceNode.add(steps, input, hidden, batch, w, h0, layerInputs, below);
+                case SIMPLE_RNN -> SimpleRnnSequenceNode.add(steps, input, hidden, batch, w, h0, layerInputs, below);
             };
         }
         Expression[] outputs = new Expression[steps];

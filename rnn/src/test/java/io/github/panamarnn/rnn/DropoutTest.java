@@ -1,6 +1,8 @@
 package io.github.panamarnn.rnn;
 
 import static io.github.panamarnn.graph.Dy.cg;
+import static io.github.panamarnn.graph.Dy.inputVector;
+import static io.github.panamarnn.graph.Dy.inputVectorBatch;
 import static io.github.panamarnn.graph.Dy.renewCg;
 import static io.github.panamarnn.rnn.Fixtures.assertClose;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -115,6 +117,55 @@ class DropoutTest {
             assertClose(plain, run(b, xs, null, false), 0f, "after disableDropout");
             b.setDropout(0f);
             assertClose(plain, run(b, xs, null, true), 1e-6f, "dropout 0 is none");
+        }
+    }
+    /**
+     * A minibatch of an LSTM or simple RNN draws masks per batch element (DyNet's
+     * set_dropout_masks(B)): after seed(s), per layer an input mask of I·B values and a recurrent
+     * mask of H·B, element after element; element b's outputs are those of the reference cell
+     * with element b's masks, for stepping and for transduce (which steps then).
+     */
+    @ParameterizedTest
+    @EnumSource(value = Kind.class, names = {"LSTM", "SIMPLE_RNN"})
+    void aMinibatchDrawsMasksPerElement(Kind kind) {
+        int batch = 3;
+        try (ParameterCollection pc = new ParameterCollection(4)) {
+            RNNBuilder b = kind.build(LAYERS, INPUT, HIDDEN, pc);
+            Fixtures.randomizeBiases(b, 2);
+            b.setDropout(P);
+            for (boolean transduce : new boolean[] {false, true}) {
+                renewCg();
+                Random r = new Random(7);
+                float[][] x = new float[4][];
+                List<Expression> xs = new ArrayList<>();
+                for (int t = 0; t < x.length; t++) {
+                    x[t] = Fixtures.random(r, INPUT * batch);
+                    xs.add(inputVectorBatch(INPUT, batch, x[t]));
+                }
+                cg().seed(5);
+                float[][][][] masks = new float[batch][LAYERS][2][];
+                for (int l = 0; l < LAYERS; l++) {
+                    int in = l == 0 ? INPUT : HIDDEN;
+                    float[] inputMasks = draw(cg(), in * batch);
+                    float[] recurrentMasks = draw(cg(), HIDDEN * batch);
+                    for (int e = 0; e < batch; e++) {
+                        masks[e][l][0] = Arrays.copyOfRange(inputMasks, e * in, (e + 1) * in);
+                        masks[e][l][1] = Arrays.copyOfRange(recurrentMasks, e * HIDDEN, (e + 1) * HIDDEN);
+                    }
+                }
+                assertFalse(Arrays.deepEquals(masks[0], masks[1]), "elements share their masks");
+                cg().seed(5);
+                List<float[]> actual = run(b, xs, null, transduce);
+                for (int e = 0; e < batch; e++) {
+                    Reference ref = new Reference(b, null, masks[e]);
+                    for (int t = 0; t < x.length; t++) {
+                        float[] expected = ref.add(inputVector(Arrays.copyOfRange(x[t], e * INPUT, (e + 1) * INPUT)))
+                                .vecValue();
+                        assertClose(expected, Arrays.copyOfRange(actual.get(t), e * HIDDEN, (e + 1) * HIDDEN), 1e-5f,
+                                kind + (transduce ? " transduce" : " addInput") + " element " + e + " step " + t);
+                    }
+                }
+            }
         }
     }
 }
