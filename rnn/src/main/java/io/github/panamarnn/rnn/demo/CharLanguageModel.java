@@ -1,12 +1,17 @@
 package io.github.panamarnn.rnn.demo;
 
 import static io.github.panamarnn.graph.Dy.affineTransform;
+import static io.github.panamarnn.graph.Dy.cmult;
 import static io.github.panamarnn.graph.Dy.esum;
+import static io.github.panamarnn.graph.Dy.inputVectorBatch;
 import static io.github.panamarnn.graph.Dy.lookup;
+import static io.github.panamarnn.graph.Dy.lookupBatch;
 import static io.github.panamarnn.graph.Dy.parameter;
 import static io.github.panamarnn.graph.Dy.pickNegLogSoftmax;
+import static io.github.panamarnn.graph.Dy.pickNegLogSoftmaxBatch;
 import static io.github.panamarnn.graph.Dy.renewCg;
 import static io.github.panamarnn.graph.Dy.softmax;
+import static io.github.panamarnn.graph.Dy.sumBatches;
 
 import io.github.panamarnn.graph.Expression;
 import io.github.panamarnn.graph.LookupParameters;
@@ -64,6 +69,53 @@ final class CharLanguageModel {
             losses.add(pickNegLogSoftmax(affineTransform(bias, r, state.output()), ids[t + 1]));
         }
         return esum(losses);
+    }
+
+    /**
+     * Starts a new graph and builds the summed negative log-likelihood of a minibatch of
+     * sentences, as one graph over batches (DyNet's minibatching): at step {@code t} the inputs
+     * are one {@code lookupBatch} of every sentence's symbol {@code t}, the RNN runs all sentences
+     * at once ({@code transduce}: one fused sequence node per layer), and the losses of every
+     * sentence at a step are one {@code pickNegLogSoftmaxBatch}.
+     * Shorter sentences are padded with {@code <EOS>} and their padded steps' losses multiplied by
+     * zero, so the result equals the sum of {@link #sentenceLoss} over the sentences.
+     *
+     * @param sentences one or more sentences framed by {@code <EOS>}, each at least 2 ids
+     */
+    Expression batchLoss(RNNBuilder rnn, List<int[]> sentences) {
+        renewCg();
+        int batch = sentences.size();
+        int longest = 0;
+        for (int[] ids : sentences) {
+            longest = Math.max(longest, ids.length);
+        }
+        int steps = longest - 1;
+        int[][] targets = new int[steps][batch];
+        float[][] live = new float[steps][batch];
+        boolean[] padded = new boolean[steps];
+        List<Expression> inputs = new ArrayList<>(steps);
+        int[] symbols = new int[batch];
+        for (int t = 0; t < steps; t++) {
+            for (int b = 0; b < batch; b++) {
+                int[] ids = sentences.get(b);
+                boolean inside = t + 1 < ids.length;
+                symbols[b] = inside ? ids[t] : vocabulary.eos();
+                targets[t][b] = inside ? ids[t + 1] : vocabulary.eos();
+                live[t][b] = inside ? 1f : 0f;
+                padded[t] |= !inside;
+            }
+            inputs.add(lookupBatch(embeddings, symbols));
+        }
+        Expression r = parameter(softmaxWeights);
+        Expression bias = parameter(softmaxBias);
+        // The whole batch of sequences is known: one fused sequence node per layer.
+        List<Expression> outputs = rnn.initialState().transduce(inputs);
+        List<Expression> losses = new ArrayList<>(steps);
+        for (int t = 0; t < steps; t++) {
+            Expression loss = pickNegLogSoftmaxBatch(affineTransform(bias, r, outputs.get(t)), targets[t]);
+            losses.add(padded[t] ? cmult(loss, inputVectorBatch(1, batch, live[t])) : loss);
+        }
+        return sumBatches(esum(losses));
     }
 
     /**

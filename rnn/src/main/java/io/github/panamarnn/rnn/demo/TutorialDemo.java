@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -52,7 +53,10 @@ public final class TutorialDemo {
               --builder lstm|rnn|gru  recurrent network for --text/--load (default lstm)
               --layers N            layers (default 2)
               --hidden N            hidden and input dimension (default 50)
-              --iterations N        training iterations: sentences (tutorial: 200 per run)
+              --iterations N        training iterations: sentences, or minibatches with --batch
+                                    (default 10 passes over the text; tutorial: 200 per run)
+              --batch N             train on minibatches of N lines of similar length, one graph
+                                    and one update per minibatch (default 1)
               --save FILE           save the trained model to FILE (and FILE.meta)
               --load FILE           start from a model saved with --save
               --sample N            print N generated samples at the end (default 5)
@@ -238,8 +242,9 @@ public final class TutorialDemo {
                         throw new DemoException(options.text + ": " + e.getMessage() + " of the loaded model");
                     }
                 }
-                int iterations = options.iterations > 0 ? options.iterations : 10 * sentences.size();
-                train(pc, rnn, model, sentences, iterations, random);
+                List<List<int[]>> batches = minibatches(sentences, options.batch);
+                int iterations = options.iterations > 0 ? options.iterations : 10 * batches.size();
+                train(pc, rnn, model, batches, iterations, random);
             }
             if (options.save != null) {
                 save(pc, shape, options.save);
@@ -251,7 +256,24 @@ public final class TutorialDemo {
         }
     }
 
-    private void train(ParameterCollection pc, RNNBuilder rnn, CharLanguageModel model, List<int[]> sentences,
+    /**
+     * The sentences cut into minibatches of at most {@code size}: sorted by length first (stable,
+     * so equal lengths keep the text's order), so that a minibatch pads little, as DyNet's
+     * minibatching examples do. A size of 1 keeps one sentence per minibatch, in the text's order.
+     */
+    static List<List<int[]>> minibatches(List<int[]> sentences, int size) {
+        List<int[]> sorted = new ArrayList<>(sentences);
+        if (size > 1) {
+            sorted.sort(Comparator.comparingInt(ids -> ids.length));
+        }
+        List<List<int[]>> batches = new ArrayList<>();
+        for (int from = 0; from < sorted.size(); from += size) {
+            batches.add(List.copyOf(sorted.subList(from, Math.min(sorted.size(), from + size))));
+        }
+        return batches;
+    }
+
+    private void train(ParameterCollection pc, RNNBuilder rnn, CharLanguageModel model, List<List<int[]>> batches,
                        int iterations, Random random) {
         Trainer trainer = new SimpleSGDTrainer(pc);
         long start = System.nanoTime();
@@ -259,18 +281,22 @@ public final class TutorialDemo {
         long characters = 0;
         double windowLoss = 0;
         long windowChars = 0;
-        int[] order = shuffledOrder(sentences.size(), random);
+        int[] order = shuffledOrder(batches.size(), random);
         for (int i = 0; i < iterations; i++) {
-            if (i > 0 && i % sentences.size() == 0) {
-                order = shuffledOrder(sentences.size(), random);
+            if (i > 0 && i % batches.size() == 0) {
+                order = shuffledOrder(batches.size(), random);
             }
-            int[] ids = sentences.get(order[i % sentences.size()]);
-            Expression loss = model.sentenceLoss(rnn, ids);
+            List<int[]> batch = batches.get(order[i % batches.size()]);
+            Expression loss = batch.size() == 1 ? model.sentenceLoss(rnn, batch.get(0)) : model.batchLoss(rnn, batch);
             windowLoss += loss.scalarValue();
             loss.backward();
             trainer.update();
-            characters += ids.length - 1;
-            windowChars += ids.length - 1;
+            long batchChars = 0;
+            for (int[] ids : batch) {
+                batchChars += ids.length - 1;
+            }
+            characters += batchChars;
+            windowChars += batchChars;
             long now = System.nanoTime();
             if (now - lastReport > 1_000_000_000L || i == iterations - 1) {
                 double seconds = (now - start) / 1e9;
@@ -427,6 +453,7 @@ public final class TutorialDemo {
         int hidden = 50;
         int iterations;
         int samples = 5;
+        int batch = 1;
         long seed = 42;
         boolean help;
 
@@ -454,6 +481,7 @@ public final class TutorialDemo {
                     case "--hidden" -> o.hidden = positive(arg, value);
                     case "--iterations" -> o.iterations = positive(arg, value);
                     case "--sample" -> o.samples = nonNegative(arg, value);
+                    case "--batch" -> o.batch = positive(arg, value);
                     case "--seed" -> o.seed = parseLong(arg, value);
                     default -> throw new IllegalArgumentException("unknown option " + arg);
                 }

@@ -84,4 +84,14 @@ class TutorialDemoTest {
         Files.writeString(other, "xyz\n");
         assertOneLineError(run("--load", model.toString(), "--text", other.toString()), 1, "not in the vocabulary");
     }
+    @Test
+    void trainsOnMinibatchesOfLines(@TempDir Path dir) throws Exception {
+        Path text = dir.resolve("lines.txt");
+        Files.writeString(text, "the cat sat\non the mat\na dog\nran far away\nto the sea\n", StandardCharsets.UTF_8);
+        Result r = run("--text", text.toString(), "--layers", "2", "--hidden", "12", "--batch", "2", "--iterations", "30",
+                "--sample", "1");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("iteration 30/30"), r.out());
+        assertOneLineError(run("--batch", "0"), 2, "--batch must be positive");
+    }
 }
