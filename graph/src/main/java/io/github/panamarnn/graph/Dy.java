@@ -285,7 +285,8 @@ public final class Dy {
      * matrix {@code {m,n}} (result {@code {n}}), as DyNet's {@code pick} along dimension 0.
      * Zero-copy: the result is a view of {@code x}. Of a batch of vectors {@code {n X B}}, the
      * same element of each batch element, {@code {1 X B}} (a copy; see {@link #pickBatch} for
-     * one index per batch element).
+     * one index per batch element); of a batch of matrices {@code {m,n X B}}, row {@code index}
+     * of each, {@code {n X B}} (a copy).
      *
      * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, rows)}
      */
@@ -299,7 +300,9 @@ public final class Dy {
      * value and the gradient are {@code x}'s own memory, so this costs nothing in forward or
      * backward (a fused node can expose parts of its output this way). Consequently the
      * {@link Expression#gradient()} of a view is {@code x}'s gradient over the range, which
-     * includes what other, overlapping views of {@code x} received.
+     * includes what other, overlapping views of {@code x} received. A batch {@code {n X B}}
+     * gives the same rows of every batch element, {@code {to-from X B}}: a copy, since those rows
+     * are not contiguous across the batch (a view when the range is all rows).
      *
      * @throws IndexOutOfBoundsException if {@code from} or {@code to} is outside {@code [0, rows]}
      * @throws IllegalArgumentException if {@code to <= from}
@@ -310,9 +313,12 @@ public final class Dy {
 
     /**
      * Concatenation along dimension 0, as DyNet: vectors {@code {n1}, {n2}, ...} give
-     * {@code {n1+n2+...}}; matrices {@code {m1,c}, {m2,c}, ...} give {@code {m1+m2+...,c}}.
+     * {@code {n1+n2+...}}; matrices {@code {m1,c}, {m2,c}, ...} give {@code {m1+m2+...,c}}. Per
+     * batch element for batches: batch sizes must be equal or 1, and a batch-1 argument (a
+     * parameter) is repeated in every element, its gradient summed over the batch (DyNet).
      *
-     * @throws IllegalArgumentException if the list is empty or column counts differ
+     * @throws IllegalArgumentException if the list is empty, column counts differ or batch sizes
+     *     are neither equal nor 1
      */
     public static Expression concatenate(List<? extends Expression> xs) {
         return ShapeNodes.concatenate(xs);
@@ -334,7 +340,11 @@ public final class Dy {
         return ShapeNodes.reshape(x, d);
     }
 
-    /** The transpose: {@code {m,n}} gives {@code {n,m}}; a vector {@code {n}} gives the row {@code {1,n}} and back (zero-copy). */
+    /**
+     * The transpose: {@code {m,n}} gives {@code {n,m}}; a vector {@code {n}} gives the row
+     * {@code {1,n}} and back (zero-copy). A batch transposes every element: {@code {m,n X B}}
+     * gives {@code {n,m X B}}.
+     */
     public static Expression transpose(Expression x) {
         return ShapeNodes.transpose(x);
     }
@@ -425,7 +435,13 @@ public final class Dy {
         return ReductionNodes.squaredNorm(x);
     }
 
-    /** {@code sum_i (a_i - b_i)^2} of two expressions of the same shape, a scalar {@code {1}}. */
+    /**
+     * {@code sum_i (a_i - b_i)^2} of two expressions of the same shape, a scalar {@code {1}}; per
+     * batch element for batches, {@code {1 X B}}, a batch-1 operand broadcast over the other's
+     * batch (its gradient summed over the batch), as DyNet.
+     *
+     * @throws IllegalArgumentException if the shapes differ or the batch sizes are neither equal nor 1
+     */
     public static Expression squaredDistance(Expression a, Expression b) {
         return ReductionNodes.squaredDistance(a, b);
     }

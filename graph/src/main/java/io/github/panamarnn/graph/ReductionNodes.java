@@ -1,7 +1,6 @@
 package io.github.panamarnn.graph;
 
 import static io.github.panamarnn.graph.Shapes.live;
-import static io.github.panamarnn.graph.Shapes.requireSameShape;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import io.github.panamarnn.kernels.FloatKernels;
@@ -44,9 +43,8 @@ final class ReductionNodes {
     static Expression squaredDistance(Expression left, Expression right) {
         Node a = live(left, "squaredDistance");
         Node b = live(right, "squaredDistance");
-        requireSameShape("squaredDistance", a.dim, b.dim);
-        Shapes.requireUnbatched("squaredDistance", a.dim);
-        return a.graph.append2(new SquaredDistance(a, b), a, b);
+        Dim both = Shapes.broadcast("squaredDistance", a.dim, b.dim);
+        return a.graph.append2(new SquaredDistance(a, b, both.batchSize()), a, b);
     }
 
     // ------------------------------------------------------------------ nodes
@@ -165,32 +163,46 @@ final class ReductionNodes {
     }
 
     /** {@code sum_i (a_i - b_i)^2}, a scalar; the difference is kept in the workspace for backward. */
+    /**
+     * {@code ||a - b||²} per batch element, {@code {1 X B}}; a batch-1 operand is broadcast and
+     * its gradient summed over the batch (DyNet). The differences live in the workspace.
+     */
     static final class SquaredDistance extends Node {
         private final Node a;
         private final Node b;
 
-        SquaredDistance(Node a, Node b) {
-            super(Dim.scalar(), a.dim.totalSize());
+        SquaredDistance(Node a, Node b, int batch) {
+            super(Dim.batched(batch, 1), a.dim.size() * batch);
             this.a = a;
             this.b = b;
         }
 
         @Override
         protected void forward() {
-            int n = a.dim.totalSize();
-            K.sub(n, a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, valueSeg, workspaceOffset());
-            valueSeg.setAtIndex(JAVA_FLOAT, valueOff, K.sumOfSquares(n, valueSeg, workspaceOffset()));
+            int n = a.dim.size();
+            long aStep = a.dim.batchSize() == 1 ? 0 : n;
+            long bStep = b.dim.batchSize() == 1 ? 0 : n;
+            for (int e = 0, batch = dim.batchSize(); e < batch; e++) {
+                long diff = workspaceOffset() + (long) e * n;
+                K.sub(n, a.valueSeg, a.valueOff + e * aStep, b.valueSeg, b.valueOff + e * bStep, valueSeg, diff);
+                valueSeg.setAtIndex(JAVA_FLOAT, valueOff + e, K.sumOfSquares(n, valueSeg, diff));
+            }
         }
 
         @Override
         protected void backpropagate() {
-            int n = a.dim.totalSize();
-            float twiceDy = 2f * gradSeg.getAtIndex(JAVA_FLOAT, gradOff);
-            if (a.gradSeg != null) {
-                K.axpy(n, twiceDy, valueSeg, workspaceOffset(), a.gradSeg, a.gradOff);
-            }
-            if (b.gradSeg != null) {
-                K.axpy(n, -twiceDy, valueSeg, workspaceOffset(), b.gradSeg, b.gradOff);
+            int n = a.dim.size();
+            long aStep = a.dim.batchSize() == 1 ? 0 : n;
+            long bStep = b.dim.batchSize() == 1 ? 0 : n;
+            for (int e = 0, batch = dim.batchSize(); e < batch; e++) {
+                float twiceDy = 2f * gradSeg.getAtIndex(JAVA_FLOAT, gradOff + e);
+                long diff = workspaceOffset() + (long) e * n;
+                if (a.gradSeg != null) {
+                    K.axpy(n, twiceDy, valueSeg, diff, a.gradSeg, a.gradOff + e * aStep);
+                }
+                if (b.gradSeg != null) {
+                    K.axpy(n, -twiceDy, valueSeg, diff, b.gradSeg, b.gradOff + e * bStep);
+                }
             }
         }
 

@@ -1,7 +1,6 @@
 package io.github.panamarnn.graph;
 
 import static io.github.panamarnn.graph.Shapes.live;
-import static io.github.panamarnn.graph.Shapes.requireMatrix;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import io.github.panamarnn.kernels.FloatKernels;
@@ -32,7 +31,7 @@ final class ShapeNodes {
             java.util.Arrays.fill(ids, index);
             return BatchNodes.pickBatch(x, ids);
         }
-        requireMatrix("pick", x.dim);
+        Shapes.requireMatrixBatch("pick", x.dim);
         int rows = x.dim.rows();
         if (index < 0 || index >= rows) {
             throw new IndexOutOfBoundsException("pick: index " + index + " out of bounds for " + x.dim + " (" + rows
@@ -40,13 +39,17 @@ final class ShapeNodes {
         }
         int cols = x.dim.cols();
         Dim out = x.dim.isVector() ? Dim.scalar() : Shapes.vector(cols);
+        if (x.dim.batchSize() > 1) {
+            // Row `index` of every batch element of a batch of matrices, {cols X B}.
+            return x.graph.append1(new BlockCopy(x, (long) index * cols, out.withBatch(x.dim.batchSize()), "pick"), x);
+        }
         return view(x, (long) index * cols, out, "pick");
     }
 
     /** Rows {@code [from, to)} of a vector or matrix, as DyNet's pick_range. */
     static Expression pickRange(Expression a, int from, int to) {
         Node x = live(a, "pickRange");
-        requireMatrix("pickRange", x.dim);
+        Shapes.requireMatrixBatch("pickRange", x.dim);
         int rows = x.dim.rows();
         if (from < 0 || from >= rows) {
             throw new IndexOutOfBoundsException("pickRange: start " + from + " out of bounds for " + x.dim + " ("
@@ -61,7 +64,12 @@ final class ShapeNodes {
         }
         int cols = x.dim.cols();
         Dim out = Shapes.matrix(to - from, cols);
-        return view(x, (long) from * cols, out, "pickRange");
+        int batch = x.dim.batchSize();
+        if (batch > 1 && to - from < rows) {
+            // Each batch element's rows are a separate block: copy them (DyNet's pick_range per element).
+            return x.graph.append1(new BlockCopy(x, (long) from * cols, out.withBatch(batch), "pickRange"), x);
+        }
+        return view(x, (long) from * cols, batch > 1 ? out.withBatch(batch) : out, "pickRange");
     }
 
     /** The same elements under another shape (a view), as DyNet's reshape; see {@link Dy#reshape}. */
@@ -80,12 +88,13 @@ final class ShapeNodes {
 
     static Expression transpose(Expression a) {
         Node x = live(a, "transpose");
-        requireMatrix("transpose", x.dim);
+        Shapes.requireMatrixBatch("transpose", x.dim);
         int rows = x.dim.rows();
         int cols = x.dim.cols();
-        Dim out = Shapes.matrix(cols, rows);
+        int batch = x.dim.batchSize();
+        Dim out = batch > 1 ? Shapes.matrix(cols, rows).withBatch(batch) : Shapes.matrix(cols, rows);
         if (rows == 1 || cols == 1) {
-            // A row and a column have the same memory layout.
+            // A row and a column have the same memory layout (per batch element too).
             return view(x, 0, out, "transpose");
         }
         return x.graph.append1(new Transpose(x, out), x);
@@ -95,16 +104,23 @@ final class ShapeNodes {
         Node first = Shapes.liveAll("concatenate", xs);
         int cols = first.dim.cols();
         int rows = 0;
+        int batch = 1;
         for (int i = 0, n = xs.size(); i < n; i++) {
             Dim d = xs.get(i).dim;
-            requireMatrix("concatenate", d);
+            Shapes.requireMatrixBatch("concatenate", d);
             if (d.cols() != cols) {
                 throw new IllegalArgumentException("concatenate (along dimension 0) needs the same number of columns,"
                         + " got " + first.dim + " and " + d + " (at index " + i + ") among " + Shapes.shapes(xs));
             }
+            int b = d.batchSize();
+            if (b != 1 && batch != 1 && b != batch) {
+                throw new IllegalArgumentException("concatenate needs batch sizes equal or 1, got " + Shapes.shapes(xs));
+            }
+            batch = Math.max(batch, b);
             rows += d.rows();
         }
-        return first.graph.appendList(new Concatenate(Shapes.matrix(rows, cols)), xs);
+        Dim out = Shapes.matrix(rows, cols);
+        return first.graph.appendList(new Concatenate(batch > 1 ? out.withBatch(batch) : out), xs);
     }
 
     /** A view; {@code name} must be a constant (no per-node string). */
@@ -161,12 +177,16 @@ final class ShapeNodes {
         protected void forward() {
             int rows = x.dim.rows();
             int cols = x.dim.cols();
+            long n = (long) rows * cols;
             MemorySegment src = x.valueSeg;
-            long srcOff = x.valueOff;
-            for (int r = 0; r < rows; r++) {
-                for (int c = 0; c < cols; c++) {
-                    valueSeg.setAtIndex(JAVA_FLOAT, valueOff + (long) c * rows + r,
-                            src.getAtIndex(JAVA_FLOAT, srcOff + (long) r * cols + c));
+            for (int e = 0, batch = dim.batchSize(); e < batch; e++) {
+                long srcOff = x.valueOff + e * n;
+                long dstOff = valueOff + e * n;
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < cols; c++) {
+                        valueSeg.setAtIndex(JAVA_FLOAT, dstOff + (long) c * rows + r,
+                                src.getAtIndex(JAVA_FLOAT, srcOff + (long) r * cols + c));
+                    }
                 }
             }
         }
@@ -178,13 +198,17 @@ final class ShapeNodes {
             }
             int rows = x.dim.rows();
             int cols = x.dim.cols();
+            long n = (long) rows * cols;
             MemorySegment dx = x.gradSeg;
-            long dxOff = x.gradOff;
-            for (int r = 0; r < rows; r++) {
-                for (int c = 0; c < cols; c++) {
-                    long i = dxOff + (long) r * cols + c;
-                    dx.setAtIndex(JAVA_FLOAT, i, dx.getAtIndex(JAVA_FLOAT, i)
-                            + gradSeg.getAtIndex(JAVA_FLOAT, gradOff + (long) c * rows + r));
+            for (int e = 0, batch = dim.batchSize(); e < batch; e++) {
+                long dxOff = x.gradOff + e * n;
+                long dyOff = gradOff + e * n;
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < cols; c++) {
+                        long i = dxOff + (long) r * cols + c;
+                        dx.setAtIndex(JAVA_FLOAT, i, dx.getAtIndex(JAVA_FLOAT, i)
+                                + gradSeg.getAtIndex(JAVA_FLOAT, dyOff + (long) c * rows + r));
+                    }
                 }
             }
         }
@@ -195,7 +219,54 @@ final class ShapeNodes {
         }
     }
 
-    /** Arguments stacked along dimension 0 (row blocks, contiguous in row-major order); read from the tape. */
+    /**
+     * The same block of {@code dim.size()} floats, at {@code offset} within each batch element of
+     * {@code x}, copied out of every element (a batched pickRange, whose rows are not contiguous
+     * across the batch). Backward adds each element's gradient back into its block.
+     */
+    static final class BlockCopy extends Node {
+        private final Node x;
+        private final long offset;
+        private final String name;
+
+        BlockCopy(Node x, long offset, Dim out, String name) {
+            super(out);
+            this.x = x;
+            this.offset = offset;
+            this.name = name;
+        }
+
+        @Override
+        protected void forward() {
+            int n = dim.size();
+            long stride = x.dim.size();
+            for (int b = 0, batch = dim.batchSize(); b < batch; b++) {
+                K.copy(n, x.valueSeg, x.valueOff + b * stride + offset, valueSeg, valueOff + (long) b * n);
+            }
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg == null) {
+                return;
+            }
+            int n = dim.size();
+            long stride = x.dim.size();
+            for (int b = 0, batch = dim.batchSize(); b < batch; b++) {
+                K.axpy(n, 1f, gradSeg, gradOff + (long) b * n, x.gradSeg, x.gradOff + b * stride + offset);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return name;
+        }
+    }
+
+    /**
+     * Arguments stacked along dimension 0 (row blocks, contiguous in row-major order), per batch
+     * element; a batch-1 argument is repeated in every element. Arguments are read from the tape.
+     */
     static final class Concatenate extends Node {
 
         Concatenate(Dim dim) {
@@ -206,11 +277,14 @@ final class ShapeNodes {
         protected void forward() {
             Node[] e = graph.edges;
             long at = valueOff;
-            for (int i = argStart, end = argStart + arity; i < end; i++) {
-                Node x = e[i];
-                int n = x.dim.totalSize();
-                K.copy(n, x.valueSeg, x.valueOff, valueSeg, at);
-                at += n;
+            for (int b = 0, batch = dim.batchSize(); b < batch; b++) {
+                for (int i = argStart, end = argStart + arity; i < end; i++) {
+                    Node x = e[i];
+                    int n = x.dim.size();
+                    long element = x.dim.batchSize() == 1 ? 0 : (long) b * n;
+                    K.copy(n, x.valueSeg, x.valueOff + element, valueSeg, at);
+                    at += n;
+                }
             }
         }
 
@@ -218,13 +292,17 @@ final class ShapeNodes {
         protected void backpropagate() {
             Node[] e = graph.edges;
             long at = gradOff;
-            for (int i = argStart, end = argStart + arity; i < end; i++) {
-                Node x = e[i];
-                int n = x.dim.totalSize();
-                if (x.gradSeg != null) {
-                    K.axpy(n, 1f, gradSeg, at, x.gradSeg, x.gradOff);
+            for (int b = 0, batch = dim.batchSize(); b < batch; b++) {
+                for (int i = argStart, end = argStart + arity; i < end; i++) {
+                    Node x = e[i];
+                    int n = x.dim.size();
+                    if (x.gradSeg != null) {
+                        // A batch-1 argument was broadcast: its gradient sums over the batch.
+                        long element = x.dim.batchSize() == 1 ? 0 : (long) b * n;
+                        K.axpy(n, 1f, gradSeg, at, x.gradSeg, x.gradOff + element);
+                    }
+                    at += n;
                 }
-                at += n;
             }
         }
 

@@ -92,6 +92,13 @@ final class Shapes {
         }
     }
 
+    /** At most two dimensions per batch element (a vector or a matrix, any batch size). */
+    static void requireMatrixBatch(String op, Dim d) {
+        if (d.ndims() > 2) {
+            throw new IllegalArgumentException(op + " needs a vector or a matrix (per batch element), got " + d);
+        }
+    }
+
     /** At most two dimensions (a vector or a matrix), unbatched. */
     static void requireMatrix(String op, Dim d) {
         if (d.ndims() > 2 || d.batchSize() != 1) {

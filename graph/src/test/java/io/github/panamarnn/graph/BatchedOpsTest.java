@@ -195,6 +195,51 @@ class BatchedOpsTest {
         }
     }
 
+    /**
+     * Per example: picks and ranges of the logits, the logits reshaped to a 2 x 3 matrix and
+     * transposed, a row of that matrix, concatenation with the batch-1 bias, and the squared
+     * distance to the batch-1 bias, mixed into one number.
+     */
+    private static Expression shapeTerms(Model m, Expression h) {
+        int batch = h.dim().batchSize();
+        Expression bias = parameter(m.bias);
+        Expression matrix = reshape(h, Dim.batched(batch, 2, 3));
+        Expression transposed = transpose(matrix);
+        Expression column = transpose(pickRange(h, 1, 4));
+        Expression joined = concatenate(List.of(pickRange(h, 2, 5), bias, pick(matrix, 1)));
+        return squaredNorm(transposed).times(0.5f)
+                .plus(dot(pick(transposed, 2), inputVector(0.3f, -0.7f)))
+                .plus(sumElems(tanh(joined)))
+                .plus(squaredDistance(h, bias))
+                .plus(squaredDistance(pickRange(bias, 0, 3), transpose(column)))
+                .plus(sumElems(cmult(joined, joined)).times(0.1f));
+    }
+
+    @Test
+    void pickPickRangeTransposeConcatenateAndSquaredDistanceWorkPerBatchElement() {
+        try (Model batched = new Model(); Model single = new Model()) {
+            renewCg();
+            Expression h = batched.logits(lookupBatch(batched.embeddings, IDS));
+            Expression perElement = shapeTerms(batched, h);
+            assertEquals(Dim.batched(IDS.length, 1), perElement.dim());
+            assertEquals(Dim.batched(IDS.length, 3, 2), transpose(reshape(h, Dim.batched(IDS.length, 2, 3))).dim());
+            assertEquals(Dim.batched(IDS.length, 3), pickRange(h, 1, 4).dim());
+            assertEquals(Dim.batched(IDS.length, 3), pick(reshape(h, Dim.batched(IDS.length, 2, 3)), 0).dim());
+            float[] values = perElement.vecValue();
+            sumBatches(perElement).backward();
+
+            renewCg();
+            List<Expression> terms = new ArrayList<>();
+            for (int b = 0; b < IDS.length; b++) {
+                Expression term = shapeTerms(single, single.logits(lookup(single.embeddings, IDS[b])));
+                assertEquals(term.scalarValue(), values[b], 1e-5f * Math.max(1f, Math.abs(values[b])), "element " + b);
+                terms.add(term);
+            }
+            esum(terms).backward();
+            assertSameGradients(batched, single);
+        }
+    }
+
     @Test
     void badBatchesAreClearErrors() {
         try (Model m = new Model()) {
@@ -213,7 +258,10 @@ class BatchedOpsTest {
             assertTrue(i.getMessage().contains("10"), i.getMessage());
             assertThrows(IllegalArgumentException.class, () -> inputVectorBatch(2, 3, new float[5]));
             assertThrows(IllegalStateException.class, () -> three.scalarValue());
-            assertThrows(IllegalArgumentException.class, () -> squaredDistance(three, three), "not yet batched: a clear refusal");
+            e = assertThrows(IllegalArgumentException.class, () -> squaredDistance(three, four));
+            assertTrue(e.getMessage().contains("{2X3}") && e.getMessage().contains("{2X4}"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> concatenate(List.of(three, four)));
+            assertTrue(e.getMessage().contains("{2X3}") && e.getMessage().contains("{2X4}"), e.getMessage());
         }
     }
 }

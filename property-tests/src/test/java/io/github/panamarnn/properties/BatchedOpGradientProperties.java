@@ -11,16 +11,18 @@ import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AfterContainer;
 
 /**
  * Every batched op of {@code Dy} (lookupBatch, concatenateToBatch, the broadcasting plus, minus,
  * cmult and affineTransform, pickNegLogSoftmaxBatch, pickBatch, pickBatchElem, sumBatches,
- * meanBatches, and softmax, logSoftmax, sumElems, squaredNorm, pick and dot per batch element) in one
+ * meanBatches, and softmax, logSoftmax, sumElems, squaredNorm, pick, dot, pickRange, concatenate
+ * (with a broadcast parameter), a copying transpose and squaredDistance per batch element) in one
  * random classifier over a random batch: the analytic gradient of every
  * parameter and every used lookup row against central finite differences.
  *
- * <p>The loss adds about {@code B (2m + 4)} float terms, each evaluated per batch element and summed
- * here in double. Richardson-extrapolated differences with step 0.05 have truncation error
+ * <p>The loss adds the floats of eleven terms (one per batch element each, or per class for the
+ * batch mean), summed here in double. Richardson-extrapolated differences with step 0.05 have truncation error
  * O(h^4), about 1e-6 for these tanh/softmax terms; the float rounding of the terms (a few ulps
  * of values below 10, about 1e-6 each) divided by the step gives about 2e-4 of noise at most.
  * Hence {@code abs 1e-3 + rel 1e-3}: a missing batch sum or a gradient routed to the wrong batch
@@ -78,6 +80,10 @@ class BatchedOpGradientProperties {
         Expression g = parameter(m.gain);
         Expression mixed = cmult(x, g).plus(x).minus(g);
         Expression h = tanh(affineTransform(parameter(m.bias), parameter(m.w), mixed)).times(2f);
+        int classes = h.dim().rows();
+        // Per batch element, the 2 x classes matrix [h; tanh h] transposed (a copying transpose).
+        Expression transposed = transpose(reshape(concatenate(List.of(h, tanh(h))),
+                io.github.panamarnn.graph.Dim.batched(h.dim().batchSize(), 2, classes)));
         return new Expression[] {
             pickNegLogSoftmaxBatch(h, targets),
             pickBatch(h, picks),
@@ -87,6 +93,11 @@ class BatchedOpGradientProperties {
             sumElems(logSoftmax(h)),
             pick(h, 0),
             dot(h, parameter(m.bias)),
+            // Scaled down so that their rounding and truncation errors stay well inside the tolerance.
+            squaredDistance(pickRange(h, 1, classes), pickRange(parameter(m.bias), 0, classes - 1)).times(0.1f),
+            sumElems(tanh(concatenate(List.of(pickRange(h, 0, classes - 1), parameter(m.bias), h)))).times(0.2f),
+            dot(pick(transposed, classes - 1), inputVector(0.7f, -0.4f)).plus(squaredNorm(transposed).times(0.1f))
+                    .times(0.2f),
         };
     }
 
@@ -100,7 +111,7 @@ class BatchedOpGradientProperties {
         return total;
     }
 
-    @Property(tries = 60)
+    @Property(tries = 400)
     void batchedOpsHaveTheirFiniteDifferenceGradients(@ForAll @IntRange(min = 1, max = 4) int batch,
                                                       @ForAll @IntRange(min = 1, max = 9) int input,
                                                       @ForAll @IntRange(min = 2, max = 7) int classes,
@@ -118,7 +129,8 @@ class BatchedOpGradientProperties {
         try (Model m = new Model(input, classes, seed)) {
             Expression[] t = terms(m, ids, targets, picks, split);
             Expression total = sumBatches(t[0]).plus(sumBatches(t[1])).plus(sumElems(t[2])).plus(sumElems(t[3]))
-                    .plus(sumBatches(t[4])).plus(sumBatches(t[5])).plus(sumBatches(t[6])).plus(sumBatches(t[7]));
+                    .plus(sumBatches(t[4])).plus(sumBatches(t[5])).plus(sumBatches(t[6])).plus(sumBatches(t[7]))
+                    .plus(sumBatches(t[8])).plus(sumBatches(t[9])).plus(sumBatches(t[10]));
             total.backward();
             String what = "batch " + batch + " input " + input + " classes " + classes;
             check(what + " dW", m.w.gradient(), m.w.values(), m.w::setValues, m, ids, targets, picks, split);
@@ -140,5 +152,10 @@ class BatchedOpGradientProperties {
         });
         set.accept(at);
         Fd.assertClose(what, analytic, numeric, TOLERANCE);
+    }
+
+    @AfterContainer
+    static void margins() {
+        Fd.printMargins("BatchedOpGradientProperties");
     }
 }
