@@ -270,7 +270,9 @@ public final class Dy {
 
     /**
      * {@code -log(softmax(x)[index])} of a vector {@code {n}} as one stable node ({@code {1}}):
-     * the usual classification loss, exact even where the probability underflows.
+     * the usual classification loss, exact even where the probability underflows. Of a batch
+     * {@code {n X B}}, the loss of the same class in every element, {@code {1 X B}} (see
+     * {@link #pickNegLogSoftmaxBatch} for one class per element).
      *
      * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, n)}
      */

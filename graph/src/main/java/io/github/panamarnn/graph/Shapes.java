@@ -78,13 +78,6 @@ final class Shapes {
         return a.batchSize() >= b.batchSize() ? a : b;
     }
 
-    /** Ops that do not (yet) handle DyNet's minibatches refuse batched operands clearly. */
-    static void requireUnbatched(String op, Dim d) {
-        if (d.batchSize() != 1) {
-            throw new IllegalArgumentException(op + " does not support minibatches, got " + d);
-        }
-    }
-
     /** A vector {@code {n}} or column {@code {n,1}}, unbatched. */
     static void requireVector(String op, Dim d) {
         if (!d.isVector() || d.batchSize() != 1) {

@@ -41,6 +41,12 @@ final class SoftmaxNodes {
 
     static Expression pickNegLogSoftmax(Expression a, int index) {
         Node x = live(a, "pickNegLogSoftmax");
+        if (x.dim.batchSize() > 1 && x.dim.isVector()) {
+            // The same class for every batch element, {1 X B}, as DyNet's pickneglogsoftmax on a batch.
+            int[] ids = new int[x.dim.batchSize()];
+            java.util.Arrays.fill(ids, index);
+            return BatchNodes.pickNegLogSoftmaxBatch(x, ids);
+        }
         requireVector("pickNegLogSoftmax", x.dim);
         int n = x.dim.totalSize();
         if (index < 0 || index >= n) {

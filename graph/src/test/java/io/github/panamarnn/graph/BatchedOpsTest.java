@@ -216,11 +216,11 @@ class BatchedOpsTest {
     }
 
     @Test
-    void pickPickRangeTransposeConcatenateAndSquaredDistanceWorkPerBatchElement() {
+    void pickPickRangeTransposeConcatenateSquaredDistanceAndPickNegLogSoftmaxWorkPerBatchElement() {
         try (Model batched = new Model(); Model single = new Model()) {
             renewCg();
             Expression h = batched.logits(lookupBatch(batched.embeddings, IDS));
-            Expression perElement = shapeTerms(batched, h);
+            Expression perElement = shapeTerms(batched, h).plus(pickNegLogSoftmax(h, 2));
             assertEquals(Dim.batched(IDS.length, 1), perElement.dim());
             assertEquals(Dim.batched(IDS.length, 3, 2), transpose(reshape(h, Dim.batched(IDS.length, 2, 3))).dim());
             assertEquals(Dim.batched(IDS.length, 3), pickRange(h, 1, 4).dim());
@@ -231,7 +231,8 @@ class BatchedOpsTest {
             renewCg();
             List<Expression> terms = new ArrayList<>();
             for (int b = 0; b < IDS.length; b++) {
-                Expression term = shapeTerms(single, single.logits(lookup(single.embeddings, IDS[b])));
+                Expression one = single.logits(lookup(single.embeddings, IDS[b]));
+                Expression term = shapeTerms(single, one).plus(pickNegLogSoftmax(one, 2));
                 assertEquals(term.scalarValue(), values[b], 1e-5f * Math.max(1f, Math.abs(values[b])), "element " + b);
                 terms.add(term);
             }
