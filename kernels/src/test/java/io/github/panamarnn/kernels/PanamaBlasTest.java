@@ -337,7 +337,9 @@ class PanamaBlasTest {
             // narrow and wide products, as m, n, k.
             {257, 33, 65}, {65, 257, 17}, {17, 65, 257}, {1, 257, 300}, {300, 1, 257},
             {13, 300, 600}, {300, 13, 600}, {97, 290, 41}, {64, 32, 520}, {32, 128, 64},
-            {128, 40, 100}, {40, 128, 100}, {2, 500, 30}, {500, 2, 30}, {6, 16, 3}, {12, 32, 256}};
+            {128, 40, 100}, {40, 128, 100}, {2, 500, 30}, {500, 2, 30}, {6, 16, 3}, {12, 32, 256},
+            // Packed P over several M, N and K blocks in both orientations, with edges everywhere.
+            {601, 203, 519}, {203, 601, 519}};
 
     static Stream<Arguments> gemmRowCounts() {
         List<Arguments> out = new ArrayList<>();
