@@ -60,7 +60,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 5, time = 3)
 @Measurement(iterations = 5, time = 3)
 @Speedup(param = "mode", ours = "transduce", baseline = "addInput")
-@ShortPreset(forks = 1, warmupIterations = 3, warmupMillis = 3000, measurementIterations = 5, measurementMillis = 3000)
+@ShortPreset(forks = 2, warmupIterations = 3, warmupMillis = 3000, measurementIterations = 5, measurementMillis = 3000)
 public class LanguageModelBenchmark {
 
     /** Hidden size, also the embedding size. */
