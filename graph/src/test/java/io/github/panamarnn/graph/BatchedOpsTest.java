@@ -170,13 +170,15 @@ class BatchedOpsTest {
         }
     }
 
-    @Test
-    void softmaxLogSoftmaxSumElemsSquaredNormPickAndDotWorkPerBatchElement() {
+    /**
+     * {@code term} of the logits, built the same way over the batch and for each example alone,
+     * is {@code {1 X B}} with one example's value per element, and back-propagating its batch
+     * sum gives the gradients of the per-example sum.
+     */
+    private static void assertWorksPerBatchElement(BiFunction<Model, Expression, Expression> term) {
         try (Model batched = new Model(); Model single = new Model()) {
             renewCg();
-            Expression h = batched.logits(lookupBatch(batched.embeddings, IDS));
-            Expression perElement = squaredNorm(softmax(h)).plus(sumElems(logSoftmax(h)))
-                    .plus(pick(h, 1)).plus(dot(h, parameter(batched.bias)));
+            Expression perElement = term.apply(batched, batched.logits(lookupBatch(batched.embeddings, IDS)));
             assertEquals(Dim.batched(IDS.length, 1), perElement.dim());
             float[] values = perElement.vecValue();
             sumBatches(perElement).backward();
@@ -184,15 +186,19 @@ class BatchedOpsTest {
             renewCg();
             List<Expression> terms = new ArrayList<>();
             for (int b = 0; b < IDS.length; b++) {
-                Expression one = single.logits(lookup(single.embeddings, IDS[b]));
-                Expression term = squaredNorm(softmax(one)).plus(sumElems(logSoftmax(one)))
-                        .plus(pick(one, 1)).plus(dot(one, parameter(single.bias)));
-                assertEquals(term.scalarValue(), values[b], 1e-5f * Math.max(1f, Math.abs(values[b])), "element " + b);
-                terms.add(term);
+                Expression one = term.apply(single, single.logits(lookup(single.embeddings, IDS[b])));
+                assertEquals(one.scalarValue(), values[b], 1e-5f * Math.max(1f, Math.abs(values[b])), "element " + b);
+                terms.add(one);
             }
             esum(terms).backward();
             assertSameGradients(batched, single);
         }
+    }
+
+    @Test
+    void softmaxLogSoftmaxSumElemsSquaredNormPickAndDotWorkPerBatchElement() {
+        assertWorksPerBatchElement((m, h) -> squaredNorm(softmax(h)).plus(sumElems(logSoftmax(h)))
+                .plus(pick(h, 1)).plus(dot(h, parameter(m.bias))));
     }
 
     /**
@@ -217,28 +223,12 @@ class BatchedOpsTest {
 
     @Test
     void pickPickRangeTransposeConcatenateSquaredDistanceAndPickNegLogSoftmaxWorkPerBatchElement() {
-        try (Model batched = new Model(); Model single = new Model()) {
-            renewCg();
-            Expression h = batched.logits(lookupBatch(batched.embeddings, IDS));
-            Expression perElement = shapeTerms(batched, h).plus(pickNegLogSoftmax(h, 2));
-            assertEquals(Dim.batched(IDS.length, 1), perElement.dim());
-            assertEquals(Dim.batched(IDS.length, 3, 2), transpose(reshape(h, Dim.batched(IDS.length, 2, 3))).dim());
-            assertEquals(Dim.batched(IDS.length, 3), pickRange(h, 1, 4).dim());
-            assertEquals(Dim.batched(IDS.length, 3), pick(reshape(h, Dim.batched(IDS.length, 2, 3)), 0).dim());
-            float[] values = perElement.vecValue();
-            sumBatches(perElement).backward();
-
-            renewCg();
-            List<Expression> terms = new ArrayList<>();
-            for (int b = 0; b < IDS.length; b++) {
-                Expression one = single.logits(lookup(single.embeddings, IDS[b]));
-                Expression term = shapeTerms(single, one).plus(pickNegLogSoftmax(one, 2));
-                assertEquals(term.scalarValue(), values[b], 1e-5f * Math.max(1f, Math.abs(values[b])), "element " + b);
-                terms.add(term);
-            }
-            esum(terms).backward();
-            assertSameGradients(batched, single);
-        }
+        renewCg();
+        Expression h = inputVectorBatch(6, IDS.length, new float[6 * IDS.length]);
+        assertEquals(Dim.batched(IDS.length, 3, 2), transpose(reshape(h, Dim.batched(IDS.length, 2, 3))).dim());
+        assertEquals(Dim.batched(IDS.length, 3), pickRange(h, 1, 4).dim());
+        assertEquals(Dim.batched(IDS.length, 3), pick(reshape(h, Dim.batched(IDS.length, 2, 3)), 0).dim());
+        assertWorksPerBatchElement((m, logits) -> shapeTerms(m, logits).plus(pickNegLogSoftmax(logits, 2)));
     }
 
     @Test

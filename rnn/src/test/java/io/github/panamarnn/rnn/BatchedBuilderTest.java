@@ -231,23 +231,14 @@ class BatchedBuilderTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void batchedStepsEqualSeparateRuns(Kind kind) {
+    void batchedStepsAndTransduceEqualSeparateRuns(Kind kind) {
         RNNBuilder b = builder(kind);
-        for (Start start : Start.values()) {
-            Data d = Data.random(start.ordinal() + 11, kind.stateVectors(LAYERS));
-            assertSameRun(separately(b, kind, d, start, false), batched(b, kind, d, start, false),
-                    kind + " addInputs from " + start);
-        }
-    }
-
-    @ParameterizedTest
-    @EnumSource(Kind.class)
-    void batchedTransduceEqualsSeparateRuns(Kind kind) {
-        RNNBuilder b = builder(kind);
-        for (Start start : Start.values()) {
-            Data d = Data.random(start.ordinal() + 21, kind.stateVectors(LAYERS));
-            assertSameRun(separately(b, kind, d, start, true), batched(b, kind, d, start, true),
-                    kind + " transduce from " + start);
+        for (boolean transduce : new boolean[] {false, true}) {
+            for (Start start : Start.values()) {
+                Data d = Data.random(start.ordinal() + (transduce ? 21 : 11), kind.stateVectors(LAYERS));
+                assertSameRun(separately(b, kind, d, start, transduce), batched(b, kind, d, start, transduce),
+                        kind + (transduce ? " transduce" : " addInputs") + " from " + start);
+            }
         }
     }
 
