@@ -25,12 +25,6 @@ final class ShapeNodes {
     /** Element {@code index} of a vector ({@code {1}}), or row {@code index} of a matrix ({@code {cols}}), as DyNet's pick along dimension 0. */
     static Expression pick(Expression a, int index) {
         Node x = live(a, "pick");
-        if (x.dim.batchSize() > 1 && x.dim.isVector()) {
-            // The same element of every batch element, {1 X B} (DyNet): not contiguous, so not a view.
-            int[] ids = new int[x.dim.batchSize()];
-            java.util.Arrays.fill(ids, index);
-            return BatchNodes.pickBatch(x, ids);
-        }
         Shapes.requireMatrixBatch("pick", x.dim);
         int rows = x.dim.rows();
         if (index < 0 || index >= rows) {
@@ -40,7 +34,8 @@ final class ShapeNodes {
         int cols = x.dim.cols();
         Dim out = x.dim.isVector() ? Dim.scalar() : Shapes.vector(cols);
         if (x.dim.batchSize() > 1) {
-            // Row `index` of every batch element of a batch of matrices, {cols X B}.
+            // The same element (or row) of every batch element, {1 X B} or {cols X B} (DyNet):
+            // not contiguous across the batch, so a copy rather than a view.
             return x.graph.append1(new BlockCopy(x, (long) index * cols, out.withBatch(x.dim.batchSize()), "pick"), x);
         }
         return view(x, (long) index * cols, out, "pick");
