@@ -225,12 +225,15 @@ class BatchedBuilderGradientProperties {
         Expression loss;
     }
 
+    /** The case's builder in {@code pc}, its parameters set to the case's values. */
     static RNNBuilder builder(Case c, ParameterCollection pc) {
-        return switch (c.type) {
+        RNNBuilder b = switch (c.type) {
             case LSTM -> new LSTMBuilder(c.layers, c.input, c.hidden, pc);
             case GRU -> new GRUBuilder(c.layers, c.input, c.hidden, pc);
             case RNN -> new SimpleRNNBuilder(c.layers, c.input, c.hidden, pc);
         };
+        BuilderGradientProperties.setParameters(b, c.params);
+        return b;
     }
 
     /** A batch of {@code c.batch} vectors; a batch of one is a plain input vector. */
@@ -381,7 +384,6 @@ class BatchedBuilderGradientProperties {
         String name = name(c);
         try (ParameterCollection pc = new ParameterCollection(23)) {
             RNNBuilder b = builder(c, pc);
-            BuilderGradientProperties.setParameters(b, c.params);
             Run got = run(c, b);
             // the graph's float loss against its projection in double: the same value, but for the
             // float rounding of summing up to 288 terms in the graph (measured: 5% of the tolerance)
@@ -429,7 +431,6 @@ class BatchedBuilderGradientProperties {
         String name = name(c);
         try (ParameterCollection pc = new ParameterCollection(29)) {
             RNNBuilder b = builder(c, pc);
-            BuilderGradientProperties.setParameters(b, c.params);
             Run batched = run(c, b);
             Run[] alone = new Run[c.batch];
             for (int e = 0; e < c.batch; e++) {
@@ -508,7 +509,6 @@ class BatchedBuilderGradientProperties {
         String name = name(c);
         try (ParameterCollection pc = new ParameterCollection(31)) {
             RNNBuilder b = builder(c, pc);
-            BuilderGradientProperties.setParameters(b, c.params);
             Built g = build(c, b, c.inputs, c.state);
             float[][] outputs = g.outputs.stream().map(Expression::vecValue).toArray(float[][]::new);
             float[][] finalState = g.finalState.stream().map(Expression::vecValue).toArray(float[][]::new);

@@ -2,6 +2,7 @@ package io.github.panamarnn.properties;
 
 import static io.github.panamarnn.graph.Dy.*;
 
+import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Expression;
 import io.github.panamarnn.graph.LookupParameters;
 import io.github.panamarnn.graph.ParameterCollection;
@@ -83,7 +84,7 @@ class BatchedOpGradientProperties {
         int classes = h.dim().rows();
         // Per batch element, the 2 x classes matrix [h; tanh h] transposed (a copying transpose).
         Expression transposed = transpose(reshape(concatenate(List.of(h, tanh(h))),
-                io.github.panamarnn.graph.Dim.batched(h.dim().batchSize(), 2, classes)));
+                Dim.batched(h.dim().batchSize(), 2, classes)));
         return new Expression[] {
             pickNegLogSoftmaxBatch(h, targets),
             pickBatch(h, picks),

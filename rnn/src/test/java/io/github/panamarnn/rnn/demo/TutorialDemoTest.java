@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,5 +94,23 @@ class TutorialDemoTest {
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("iteration 30/30"), r.out());
         assertOneLineError(run("--batch", "0"), 2, "--batch must be positive");
+    }
+
+    @Test
+    void minibatchesGroupSentencesOfSimilarLengthAndKeepEveryOneOnce() {
+        List<int[]> sentences = List.of(new int[5], new int[2], new int[9], new int[3], new int[2], new int[7], new int[4]);
+        List<List<int[]>> batches = TutorialDemo.minibatches(sentences, 3);
+        assertEquals(List.of(3, 3, 1), batches.stream().map(List::size).toList());
+        List<int[]> flat = batches.stream().flatMap(List::stream).toList();
+        assertEquals(List.of(2, 2, 3, 4, 5, 7, 9), flat.stream().map(ids -> ids.length).toList(),
+                "sorted by length, so a minibatch pads little");
+        for (int[] ids : sentences) {
+            assertEquals(1, flat.stream().filter(f -> f == ids).count(), "every sentence exactly once");
+        }
+        List<List<int[]>> single = TutorialDemo.minibatches(sentences, 1);
+        assertEquals(sentences.size(), single.size());
+        for (int i = 0; i < sentences.size(); i++) {
+            assertTrue(single.get(i).get(0) == sentences.get(i), "batch size 1 keeps the text's order");
+        }
     }
 }
