@@ -95,6 +95,11 @@ final class PanamaBlas {
      */
     private static final long COLUMN_BLOCKS_MAX_FLOATS = 128 * 1024;
 
+    /** Fewest column vectors that {@link #gemvTBlock} takes (fewer leave FMA latency exposed). */
+    private static final int BLOCK_VECTORS_MIN = 3;
+    /** Most column vectors of one {@link #gemvTBlock}: eight accumulators, eight FMA chains. */
+    private static final int BLOCK_VECTORS_MAX = 8;
+
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     private PanamaBlas() {
@@ -592,76 +597,130 @@ final class PanamaBlas {
     }
 
     /**
-     * {@code y += alpha Wᵀ x} by blocks of columns whose sums stay in registers over all rows:
-     * blocks of four vectors (two rows at a time, eight accumulators), then two vectors (four
-     * rows at a time), then one, then the vector ending at {@code cols}, whose sums are
-     * blended so that only the lanes past the last full vector reach {@code y}. Each element
-     * of {@code y} is loaded and stored once per call instead of once per four rows, and no
-     * element is touched by scalar code.
+     * {@code y += alpha Wᵀ x} by blocks of up to eight column vectors whose sums stay in
+     * registers over all rows: one pass over the rows per block, one row per step, each row
+     * adding {@code x[r]} times up to eight vectors of it (eight independent FMA chains keep
+     * both FMA pipes busy). The row pointer is the only address that moves, so C2 hoists the
+     * bounds checks out of the row loop. The last vector of the last block is the vector ending
+     * at {@code cols}, whose sums are blended so that only the lanes past the last full vector
+     * reach {@code y}. A remainder of one or two vectors, where one row per step would leave the
+     * FMA latency exposed, goes to the kernels that take four rows per step. Each element of
+     * {@code y} is loaded and stored once per call, and no element is touched by scalar code.
+     * (Blocks of four, two and one vectors, one pass each, were 1.7-1.9x slower on 200 x 50-64,
+     * the LSTM gate matrices of DyNet's tutorial.)
      */
     private static void gemvTColumnBlocks(int rows, int cols, float alpha, MemorySegment w, long wb, long ldwb,
                                           MemorySegment x, long xb, long xStride, MemorySegment y, long yb) {
         int full = cols - cols % LANES;
-        int c = 0;
-        for (; c <= full - 4 * LANES; c += 4 * LANES) {
-            gemvTFourVectors(rows, alpha, w, wb + c * FB, ldwb, x, xb, xStride, y, yb + c * FB);
+        int vectors = (cols + LANES - 1) / LANES;
+        int v = 0;
+        while (vectors - v >= BLOCK_VECTORS_MIN) {
+            int count = Math.min(BLOCK_VECTORS_MAX, vectors - v);
+            long first = v * VECTOR_BYTES;
+            boolean endsOnTail = v + count == vectors && full < cols;
+            long last = endsOnTail ? (cols - LANES) * FB : first + (count - 1) * VECTOR_BYTES;
+            gemvTBlock(rows, count - 1, alpha, w, wb, ldwb, first, last, x, xb, xStride, y, yb,
+                    endsOnTail ? full - (cols - LANES) : 0);
+            v += count;
         }
+        int c = v * LANES;
         if (c <= full - 2 * LANES) {
             gemvTTwoVectors(rows, alpha, w, wb + c * FB, ldwb, x, xb, xStride, y, yb + c * FB);
             c += 2 * LANES;
         }
         if (c < full) {
             gemvTOneVector(rows, alpha, w, wb + c * FB, ldwb, x, xb, xStride, y, yb + c * FB, 0);
+            c += LANES;
         }
-        if (full < cols) {
+        if (c < cols) {
             int start = cols - LANES;
             gemvTOneVector(rows, alpha, w, wb + start * FB, ldwb, x, xb, xStride, y, yb + start * FB, full - start);
         }
     }
 
-    /** Four column vectors of {@code y += alpha Wᵀ x}, two rows per step. */
-    private static void gemvTFourVectors(int rows, float alpha, MemorySegment w, long wb, long ldwb,
-                                         MemorySegment x, long xb, long xStride, MemorySegment y, long yb) {
+    /**
+     * One block of {@code y += alpha Wᵀ x}: {@code leading} (0-7) column vectors one after
+     * another from byte column {@code first}, and one more at byte column {@code last} (the
+     * next one, or the vector ending at the last column). Of that last vector only lanes from
+     * {@code firstFresh} on are added to {@code y}; it is stored after the others, so lanes it
+     * shares with them keep their new values.
+     */
+    private static void gemvTBlock(int rows, int leading, float alpha, MemorySegment w, long wb, long ldwb,
+                                   long first, long last, MemorySegment x, long xb, long xStride,
+                                   MemorySegment y, long yb, int firstFresh) {
         FloatVector a0 = FloatVector.zero(SPECIES);
-        FloatVector a1 = FloatVector.zero(SPECIES);
-        FloatVector a2 = FloatVector.zero(SPECIES);
-        FloatVector a3 = FloatVector.zero(SPECIES);
-        FloatVector b0 = FloatVector.zero(SPECIES);
-        FloatVector b1 = FloatVector.zero(SPECIES);
-        FloatVector b2 = FloatVector.zero(SPECIES);
-        FloatVector b3 = FloatVector.zero(SPECIES);
-        int r = 0;
-        for (; r <= rows - 2; r += 2) {
-            long row = wb + r * ldwb;
-            long next = row + ldwb;
-            long xo = xb + r * xStride;
-            FloatVector s = FloatVector.broadcast(SPECIES, x.get(FLOAT, xo));
-            FloatVector t = FloatVector.broadcast(SPECIES, x.get(FLOAT, xo + xStride));
-            a0 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row, ORDER), a0);
-            a1 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row + VECTOR_BYTES, ORDER), a1);
-            a2 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row + 2 * VECTOR_BYTES, ORDER), a2);
-            a3 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row + 3 * VECTOR_BYTES, ORDER), a3);
-            b0 = t.fma(FloatVector.fromMemorySegment(SPECIES, w, next, ORDER), b0);
-            b1 = t.fma(FloatVector.fromMemorySegment(SPECIES, w, next + VECTOR_BYTES, ORDER), b1);
-            b2 = t.fma(FloatVector.fromMemorySegment(SPECIES, w, next + 2 * VECTOR_BYTES, ORDER), b2);
-            b3 = t.fma(FloatVector.fromMemorySegment(SPECIES, w, next + 3 * VECTOR_BYTES, ORDER), b3);
-        }
-        if (r < rows) {
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector a4 = a0;
+        FloatVector a5 = a0;
+        FloatVector a6 = a0;
+        FloatVector t = a0;
+        // Offsets computed from r (not stepped as long induction variables) let C2 hoist their bounds checks.
+        for (int r = 0; r < rows; r++) {
             long row = wb + r * ldwb;
             FloatVector s = FloatVector.broadcast(SPECIES, x.get(FLOAT, xb + r * xStride));
-            a0 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row, ORDER), a0);
-            a1 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row + VECTOR_BYTES, ORDER), a1);
-            a2 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row + 2 * VECTOR_BYTES, ORDER), a2);
-            a3 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row + 3 * VECTOR_BYTES, ORDER), a3);
+            long p = row + first;
+            t = s.fma(FloatVector.fromMemorySegment(SPECIES, w, row + last, ORDER), t);
+            // Loop-invariant guards that always go the same way: predicted, nearly free.
+            if (leading > 0) {
+                a0 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, p, ORDER), a0);
+            }
+            if (leading > 1) {
+                a1 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, p + VECTOR_BYTES, ORDER), a1);
+            }
+            if (leading > 2) {
+                a2 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, p + 2 * VECTOR_BYTES, ORDER), a2);
+            }
+            if (leading > 3) {
+                a3 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, p + 3 * VECTOR_BYTES, ORDER), a3);
+            }
+            if (leading > 4) {
+                a4 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, p + 4 * VECTOR_BYTES, ORDER), a4);
+            }
+            if (leading > 5) {
+                a5 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, p + 5 * VECTOR_BYTES, ORDER), a5);
+            }
+            if (leading > 6) {
+                a6 = s.fma(FloatVector.fromMemorySegment(SPECIES, w, p + 6 * VECTOR_BYTES, ORDER), a6);
+            }
         }
         FloatVector al = FloatVector.broadcast(SPECIES, alpha);
-        a0.add(b0).fma(al, FloatVector.fromMemorySegment(SPECIES, y, yb, ORDER)).intoMemorySegment(y, yb, ORDER);
-        a1.add(b1).fma(al, FloatVector.fromMemorySegment(SPECIES, y, yb + VECTOR_BYTES, ORDER))
-                .intoMemorySegment(y, yb + VECTOR_BYTES, ORDER);
-        a2.add(b2).fma(al, FloatVector.fromMemorySegment(SPECIES, y, yb + 2 * VECTOR_BYTES, ORDER))
-                .intoMemorySegment(y, yb + 2 * VECTOR_BYTES, ORDER);
-        a3.add(b3).fma(al, FloatVector.fromMemorySegment(SPECIES, y, yb + 3 * VECTOR_BYTES, ORDER))
-                .intoMemorySegment(y, yb + 3 * VECTOR_BYTES, ORDER);
+        long yo = yb + first;
+        if (leading > 0) {
+            addScaled(a0, al, y, yo);
+        }
+        if (leading > 1) {
+            addScaled(a1, al, y, yo + VECTOR_BYTES);
+        }
+        if (leading > 2) {
+            addScaled(a2, al, y, yo + 2 * VECTOR_BYTES);
+        }
+        if (leading > 3) {
+            addScaled(a3, al, y, yo + 3 * VECTOR_BYTES);
+        }
+        if (leading > 4) {
+            addScaled(a4, al, y, yo + 4 * VECTOR_BYTES);
+        }
+        if (leading > 5) {
+            addScaled(a5, al, y, yo + 5 * VECTOR_BYTES);
+        }
+        if (leading > 6) {
+            addScaled(a6, al, y, yo + 6 * VECTOR_BYTES);
+        }
+        FloatVector sum = t.mul(al);
+        if (firstFresh > 0) {
+            VectorMask<Float> fresh = FloatVector.zero(SPECIES).addIndex(1)
+                    .compare(VectorOperators.GE, (float) firstFresh);
+            sum = FloatVector.zero(SPECIES).blend(sum, fresh);
+        }
+        long yLast = yb + last;
+        sum.add(FloatVector.fromMemorySegment(SPECIES, y, yLast, ORDER)).intoMemorySegment(y, yLast, ORDER);
+    }
+
+    /** {@code y[yo..] += alpha * sums}: one vector. */
+    private static void addScaled(FloatVector sums, FloatVector alpha, MemorySegment y, long yo) {
+        sums.fma(alpha, FloatVector.fromMemorySegment(SPECIES, y, yo, ORDER)).intoMemorySegment(y, yo, ORDER);
     }
 
     /** Two column vectors of {@code y += alpha Wᵀ x}, four rows per step. */

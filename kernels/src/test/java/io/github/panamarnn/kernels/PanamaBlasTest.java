@@ -40,7 +40,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class PanamaBlasTest {
 
     private static final double U = Math.ulp(1f) / 2; // 2^-24, unit roundoff of float
-    private static final int[] SIZES = {0, 1, 2, 3, 15, 16, 17, 31, 33, 63, 64, 65, 257};
+    private static final int[] SIZES = {0, 1, 2, 3, 15, 16, 17, 31, 33, 50, 63, 64, 65, 90, 257};
     private static final int[] GEMM_SIZES = {0, 1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 65};
 
     private final FloatKernels panama = Kernels.simd().orElseThrow();
