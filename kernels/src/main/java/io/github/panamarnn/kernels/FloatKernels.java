@@ -46,6 +46,13 @@ public interface FloatKernels {
     /** {@code dst[i] = src[i]} for {@code n} elements; the ranges must not overlap unless equal. */
     void copy(int n, MemorySegment src, long srcOff, MemorySegment dst, long dstOff);
 
+    /**
+     * {@code dst = srcᵀ}: {@code src} is a contiguous row-major {@code rows x cols} matrix,
+     * {@code dst} becomes the contiguous row-major {@code cols x rows} matrix of its columns.
+     * The ranges must not overlap.
+     */
+    void transpose(int rows, int cols, MemorySegment src, long srcOff, MemorySegment dst, long dstOff);
+
     // ---------------------------------------------------------------- BLAS level 2
 
     /**

@@ -322,6 +322,46 @@ final class PanamaBlas {
         }
     }
 
+    /**
+     * {@code dst (cols x rows) = srcᵀ}, both contiguous. Blocks of eight source rows: each
+     * column of a block becomes eight consecutive floats of {@code dst}, so the writes stream
+     * and the eight rows being read stay in L1. Scalar on purpose: AVX2 has no float gather
+     * from a segment, and a register transpose (24 two-vector shuffles per 8 x 8 block) would
+     * save little on the small matrices this serves (the weights of batch-1 cell steps,
+     * transposed once per graph).
+     */
+    static void transpose(int rows, int cols, MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
+        checkCount("rows", rows);
+        checkCount("cols", cols);
+        long n = (long) rows * cols;
+        checkRange("src", src, srcOff, n);
+        checkRange("dst", dst, dstOff, n);
+        long sb = srcOff * FB;
+        long db = dstOff * FB;
+        long rowBytes = cols * FB;
+        long columnBytes = rows * FB;
+        int r = 0;
+        for (; r <= rows - 8; r += 8) {
+            long in = sb + r * rowBytes;
+            long out = db + r * FB;
+            for (int c = 0; c < cols; c++, in += FB, out += columnBytes) {
+                dst.set(FLOAT, out, src.get(FLOAT, in));
+                dst.set(FLOAT, out + FB, src.get(FLOAT, in + rowBytes));
+                dst.set(FLOAT, out + 2 * FB, src.get(FLOAT, in + 2 * rowBytes));
+                dst.set(FLOAT, out + 3 * FB, src.get(FLOAT, in + 3 * rowBytes));
+                dst.set(FLOAT, out + 4 * FB, src.get(FLOAT, in + 4 * rowBytes));
+                dst.set(FLOAT, out + 5 * FB, src.get(FLOAT, in + 5 * rowBytes));
+                dst.set(FLOAT, out + 6 * FB, src.get(FLOAT, in + 6 * rowBytes));
+                dst.set(FLOAT, out + 7 * FB, src.get(FLOAT, in + 7 * rowBytes));
+            }
+        }
+        for (; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                dst.set(FLOAT, db + c * columnBytes + r * FB, src.get(FLOAT, sb + r * rowBytes + c * FB));
+            }
+        }
+    }
+
     static void copy(int n, MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
         checkCount("n", n);
         checkRange("src", src, srcOff, n);

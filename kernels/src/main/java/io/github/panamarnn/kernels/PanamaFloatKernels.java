@@ -66,6 +66,11 @@ public final class PanamaFloatKernels implements FloatKernels {
     }
 
     @Override
+    public void transpose(int rows, int cols, MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
+        PanamaBlas.transpose(rows, cols, src, srcOff, dst, dstOff);
+    }
+
+    @Override
     public void gemv(int rows, int cols, float alpha, MemorySegment w, long wOff, int ldw, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         PanamaBlas.gemv(rows, cols, alpha, w, wOff, ldw, x, xOff, y, yOff);
     }

@@ -87,6 +87,15 @@ public final class ScalarFloatKernels implements FloatKernels {
     }
 
     @Override
+    public void transpose(int rows, int cols, MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                set(dst, dstOff + (long) c * rows + r, get(src, srcOff + (long) r * cols + c));
+            }
+        }
+    }
+
+    @Override
     public void gemv(int rows, int cols, float alpha, MemorySegment w, long wOff, int ldw,
                      MemorySegment x, long xOff, MemorySegment y, long yOff) {
         for (int r = 0; r < rows; r++) {

@@ -102,8 +102,18 @@ class LstmCellTest {
             Blk scratch = Blk.random(arena, rnd, (int) LstmCell.stepBackwardScratchFloats(hidden, batch), 1);
             float[] hPad = h.all();
             float[] wsPad = ws.all();
-            cell.stepForward(batch, input, hidden, forgetBias, x.seg, x.off, seg(hp), off(hp), seg(cp), off(cp),
-                    wx.seg, wx.off, wh.seg, wh.off, b.seg, b.off, h.seg, h.off, c.seg, c.off, ws.seg, ws.off);
+            if (nulls.contains(TRANSPOSED_WEIGHTS)) {
+                Blk wxT = Blk.random(arena, rnd, 4 * hidden * input, 1);
+                Blk whT = Blk.random(arena, rnd, 4 * hidden * hidden, 1);
+                Kernels.scalar().transpose(4 * hidden, input, wx.seg, wx.off, wxT.seg, wxT.off);
+                Kernels.scalar().transpose(4 * hidden, hidden, wh.seg, wh.off, whT.seg, whT.off);
+                cell.stepForward(batch, input, hidden, forgetBias, x.seg, x.off, seg(hp), off(hp), seg(cp), off(cp),
+                        wx.seg, wx.off, wxT.seg, wxT.off, wh.seg, wh.off, whT.seg, whT.off, b.seg, b.off,
+                        h.seg, h.off, c.seg, c.off, ws.seg, ws.off);
+            } else {
+                cell.stepForward(batch, input, hidden, forgetBias, x.seg, x.off, seg(hp), off(hp), seg(cp), off(cp),
+                        wx.seg, wx.off, wh.seg, wh.off, b.seg, b.off, h.seg, h.off, c.seg, c.off, ws.seg, ws.off);
+            }
             h.assertPaddingUnchanged("h", hPad);
             ws.assertPaddingUnchanged("workspace", wsPad);
             float[] wsAfterForward = ws.values();
@@ -128,6 +138,9 @@ class LstmCellTest {
                 Blk.values(gdcPrev), Blk.values(gdWx), Blk.values(gdWh), Blk.values(gdb)};
         }
     }
+
+    /** A pseudo-argument name for {@link StepCase#run}: the forward step also gets the transposed weights. */
+    static final String TRANSPOSED_WEIGHTS = "transposed weights";
 
     static final String[] RESULT_NAMES = {"h", "c", "workspace", "dx", "dhPrev", "dcPrev", "dWx", "dWh", "db"};
 
@@ -172,6 +185,10 @@ class LstmCellTest {
                         sc.run(arena, (LstmCell) cand[1], Set.of("dh")), TOL);
                 assertResultsClose(cand[0] + " no dc", sc.run(arena, reference, Set.of("dc")),
                         sc.run(arena, (LstmCell) cand[1], Set.of("dc")), TOL);
+                assertResultsClose(cand[0] + " " + TRANSPOSED_WEIGHTS, expected,
+                        sc.run(arena, (LstmCell) cand[1], Set.of(TRANSPOSED_WEIGHTS)), TOL);
+                assertResultsClose(cand[0] + " zero state, " + TRANSPOSED_WEIGHTS, expectedZero,
+                        sc.run(arena, (LstmCell) cand[1], Set.of("hPrev", "cPrev", TRANSPOSED_WEIGHTS)), TOL);
             }
         }
     }

@@ -203,6 +203,25 @@ class PanamaBlasTest {
 
     @ParameterizedTest(name = "{0} x {1}")
     @MethodSource("matrixShapes")
+    void transposeMovesEveryElementAndNothingElse(int rows, int cols) {
+        MemorySegment src = randomSegment(4 + (long) rows * cols);
+        MemorySegment dst = randomSegment(6 + (long) rows * cols + 3);
+        MemorySegment tSimd = copyOf(dst);
+        MemorySegment tPlain = copyOf(dst);
+        panama.transpose(rows, cols, src, 4, tSimd, 6);
+        scalar.transpose(rows, cols, src, 4, tPlain, 6);
+        assertEquals(-1, tSimd.mismatch(tPlain), "transpose " + rows + "x" + cols + ": panama and scalar differ");
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                assertEquals(get(src, 4 + (long) r * cols + c), get(tSimd, 6 + (long) c * rows + r),
+                        "transpose " + rows + "x" + cols + " element " + r + "," + c);
+            }
+        }
+        assertUntouchedOutside("transpose", dst, tSimd, 6, 6 + rows * cols);
+    }
+
+    @ParameterizedTest(name = "{0} x {1}")
+    @MethodSource("matrixShapes")
     void gemvAndGemvTMatchReference(int rows, int cols) {
         int ldw = cols + 3;
         long wOff = 5;
@@ -542,6 +561,8 @@ class PanamaBlasTest {
         assertThrows(IndexOutOfBoundsException.class, () -> panama.gemv(10, 10, 1f, w, 1, 10, x, 0, y, 0));
         assertThrows(IndexOutOfBoundsException.class, () -> panama.gemv(10, 10, 1f, w, 0, 10, x, 35, y, 0));
         assertThrows(IndexOutOfBoundsException.class, () -> panama.gemvT(10, 10, 1f, w, 0, 10, x, 0, y, 31));
+        assertThrows(IndexOutOfBoundsException.class, () -> panama.transpose(10, 10, w, 1, y, 0));
+        assertThrows(IllegalArgumentException.class, () -> panama.transpose(-1, 10, w, 0, y, 0));
         assertThrows(IndexOutOfBoundsException.class, () -> panama.ger(10, 10, 1f, x, 0, y, 0, w, 5, 10));
         assertThrows(IndexOutOfBoundsException.class,
                 () -> panama.gemm(false, false, 10, 10, 10, 1f, w, 0, 10, w, 0, 10, x, 0, 10));

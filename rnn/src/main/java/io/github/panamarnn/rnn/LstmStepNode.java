@@ -96,12 +96,17 @@ final class LstmStepNode extends CellNode {
     protected void forward() {
         MemorySegment out = valueSegment();
         long outOff = valueOffset();
+        // One input row: the gate products are faster on the transposed weights (see LayerWeights).
+        long wxT = batch == 1 ? weights.transposedWeights(WX) : -1;
+        long whT = batch == 1 && hArg != NONE ? weights.transposedWeights(WH) : -1;
         CELL.stepForward(batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
                 argValueSegment(X), argValueOffset(X) + xSlice,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 valueOf(cArg), valueOffset(cArg, cSlice),
                 weights.weights(WX), weights.weightsOffset(WX),
+                wxT < 0 ? null : weights.transposedSegment(), Math.max(wxT, 0),
                 weights.weights(WH), weights.weightsOffset(WH),
+                whT < 0 ? null : weights.transposedSegment(), Math.max(whT, 0),
                 weights.weights(B), weights.weightsOffset(B),
                 out, outOff + (long) hidden * batch,
                 out, outOff,
