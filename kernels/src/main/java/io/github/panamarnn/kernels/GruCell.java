@@ -118,16 +118,57 @@ public final class GruCell {
                             MemorySegment wxh, long wxhOff, MemorySegment whh, long whhOff, MemorySegment bh, long bhOff,
                             MemorySegment h, long hOff,
                             MemorySegment workspace, long workspaceOff) {
+        stepForward(batch, input, hidden, x, xOff, hPrev, hPrevOff,
+                wxz, wxzOff, null, 0, whz, whzOff, null, 0, bz, bzOff,
+                wxr, wxrOff, null, 0, whr, whrOff, null, 0, br, brOff,
+                wxh, wxhOff, null, 0, whh, whhOff, null, 0, bh, bhOff,
+                h, hOff, workspace, workspaceOff);
+    }
+
+    /**
+     * {@link #stepForward(int, int, int, MemorySegment, long, MemorySegment, long, MemorySegment, long,
+     * MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment,
+     * long, MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long,
+     * MemorySegment, long) stepForward} that may also read transposed copies of the six weight
+     * matrices, faster for a batch of one (see {@link LstmCell#stepForward(int, int, int, float,
+     * MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment,
+     * long, MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long,
+     * MemorySegment, long, MemorySegment, long, MemorySegment, long) the LSTM's}). Each
+     * {@code w..T} is its weight transposed ({@code I x H} or {@code H x H}), or null to read the
+     * weight as is.
+     */
+    public void stepForward(int batch, int input, int hidden,
+                            MemorySegment x, long xOff,
+                            MemorySegment hPrev, long hPrevOff,
+                            MemorySegment wxz, long wxzOff, MemorySegment wxzT, long wxzTOff,
+                            MemorySegment whz, long whzOff, MemorySegment whzT, long whzTOff,
+                            MemorySegment bz, long bzOff,
+                            MemorySegment wxr, long wxrOff, MemorySegment wxrT, long wxrTOff,
+                            MemorySegment whr, long whrOff, MemorySegment whrT, long whrTOff,
+                            MemorySegment br, long brOff,
+                            MemorySegment wxh, long wxhOff, MemorySegment wxhT, long wxhTOff,
+                            MemorySegment whh, long whhOff, MemorySegment whhT, long whhTOff,
+                            MemorySegment bh, long bhOff,
+                            MemorySegment h, long hOff,
+                            MemorySegment workspace, long workspaceOff) {
         CellArgs.dims(1, batch, input, hidden, 4);
         checkForward(1, batch, input, hidden, x, xOff, hPrev, hPrevOff, wxz, wxzOff, whz, whzOff, bz, bzOff,
                 wxr, wxrOff, whr, whrOff, br, brOff, wxh, wxhOff, whh, whhOff, bh, bhOff);
+        long hi = (long) hidden * input;
+        long hh = (long) hidden * hidden;
+        CellArgs.optionalFloats("wxzT", wxzT, wxzTOff, hi);
+        CellArgs.optionalFloats("whzT", whzT, whzTOff, hh);
+        CellArgs.optionalFloats("wxrT", wxrT, wxrTOff, hi);
+        CellArgs.optionalFloats("whrT", whrT, whrTOff, hh);
+        CellArgs.optionalFloats("wxhT", wxhT, wxhTOff, hi);
+        CellArgs.optionalFloats("whhT", whhT, whhTOff, hh);
         CellArgs.floats("h", h, hOff, (long) batch * hidden);
         CellArgs.floats("workspace", workspace, workspaceOff, stepWorkspaceFloats(hidden, batch));
 
-        projectInputs(batch, input, hidden, x, xOff, wxz, wxzOff, bz, bzOff, wxr, wxrOff, br, brOff,
-                wxh, wxhOff, bh, bhOff, workspace, workspaceOff);
-        recurrentStep(batch, hidden, hPrev, hPrevOff, whz, whzOff, whr, whrOff, whh, whhOff, h, hOff,
-                workspace, workspaceOff);
+        projectInputs(batch, input, hidden, x, xOff, wxz, wxzOff, wxzT, wxzTOff, bz, bzOff,
+                wxr, wxrOff, wxrT, wxrTOff, br, brOff, wxh, wxhOff, wxhT, wxhTOff, bh, bhOff, workspace, workspaceOff);
+        recurrentStep(batch, hidden, hPrev, hPrevOff, whz, whzOff, whzT, whzTOff, whr, whrOff, whrT, whrTOff,
+                whh, whhOff, whhT, whhTOff, h, hOff, workspace, workspaceOff);
     }
 
     private static void checkForward(int steps, int batch, int input, int hidden,
@@ -152,9 +193,12 @@ public final class GruCell {
 
     /** Workspace rows ({@code rows x 4H}) get {@code [Wxz x + bz | Wxr x + br | Wxh x + bh | ·]}. */
     private void projectInputs(int rows, int input, int hidden, MemorySegment x, long xOff,
-                               MemorySegment wxz, long wxzOff, MemorySegment bz, long bzOff,
-                               MemorySegment wxr, long wxrOff, MemorySegment br, long brOff,
-                               MemorySegment wxh, long wxhOff, MemorySegment bh, long bhOff,
+                               MemorySegment wxz, long wxzOff, MemorySegment wxzT, long wxzTOff,
+                               MemorySegment bz, long bzOff,
+                               MemorySegment wxr, long wxrOff, MemorySegment wxrT, long wxrTOff,
+                               MemorySegment br, long brOff,
+                               MemorySegment wxh, long wxhOff, MemorySegment wxhT, long wxhTOff,
+                               MemorySegment bh, long bhOff,
                                MemorySegment ws, long wsOff) {
         int ld = 4 * hidden;
         long zOff = wsOff;
@@ -163,25 +207,28 @@ public final class GruCell {
         CellProducts.broadcastRows(k, rows, hidden, bz, bzOff, ws, zOff, ld);
         CellProducts.broadcastRows(k, rows, hidden, br, brOff, ws, rOff, ld);
         CellProducts.broadcastRows(k, rows, hidden, bh, bhOff, ws, cOff, ld);
-        CellProducts.forward(k, rows, hidden, input, x, xOff, input, wxz, wxzOff, input, ws, zOff, ld);
-        CellProducts.forward(k, rows, hidden, input, x, xOff, input, wxr, wxrOff, input, ws, rOff, ld);
-        CellProducts.forward(k, rows, hidden, input, x, xOff, input, wxh, wxhOff, input, ws, cOff, ld);
+        CellProducts.forward(k, rows, hidden, input, x, xOff, input, wxz, wxzOff, input, wxzT, wxzTOff, ws, zOff, ld);
+        CellProducts.forward(k, rows, hidden, input, x, xOff, input, wxr, wxrOff, input, wxrT, wxrTOff, ws, rOff, ld);
+        CellProducts.forward(k, rows, hidden, input, x, xOff, input, wxh, wxhOff, input, wxhT, wxhTOff, ws, cOff, ld);
     }
 
     /** The recurrent half of a step, once the workspace holds the input projections. */
     private void recurrentStep(int batch, int hidden, MemorySegment hPrev, long hPrevOff,
-                               MemorySegment whz, long whzOff, MemorySegment whr, long whrOff,
-                               MemorySegment whh, long whhOff, MemorySegment h, long hOff,
-                               MemorySegment ws, long wsOff) {
+                               MemorySegment whz, long whzOff, MemorySegment whzT, long whzTOff,
+                               MemorySegment whr, long whrOff, MemorySegment whrT, long whrTOff,
+                               MemorySegment whh, long whhOff, MemorySegment whhT, long whhTOff,
+                               MemorySegment h, long hOff, MemorySegment ws, long wsOff) {
         int ld = 4 * hidden;
         if (hPrev != null) {
-            CellProducts.forward(k, batch, hidden, hidden, hPrev, hPrevOff, hidden, whz, whzOff, hidden, ws, wsOff, ld);
-            CellProducts.forward(k, batch, hidden, hidden, hPrev, hPrevOff, hidden, whr, whrOff, hidden, ws, wsOff + hidden, ld);
+            CellProducts.forward(k, batch, hidden, hidden, hPrev, hPrevOff, hidden, whz, whzOff, hidden,
+                    whzT, whzTOff, ws, wsOff, ld);
+            CellProducts.forward(k, batch, hidden, hidden, hPrev, hPrevOff, hidden, whr, whrOff, hidden,
+                    whrT, whrTOff, ws, wsOff + hidden, ld);
         }
         act.gruGates(batch, hidden, ws, wsOff, hPrev, hPrevOff);
         if (hPrev != null) {
             CellProducts.forward(k, batch, hidden, hidden, ws, wsOff + 3L * hidden, ld, whh, whhOff, hidden,
-                    ws, wsOff + 2L * hidden, ld);
+                    whhT, whhTOff, ws, wsOff + 2L * hidden, ld);
         }
         act.gruOutput(batch, hidden, ws, wsOff, hPrev, hPrevOff, h, hOff);
     }
@@ -381,14 +428,14 @@ public final class GruCell {
         CellArgs.floats("hs", hs, hsOff, (long) rows * hidden);
         CellArgs.floats("workspace", workspace, workspaceOff, sequenceWorkspaceFloats(steps, hidden, batch));
 
-        projectInputs(rows, input, hidden, xs, xsOff, wxz, wxzOff, bz, bzOff, wxr, wxrOff, br, brOff,
-                wxh, wxhOff, bh, bhOff, workspace, workspaceOff);
+        projectInputs(rows, input, hidden, xs, xsOff, wxz, wxzOff, null, 0, bz, bzOff, wxr, wxrOff, null, 0,
+                br, brOff, wxh, wxhOff, null, 0, bh, bhOff, workspace, workspaceOff);
         long wsStep = stepWorkspaceFloats(hidden, batch);
         for (int t = 0; t < steps; t++) {
             MemorySegment hPrev = t == 0 ? h0 : hs;
             long hPrevOff = t == 0 ? h0Off : hsOff + (t - 1) * bhn;
-            recurrentStep(batch, hidden, hPrev, hPrevOff, whz, whzOff, whr, whrOff, whh, whhOff,
-                    hs, hsOff + t * bhn, workspace, workspaceOff + t * wsStep);
+            recurrentStep(batch, hidden, hPrev, hPrevOff, whz, whzOff, null, 0, whr, whrOff, null, 0,
+                    whh, whhOff, null, 0, hs, hsOff + t * bhn, workspace, workspaceOff + t * wsStep);
         }
     }
 

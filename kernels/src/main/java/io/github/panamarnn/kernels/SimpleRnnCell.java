@@ -81,19 +81,47 @@ public final class SimpleRnnCell {
                             MemorySegment wh, long whOff,
                             MemorySegment b, long bOff,
                             MemorySegment h, long hOff) {
+        stepForward(batch, input, hidden, x, xOff, hPrev, hPrevOff, wx, wxOff, null, 0, wh, whOff, null, 0,
+                b, bOff, h, hOff);
+    }
+
+    /**
+     * {@link #stepForward(int, int, int, MemorySegment, long, MemorySegment, long, MemorySegment, long,
+     * MemorySegment, long, MemorySegment, long, MemorySegment, long) stepForward} that may also
+     * read transposed copies of the weights, faster for a batch of one (see
+     * {@link LstmCell#stepForward(int, int, int, float, MemorySegment, long, MemorySegment, long,
+     * MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long,
+     * MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long,
+     * MemorySegment, long) the LSTM's}).
+     *
+     * @param wxT {@code I x H}, equal to {@code wx} transposed; nullable (then {@code wx} is read)
+     * @param whT {@code H x H}, equal to {@code wh} transposed; nullable (then {@code wh} is read)
+     */
+    public void stepForward(int batch, int input, int hidden,
+                            MemorySegment x, long xOff,
+                            MemorySegment hPrev, long hPrevOff,
+                            MemorySegment wx, long wxOff,
+                            MemorySegment wxT, long wxTOff,
+                            MemorySegment wh, long whOff,
+                            MemorySegment whT, long whTOff,
+                            MemorySegment b, long bOff,
+                            MemorySegment h, long hOff) {
         CellArgs.dims(1, batch, input, hidden, 1);
         long bh = (long) batch * hidden;
         CellArgs.floats("x", x, xOff, (long) batch * input);
         CellArgs.optionalFloats("hPrev", hPrev, hPrevOff, bh);
         CellArgs.floats("wx", wx, wxOff, (long) hidden * input);
         CellArgs.floats("wh", wh, whOff, (long) hidden * hidden);
+        CellArgs.optionalFloats("wxT", wxT, wxTOff, (long) hidden * input);
+        CellArgs.optionalFloats("whT", whT, whTOff, (long) hidden * hidden);
         CellArgs.floats("b", b, bOff, hidden);
         CellArgs.floats("h", h, hOff, bh);
 
         CellProducts.broadcastRows(k, batch, hidden, b, bOff, h, hOff, hidden);
-        CellProducts.forward(k, batch, hidden, input, x, xOff, input, wx, wxOff, input, h, hOff, hidden);
+        CellProducts.forward(k, batch, hidden, input, x, xOff, input, wx, wxOff, input, wxT, wxTOff, h, hOff, hidden);
         if (hPrev != null) {
-            CellProducts.forward(k, batch, hidden, hidden, hPrev, hPrevOff, hidden, wh, whOff, hidden, h, hOff, hidden);
+            CellProducts.forward(k, batch, hidden, hidden, hPrev, hPrevOff, hidden, wh, whOff, hidden, whT, whTOff,
+                    h, hOff, hidden);
         }
         act.tanhInPlace((int) bh, h, hOff);
     }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -89,10 +90,23 @@ class GruCellTest {
             Blk scratch = Blk.random(arena, rnd, (int) GruCell.stepBackwardScratchFloats(hidden, batch), 1);
             float[] wsPad = ws.all();
             Blk[] w = params;
-            cell.stepForward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp),
-                    w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
-                    w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off,
-                    w[6].seg, w[6].off, w[7].seg, w[7].off, w[8].seg, w[8].off, h.seg, h.off, ws.seg, ws.off);
+            if (nulls.contains(LstmCellTest.TRANSPOSED_WEIGHTS)) {
+                Blk[] t = new Blk[9];
+                for (int p = 0; p < 9; p += p % 3 == 1 ? 2 : 1) {
+                    t[p] = Blk.random(arena, rnd, paramSize(p, input, hidden), 1);
+                    Kernels.scalar().transpose(hidden, p % 3 == 0 ? input : hidden, w[p].seg, w[p].off, t[p].seg, t[p].off);
+                }
+                cell.stepForward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp),
+                        w[0].seg, w[0].off, t[0].seg, t[0].off, w[1].seg, w[1].off, t[1].seg, t[1].off, w[2].seg, w[2].off,
+                        w[3].seg, w[3].off, t[3].seg, t[3].off, w[4].seg, w[4].off, t[4].seg, t[4].off, w[5].seg, w[5].off,
+                        w[6].seg, w[6].off, t[6].seg, t[6].off, w[7].seg, w[7].off, t[7].seg, t[7].off, w[8].seg, w[8].off,
+                        h.seg, h.off, ws.seg, ws.off);
+            } else {
+                cell.stepForward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp),
+                        w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
+                        w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off,
+                        w[6].seg, w[6].off, w[7].seg, w[7].off, w[8].seg, w[8].off, h.seg, h.off, ws.seg, ws.off);
+            }
             ws.assertPaddingUnchanged("workspace", wsPad);
             float[] wsAfter = ws.values();
             Blk gdh = nulls.contains("dh") ? null : dh;
@@ -150,8 +164,12 @@ class GruCellTest {
             GruCell ref = reference(arena, hidden);
             for (Set<String> nulls : List.of(Set.<String>of(), Set.of("hPrev"), Set.of("dh"))) {
                 float[][] expected = sc.run(arena, ref, nulls);
+                Set<String> withTransposes = new HashSet<>(nulls);
+                withTransposes.add(LstmCellTest.TRANSPOSED_WEIGHTS);
                 for (Object[] cand : candidates()) {
                     assertResultsClose(cand[0] + " nulls " + nulls, expected, sc.run(arena, (GruCell) cand[1], nulls), TOL);
+                    assertResultsClose(cand[0] + " nulls " + withTransposes, expected,
+                            sc.run(arena, (GruCell) cand[1], withTransposes), TOL);
                 }
             }
         }

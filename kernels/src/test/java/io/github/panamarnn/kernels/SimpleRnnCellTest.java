@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -76,8 +77,17 @@ class SimpleRnnCellTest {
             Blk h = Blk.random(arena, rnd, batch * hidden, 1);
             Blk scratch = Blk.random(arena, rnd, (int) SimpleRnnCell.stepBackwardScratchFloats(hidden, batch), 1);
             float[] hPad = h.all();
-            cell.stepForward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp), wx.seg, wx.off, wh.seg, wh.off,
-                    b.seg, b.off, h.seg, h.off);
+            if (nulls.contains(LstmCellTest.TRANSPOSED_WEIGHTS)) {
+                Blk wxT = Blk.random(arena, rnd, hidden * input, 1);
+                Blk whT = Blk.random(arena, rnd, hidden * hidden, 1);
+                Kernels.scalar().transpose(hidden, input, wx.seg, wx.off, wxT.seg, wxT.off);
+                Kernels.scalar().transpose(hidden, hidden, wh.seg, wh.off, whT.seg, whT.off);
+                cell.stepForward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp), wx.seg, wx.off, wxT.seg, wxT.off,
+                        wh.seg, wh.off, whT.seg, whT.off, b.seg, b.off, h.seg, h.off);
+            } else {
+                cell.stepForward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp), wx.seg, wx.off, wh.seg, wh.off,
+                        b.seg, b.off, h.seg, h.off);
+            }
             h.assertPaddingUnchanged("h", hPad);
             Blk gdh = nulls.contains("dh") ? null : dh;
             Blk[] g = new Blk[5];
@@ -108,12 +118,18 @@ class SimpleRnnCellTest {
         try (Arena arena = Arena.ofConfined()) {
             StepCase sc = new StepCase(arena, 23L * hidden + batch, batch, input, hidden);
             SimpleRnnCell ref = reference(arena, hidden);
+            String transposed = LstmCellTest.TRANSPOSED_WEIGHTS;
             for (Set<String> nulls : List.of(Set.<String>of(), Set.of("hPrev"), Set.of("dh"))) {
                 float[][] expected = sc.run(arena, ref, nulls);
+                Set<String> withTransposes = new HashSet<>(nulls);
+                withTransposes.add(transposed);
                 for (Object[] cand : candidates()) {
                     float[][] got = sc.run(arena, (SimpleRnnCell) cand[1], nulls);
+                    float[][] gotTransposed = sc.run(arena, (SimpleRnnCell) cand[1], withTransposes);
                     for (int i = 0; i < expected.length; i++) {
                         Close.assertClose(cand[0] + " nulls " + nulls + " " + NAMES[i], expected[i], got[i], TOL);
+                        Close.assertClose(cand[0] + " nulls " + nulls + ", " + transposed + " " + NAMES[i],
+                                expected[i], gotTransposed[i], TOL);
                     }
                 }
             }
