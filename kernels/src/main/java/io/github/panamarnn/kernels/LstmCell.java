@@ -107,10 +107,23 @@ public final class LstmCell {
      * {@code 6·H·B·T}, laid out as the activated gates of every step ({@code T x B x 4H}), then
      * every step's cell {@code c} ({@code T x B x H}), then every step's {@code tanh(c)}
      * ({@code T x B x H}). The cell of step {@code t}, batch element {@code r}, starts at
-     * {@link #sequenceCellOffset}.
+     * {@link #sequenceCellOffset}. A sequence over a batch of one of at least
+     * {@link #TRANSPOSE_MIN_STEPS} steps whose {@code Wh} has at most {@link #TRANSPOSE_MAX_FLOATS}
+     * floats needs {@code 4·H·H} more, after those: the forward keeps {@code Whᵀ} there for its
+     * recurrent products (see {@link #sequenceForward}).
      */
     public static long sequenceWorkspaceFloats(int steps, int hidden, int batch) {
-        return 6L * hidden * batch * steps;
+        long transposed = transposesRecurrentWeights(steps, hidden, batch) ? 4L * hidden * hidden : 0;
+        return 6L * hidden * batch * steps + transposed;
+    }
+
+    /** Fewest steps for which a batch-1 sequence transposes {@code Wh} (the copy costs about eight steps' saving). */
+    public static final int TRANSPOSE_MIN_STEPS = 8;
+    /** Largest {@code Wh} (floats) a batch-1 sequence transposes: past L2 its rows are long enough for {@code gemv}. */
+    public static final long TRANSPOSE_MAX_FLOATS = 64 * 1024;
+
+    private static boolean transposesRecurrentWeights(int steps, int hidden, int batch) {
+        return batch == 1 && steps >= TRANSPOSE_MIN_STEPS && 4L * hidden * hidden <= TRANSPOSE_MAX_FLOATS;
     }
 
     /**
@@ -345,6 +358,13 @@ public final class LstmCell {
         long tanhOff = cellsOff + (long) rows * hidden;
         CellProducts.broadcastRows(k, rows, g4, b, bOff, workspace, gatesOff, g4);
         CellProducts.forward(k, rows, g4, input, xs, xsOff, input, wx, wxOff, input, workspace, gatesOff, g4);
+        // One row per step: the recurrent products are matrix-vector products, 2-3x faster on Whᵀ.
+        MemorySegment whT = null;
+        long whTOff = tanhOff + (long) rows * hidden;
+        if (transposesRecurrentWeights(steps, hidden, batch)) {
+            k.transpose(g4, hidden, wh, whOff, workspace, whTOff);
+            whT = workspace;
+        }
         for (int t = 0; t < steps; t++) {
             long gt = gatesOff + (long) t * batch * g4;
             long st = (long) t * bh;
@@ -353,7 +373,8 @@ public final class LstmCell {
             MemorySegment cPrev = t == 0 ? c0 : workspace;
             long cPrevOff = t == 0 ? c0Off : cellsOff + st - bh;
             if (hPrev != null) {
-                CellProducts.forward(k, batch, g4, hidden, hPrev, hPrevOff, hidden, wh, whOff, hidden, workspace, gt, g4);
+                CellProducts.forward(k, batch, g4, hidden, hPrev, hPrevOff, hidden, wh, whOff, hidden, whT, whTOff,
+                        workspace, gt, g4);
             }
             act.lstmForward(batch, hidden, forgetBias, workspace, gt, cPrev, cPrevOff,
                     workspace, cellsOff + st, workspace, tanhOff + st, hs, hsOff + st);

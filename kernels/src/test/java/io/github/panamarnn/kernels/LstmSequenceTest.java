@@ -31,6 +31,9 @@ class LstmSequenceTest {
         }
         list.add(Arguments.of(7, 3, 9, 5, true));
         list.add(Arguments.of(7, 1, 20, 50, true));
+        // A batch of one over enough steps reads Wh transposed (LstmCell.TRANSPOSE_MIN_STEPS).
+        list.add(Arguments.of(LstmCell.TRANSPOSE_MIN_STEPS, 1, 20, 50, true));
+        list.add(Arguments.of(LstmCell.TRANSPOSE_MIN_STEPS + 3, 1, 6, 17, false));
         return list.stream();
     }
 
