@@ -14,6 +14,16 @@ final class CellProducts {
     private CellProducts() {
     }
 
+    /**
+     * Whether a sequence of {@code steps} over a batch of {@code batch} transposes its recurrent
+     * weight(s) of {@code floats} floats (each at most {@link LstmCell#TRANSPOSE_MAX_FLOATS}) for
+     * its per-step products: only for a batch of one, where they are matrix-vector products, and
+     * for enough steps to repay the copy.
+     */
+    static boolean transposesRecurrentWeights(int steps, int batch, long floats) {
+        return batch == 1 && steps >= LstmCell.TRANSPOSE_MIN_STEPS && floats <= LstmCell.TRANSPOSE_MAX_FLOATS;
+    }
+
     /** {@code Y (rows x m, ld ldy) += X (rows x k, ld ldx) · Wᵀ} with {@code W} {@code m x k} (ld {@code ldw}). */
     static void forward(FloatKernels kernels, int rows, int m, int k,
                         MemorySegment x, long xOff, int ldx,

@@ -117,13 +117,13 @@ public final class LstmCell {
         return 6L * hidden * batch * steps + transposed;
     }
 
-    /** Fewest steps for which a batch-1 sequence transposes {@code Wh} (the copy costs about eight steps' saving). */
+    /** Fewest steps for which a batch-1 sequence transposes its recurrent weights (the copy costs about eight steps' saving). */
     public static final int TRANSPOSE_MIN_STEPS = 8;
-    /** Largest {@code Wh} (floats) a batch-1 sequence transposes: past L2 its rows are long enough for {@code gemv}. */
+    /** Largest recurrent weight (floats) a batch-1 sequence transposes: past L2 its rows are long enough for {@code gemv}. */
     public static final long TRANSPOSE_MAX_FLOATS = 64 * 1024;
 
     private static boolean transposesRecurrentWeights(int steps, int hidden, int batch) {
-        return batch == 1 && steps >= TRANSPOSE_MIN_STEPS && 4L * hidden * hidden <= TRANSPOSE_MAX_FLOATS;
+        return CellProducts.transposesRecurrentWeights(steps, batch, 4L * hidden * hidden);
     }
 
     /**

@@ -345,7 +345,10 @@ class GruCellTest {
     static Stream<Arguments> sequenceSizes() {
         return Stream.of(Arguments.of(1, 1, 3, 1, false), Arguments.of(1, 3, 4, 5, true), Arguments.of(7, 1, 6, 17, false),
                 Arguments.of(7, 3, 9, 5, true), Arguments.of(7, 32, 11, 17, true), Arguments.of(4, 2, 50, 50, false),
-                Arguments.of(7, 1, 20, 50, true));
+                Arguments.of(7, 1, 20, 50, true),
+                // A batch of one over enough steps reads the recurrent weights transposed.
+                Arguments.of(LstmCell.TRANSPOSE_MIN_STEPS, 1, 20, 50, true),
+                Arguments.of(LstmCell.TRANSPOSE_MIN_STEPS + 3, 1, 6, 17, false));
     }
 
     @ParameterizedTest(name = "T={0} B={1} I={2} H={3} initialState={4}")

@@ -281,6 +281,11 @@ class SimpleRnnCellTest {
             for (Object[] cand : candidates()) {
                 SimpleRnnCell cell = (SimpleRnnCell) cand[1];
                 Blk hs = Blk.random(arena, rnd, rows * hidden, 1);
+                Blk whT = Blk.random(arena, rnd, hidden * hidden, 1);
+                Kernels.scalar().transpose(hidden, hidden, wh.seg, wh.off, whT.seg, whT.off);
+                cell.sequenceForward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0), wx.seg, wx.off,
+                        wh.seg, wh.off, whT.seg, whT.off, b.seg, b.off, hs.seg, hs.off);
+                Close.assertClose(cand[0] + " hs (Wh transposed)", OffHeap.toArray(hsR, 0, rows * hidden), hs.values(), TOL);
                 cell.sequenceForward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0), wx.seg, wx.off,
                         wh.seg, wh.off, b.seg, b.off, hs.seg, hs.off);
                 Close.assertClose(cand[0] + " hs", OffHeap.toArray(hsR, 0, rows * hidden), hs.values(), TOL);

@@ -2,6 +2,9 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.kernels.FloatKernels;
+import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.OffHeap;
 import io.github.panamarnn.kernels.SimpleRnnCell;
 import java.lang.foreign.MemorySegment;
@@ -16,6 +19,7 @@ import java.util.List;
 final class SimpleRnnSequenceNode extends SequenceNode {
 
     private static final SimpleRnnCell CELL = SimpleRnnCell.get();
+    private static final FloatKernels K = Kernels.get();
     private static final int WX = 0;
     private static final int WH = 1;
     private static final int B = 2;
@@ -33,21 +37,31 @@ final class SimpleRnnSequenceNode extends SequenceNode {
 
     @Override
     protected void forward() {
+        // One row per step: the recurrent products are faster on Whᵀ (as in the LSTM and GRU kernels,
+        // which keep it in their workspace; this one has none, so the copy goes to the graph's scratch).
+        long hh = (long) hidden * hidden;
+        boolean transpose = batch == 1 && steps >= LstmCell.TRANSPOSE_MIN_STEPS && hh <= LstmCell.TRANSPOSE_MAX_FLOATS;
+        long gathered = contiguous ? 0 : OffHeap.roundUpToLine(gatherFloats());
+        MemorySegment scratch = gathered + (transpose ? hh : 0) > 0 ? scratch(gathered + (transpose ? hh : 0)) : null;
         MemorySegment xs;
         long xsOff;
         if (contiguous) {
             xs = inputSegment();
             xsOff = inputOffset();
         } else {
-            xs = scratch(gatherFloats());
+            xs = scratch;
             xsOff = 0;
             gatherInputs(xs, 0);
+        }
+        if (transpose) {
+            K.transpose(hidden, hidden, argValueSegment(WH), argValueOffset(WH), scratch, gathered);
         }
         CELL.sequenceForward(steps, batch, input, hidden,
                 xs, xsOff,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 argValueSegment(WX), argValueOffset(WX),
                 argValueSegment(WH), argValueOffset(WH),
+                transpose ? scratch : null, gathered,
                 argValueSegment(B), argValueOffset(B),
                 valueSegment(), valueOffset());
     }

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.graph.Expression;
 import io.github.panamarnn.graph.ParameterCollection;
+import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.rnn.Fixtures.Kind;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,6 +171,16 @@ class RNNStateTest {
         List<Expression> xs = List.of(x(), x(), x(), x(), x());
         RNNState start = b.initialState(stateVectors(kind)).addInput(x());
         List<Expression> outputs = start.transduce(xs);
+        // Long enough for the batch-1 sequence kernels to read their recurrent weights transposed.
+        List<Expression> longXs = new ArrayList<>();
+        for (int t = 0; t <= LstmCell.TRANSPOSE_MIN_STEPS; t++) {
+            longXs.add(x());
+        }
+        List<Expression> longOutputs = start.transduce(longXs);
+        List<RNNState> longStates = start.addInputs(longXs);
+        for (int t = 0; t < longXs.size(); t++) {
+            assertClose(longStates.get(t).output().vecValue(), longOutputs.get(t).vecValue(), 1e-5f, "long, step " + t);
+        }
         List<RNNState> states = start.addInputs(xs);
         assertEquals(xs.size(), outputs.size());
         for (int t = 0; t < xs.size(); t++) {
@@ -186,7 +197,8 @@ class RNNStateTest {
         for (boolean transduce : new boolean[] {false, true}) {
             renewCg();
             Random r = new Random(31);
-            List<Expression> xs = Fixtures.inputs(r, 6, INPUT);
+            // Long enough for the batch-1 sequence kernels to read their recurrent weights transposed.
+            List<Expression> xs = Fixtures.inputs(r, LstmCell.TRANSPOSE_MIN_STEPS + 2, INPUT);
             List<Expression> s0 = Fixtures.inputs(r, kind.stateVectors(LAYERS), HIDDEN);
             RNNState start = b.initialState(s0);
             List<Expression> outputs = new ArrayList<>();
