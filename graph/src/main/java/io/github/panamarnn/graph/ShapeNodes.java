@@ -173,16 +173,8 @@ final class ShapeNodes {
             int rows = x.dim.rows();
             int cols = x.dim.cols();
             long n = (long) rows * cols;
-            MemorySegment src = x.valueSeg;
             for (int e = 0, batch = dim.batchSize(); e < batch; e++) {
-                long srcOff = x.valueOff + e * n;
-                long dstOff = valueOff + e * n;
-                for (int r = 0; r < rows; r++) {
-                    for (int c = 0; c < cols; c++) {
-                        valueSeg.setAtIndex(JAVA_FLOAT, dstOff + (long) c * rows + r,
-                                src.getAtIndex(JAVA_FLOAT, srcOff + (long) r * cols + c));
-                    }
-                }
+                K.transpose(rows, cols, x.valueSeg, x.valueOff + e * n, valueSeg, valueOff + e * n);
             }
         }
 

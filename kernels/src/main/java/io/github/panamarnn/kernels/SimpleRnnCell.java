@@ -225,6 +225,16 @@ public final class SimpleRnnCell {
     }
 
     /**
+     * Whether a sequence of this size gains from being given {@code Whᵀ}: a batch of one (its
+     * recurrent products are matrix-vector products) over at least {@link LstmCell#TRANSPOSE_MIN_STEPS}
+     * steps (to repay the copy), with {@code H·H} at most {@link LstmCell#TRANSPOSE_MAX_FLOATS}:
+     * the rule the LSTM and GRU sequences apply to themselves.
+     */
+    public static boolean sequenceGainsFromTransposedWh(int steps, int hidden, int batch) {
+        return CellProducts.transposesRecurrentWeights(steps, batch, (long) hidden * hidden);
+    }
+
+    /**
      * {@link #sequenceForward(int, int, int, int, MemorySegment, long, MemorySegment, long, MemorySegment,
      * long, MemorySegment, long, MemorySegment, long, MemorySegment, long) sequenceForward} whose
      * recurrent products may read a transposed copy of {@code wh}: for a batch of one they are

@@ -6,6 +6,7 @@ import io.github.panamarnn.graph.Expression;
 import io.github.panamarnn.kernels.CellActivations;
 import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -34,7 +35,8 @@ import java.util.Arrays;
  * single input row makes the gate product a matrix-vector product, which for a small layer is
  * 2-3x faster on {@code Wᵀ} than on {@code W} (whole rows of {@code Wᵀ} summed in registers
  * instead of short dot products over rows of {@code W}). Each input and recurrent weight of at
- * most {@link #TRANSPOSE_MAX_FLOATS} floats gets room for its transpose in this node's
+ * most {@link LstmCell#TRANSPOSE_MAX_FLOATS} floats (the sequence kernels' limit, 256 KB: past it
+ * the rows of {@code W} are long enough for {@code gemv}) gets room for its transpose in this node's
  * workspace; the first batch-1 step of the graph to ask transposes it, once per graph, and
  * later steps reuse it. As for every value of a graph, the copy is taken from the weights as
  * they are at that moment: a trainer update is meant to come after the graph's last forward.
@@ -51,13 +53,6 @@ final class LayerWeights extends CellNode {
     private static final FloatKernels K = Kernels.get();
     private static final CellActivations ACT = CellActivations.get();
     private static final int INITIAL_ROWS = 64;
-    /**
-     * Largest weight (in floats: 256 KB, half this machine's L2) kept transposed for batch-1
-     * steps. Past it the rows of {@code W} are long enough for {@code gemv} to run at its
-     * streaming speed, and a per-graph transpose of a matrix that no longer fits in L2 would
-     * cost more than the steps save.
-     */
-    static final long TRANSPOSE_MAX_FLOATS = 64 * 1024;
 
     private final int input;
     private final int hidden;
@@ -107,7 +102,7 @@ final class LayerWeights extends CellNode {
         long total = 0;
         for (int k = 0; k < 3 * blocks; k++) {
             long size = k % 3 == 2 ? 0 : (long) blockWidth * (k % 3 == 0 ? input : hidden);
-            boolean kept = size > 0 && size <= TRANSPOSE_MAX_FLOATS;
+            boolean kept = size > 0 && size <= LstmCell.TRANSPOSE_MAX_FLOATS;
             if (offsets != null) {
                 offsets[k] = kept ? total : -1;
             }

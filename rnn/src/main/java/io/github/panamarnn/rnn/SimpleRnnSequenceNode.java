@@ -4,7 +4,6 @@ import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
 import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.Kernels;
-import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.OffHeap;
 import io.github.panamarnn.kernels.SimpleRnnCell;
 import java.lang.foreign.MemorySegment;
@@ -39,10 +38,10 @@ final class SimpleRnnSequenceNode extends SequenceNode {
     protected void forward() {
         // One row per step: the recurrent products are faster on Whᵀ (as in the LSTM and GRU kernels,
         // which keep it in their workspace; this one has none, so the copy goes to the graph's scratch).
-        long hh = (long) hidden * hidden;
-        boolean transpose = batch == 1 && steps >= LstmCell.TRANSPOSE_MIN_STEPS && hh <= LstmCell.TRANSPOSE_MAX_FLOATS;
+        boolean transpose = SimpleRnnCell.sequenceGainsFromTransposedWh(steps, hidden, batch);
         long gathered = contiguous ? 0 : OffHeap.roundUpToLine(gatherFloats());
-        MemorySegment scratch = gathered + (transpose ? hh : 0) > 0 ? scratch(gathered + (transpose ? hh : 0)) : null;
+        long scratchFloats = gathered + (transpose ? (long) hidden * hidden : 0);
+        MemorySegment scratch = scratchFloats > 0 ? scratch(scratchFloats) : null;
         MemorySegment xs;
         long xsOff;
         if (contiguous) {
