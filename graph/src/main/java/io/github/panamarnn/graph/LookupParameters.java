@@ -76,6 +76,7 @@ public final class LookupParameters {
                     + " values (row dim " + rowDim + "), got " + (rowValues == null ? "null" : rowValues.length));
         }
         OffHeap.fromArray(rowValues, values, rowOffset(index));
+        Parameters.valuesWritten();
     }
 
     /**

@@ -3,6 +3,7 @@ package io.github.panamarnn.graph;
 import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A trainable tensor of a {@link ParameterCollection}: its values and the gradient
@@ -10,6 +11,9 @@ import java.lang.foreign.MemorySegment;
  * with {@link Dy#parameter(Parameters)} (or {@code constParameter} to receive no gradient).
  */
 public final class Parameters {
+
+    /** Writes to the values of any parameter or lookup table so far (see {@link #valueVersion()}). */
+    private static final AtomicLong VALUE_WRITES = new AtomicLong();
 
     private final ParameterCollection collection;
     private final String name;
@@ -54,6 +58,22 @@ public final class Parameters {
                     + dim.size() + " values, got " + (newValues == null ? "null" : newValues.length));
         }
         OffHeap.fromArray(newValues, values, 0);
+        valuesWritten();
+    }
+
+    /**
+     * A number that changes whenever the values of any parameter or lookup table change after
+     * their creation ({@code setValues}, a trainer's {@code update}, a model load): a value
+     * derived from weights and kept for reuse (the rnn module's transposed weights) is still
+     * good while this number is what it was when the value was made.
+     */
+    public static long valueVersion() {
+        return VALUE_WRITES.get();
+    }
+
+    /** Records that values were written; call after the writes. */
+    static void valuesWritten() {
+        VALUE_WRITES.incrementAndGet();
     }
 
     /** A row-major copy of the gradient accumulated since the last update ({@code dim().size()} floats). */

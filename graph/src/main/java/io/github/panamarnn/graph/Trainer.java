@@ -127,6 +127,15 @@ public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTraine
         ensureState(params, tables);
         long step = updates + 1;
         beginUpdate(step);
+        try {
+            applyUpdate(params, tables, gradScale, step);
+        } finally {
+            Parameters.valuesWritten();
+        }
+        updates = step;
+    }
+
+    private void applyUpdate(List<Parameters> params, List<LookupParameters> tables, float gradScale, long step) {
         for (int i = 0; i < params.size(); i++) {
             Parameters p = params.get(i);
             if (p.touched()) {
@@ -153,7 +162,6 @@ public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTraine
             }
             t.clearTouched();
         }
-        updates = step;
     }
 
     /**

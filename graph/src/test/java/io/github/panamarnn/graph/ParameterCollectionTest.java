@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ParameterCollectionTest {
 
@@ -110,5 +114,33 @@ class ParameterCollectionTest {
         // The arena is closed, not left to the garbage collector: the memory is returned now.
         assertTrue(!p.valueSegment().scope().isAlive() && !p.gradientSegment().scope().isAlive(), "parameter memory");
         assertTrue(!lp.valueSegment().scope().isAlive() && !lp.gradientSegment().scope().isAlive(), "lookup memory");
+    }
+
+    /** Values derived from weights and kept (the rnn module's transposed weights) rely on this. */
+    @Test
+    void valueVersionChangesWithEveryWriteOfValues(@TempDir Path dir) throws IOException {
+        try (ParameterCollection pc = new ParameterCollection(3)) {
+            Parameters w = pc.addParameters(2, 2);
+            LookupParameters table = pc.addLookupParameters(4, 2);
+            long v0 = Parameters.valueVersion();
+            w.setValues(1, 2, 3, 4);
+            long v1 = Parameters.valueVersion();
+            assertNotEquals(v0, v1, "setValues");
+            table.initRow(1, 5, 6);
+            long v2 = Parameters.valueVersion();
+            assertNotEquals(v1, v2, "initRow");
+            Dy.renewCg();
+            Expression loss = Dy.sumElems(Dy.parameter(w));
+            loss.scalarValue();
+            loss.backward();
+            new SimpleSGDTrainer(pc).update();
+            long v3 = Parameters.valueVersion();
+            assertNotEquals(v2, v3, "trainer update");
+            Path file = dir.resolve("m.bin");
+            pc.save(file);
+            pc.load(file);
+            assertNotEquals(v3, Parameters.valueVersion(), "load");
+            Dy.renewCg();
+        }
     }
 }

@@ -326,9 +326,9 @@ final class PanamaBlas {
      * {@code dst (cols x rows) = srcᵀ}, both contiguous. Blocks of eight source rows: each
      * column of a block becomes eight consecutive floats of {@code dst}, so the writes stream
      * and the eight rows being read stay in L1. Scalar on purpose: AVX2 has no float gather
-     * from a segment, and a register transpose (24 two-vector shuffles per 8 x 8 block) would
-     * save little on the small matrices this serves (the weights of batch-1 cell steps,
-     * transposed once per graph).
+     * from a segment, and a register transpose (24 two-vector shuffles per 8 x 8 block) measured
+     * only 1.7x faster on 200 x 48 (0.40 against 0.70 ns per element), a few microseconds per
+     * graph on the small matrices this serves (the weights of batch-1 cell steps and sequences).
      */
     static void transpose(int rows, int cols, MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
         checkCount("rows", rows);

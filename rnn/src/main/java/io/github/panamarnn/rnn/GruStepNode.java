@@ -75,30 +75,26 @@ final class GruStepNode extends CellNode {
         return weights.weightsOffset(k);
     }
 
-    /**
-     * Weight {@code k} transposed, for a batch of one (its products are faster on it, see
-     * {@link LayerWeights}); null otherwise, and for recurrent weights of a zero state (unused).
-     */
-    private MemorySegment t(int k) {
-        return tOff(k) < 0 ? null : weights.transposedSegment();
-    }
-
-    private long tOff(int k) {
-        boolean recurrent = k % 3 == 1;
-        if (batch != 1 || recurrent && hArg == NONE) {
-            return -1;
-        }
-        return weights.transposedWeights(k);
+    private MemorySegment t(long transposedOffset) {
+        return weights.transposedSegment(transposedOffset);
     }
 
     @Override
     protected void forward() {
+        // One input row: the products are faster on the transposed weights (see LayerWeights).
+        boolean state = hArg != NONE;
+        long wxzT = weights.transposedFor(WXZ, batch, true);
+        long whzT = weights.transposedFor(WHZ, batch, state);
+        long wxrT = weights.transposedFor(WXR, batch, true);
+        long whrT = weights.transposedFor(WHR, batch, state);
+        long wxhT = weights.transposedFor(WXH, batch, true);
+        long whhT = weights.transposedFor(WHH, batch, state);
         CELL.stepForward(batch, input, hidden,
                 argValueSegment(X), argValueOffset(X) + xSlice,
                 valueOf(hArg), valueOffset(hArg, hSlice),
-                w(WXZ), wOff(WXZ), t(WXZ), tOff(WXZ), w(WHZ), wOff(WHZ), t(WHZ), tOff(WHZ), w(BZ), wOff(BZ),
-                w(WXR), wOff(WXR), t(WXR), tOff(WXR), w(WHR), wOff(WHR), t(WHR), tOff(WHR), w(BR), wOff(BR),
-                w(WXH), wOff(WXH), t(WXH), tOff(WXH), w(WHH), wOff(WHH), t(WHH), tOff(WHH), w(BH), wOff(BH),
+                w(WXZ), wOff(WXZ), t(wxzT), wxzT, w(WHZ), wOff(WHZ), t(whzT), whzT, w(BZ), wOff(BZ),
+                w(WXR), wOff(WXR), t(wxrT), wxrT, w(WHR), wOff(WHR), t(whrT), whrT, w(BR), wOff(BR),
+                w(WXH), wOff(WXH), t(wxhT), wxhT, w(WHH), wOff(WHH), t(whhT), whhT, w(BH), wOff(BH),
                 valueSegment(), valueOffset(),
                 workspaceSegment(), workspaceOffset());
         gatesReplaced = false;

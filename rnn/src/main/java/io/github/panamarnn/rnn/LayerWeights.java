@@ -3,6 +3,7 @@ package io.github.panamarnn.rnn;
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.graph.Parameters;
 import io.github.panamarnn.kernels.CellActivations;
 import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.Kernels;
@@ -38,8 +39,8 @@ import java.util.Arrays;
  * most {@link LstmCell#TRANSPOSE_MAX_FLOATS} floats (the sequence kernels' limit, 256 KB: past it
  * the rows of {@code W} are long enough for {@code gemv}) gets room for its transpose in this node's
  * workspace; the first batch-1 step of the graph to ask transposes it, once per graph, and
- * later steps reuse it. As for every value of a graph, the copy is taken from the weights as
- * they are at that moment: a trainer update is meant to come after the graph's last forward.
+ * later steps reuse it, until any weight changes ({@link Parameters#valueVersion()}): steps that
+ * run again after an update read the new weights, as they would without the copies.
  *
  * <p>Row layout, per {@link CellType}: the pre-activation gradient row is {@code blocks} blocks
  * of {@code blockWidth} floats; block {@code j} belongs to input weight {@code 3j}, recurrent
@@ -53,6 +54,7 @@ final class LayerWeights extends CellNode {
     private static final FloatKernels K = Kernels.get();
     private static final CellActivations ACT = CellActivations.get();
     private static final int INITIAL_ROWS = 64;
+    private static final long NOT_MADE = -1;
 
     private final int input;
     private final int hidden;
@@ -74,8 +76,12 @@ final class LayerWeights extends CellNode {
 
     /** Per weight: where its transpose is in the workspace, or -1 when it has none. */
     private final long[] transposeOffset;
-    /** Per weight: whether its transpose has been made in this forward pass. */
-    private final boolean[] transposed;
+    /**
+     * Per weight: the {@link Parameters#valueVersion()} its transpose was made at, or
+     * {@link #NOT_MADE}: a copy is remade when any weight has changed since (a graph run again
+     * after a trainer update, DyNet's static-graph loop).
+     */
+    private final long[] madeAt;
 
     private LayerWeights(CellType type, int input, int hidden) {
         this(type == CellType.GRU ? 3 : 1, type == CellType.LSTM ? 4 * hidden : hidden, type == CellType.GRU,
@@ -90,7 +96,8 @@ final class LayerWeights extends CellNode {
         this.blockWidth = blockWidth;
         this.resetProduct = resetProduct;
         this.transposeOffset = new long[3 * blocks];
-        this.transposed = new boolean[3 * blocks];
+        this.madeAt = new long[3 * blocks];
+        Arrays.fill(madeAt, NOT_MADE);
         transposeFloats(blocks, blockWidth, input, hidden, transposeOffset);
     }
 
@@ -131,15 +138,25 @@ final class LayerWeights extends CellNode {
         return argValueOffset(k);
     }
 
-    /** The segment of the transposed weights ({@link #transposedWeights(int)}). */
-    MemorySegment transposedSegment() {
-        return workspaceSegment();
+    /**
+     * Where a step over {@code batch} rows reads weight {@code k} transposed: its
+     * {@link #transposedWeights(int) transpose} for a batch of one when the step runs that
+     * product ({@code used}: a recurrent weight is unused from a zero state), else -1.
+     */
+    long transposedFor(int k, int batch, boolean used) {
+        return batch == 1 && used ? transposedWeights(k) : -1;
+    }
+
+    /** The segment of a transposed weight at {@code offset} (from {@link #transposedFor}), or null for -1. */
+    MemorySegment transposedSegment(long offset) {
+        return offset < 0 ? null : workspaceSegment();
     }
 
     /**
      * Weight {@code k} transposed ({@code columns x rows} of {@link #weights(int) weight k}),
-     * in {@link #transposedSegment()} at the returned offset, made on the first call of each
-     * forward pass; or -1 when the weight is too large to be kept transposed (then read it as is).
+     * in this node's workspace at the returned offset, made on the first call and remade
+     * when the weights have changed since; or -1 when the weight is too large to be kept
+     * transposed (then read it as is).
      */
     long transposedWeights(int k) {
         long at = transposeOffset[k];
@@ -147,11 +164,12 @@ final class LayerWeights extends CellNode {
             return -1;
         }
         long where = workspaceOffset() + at;
-        if (!transposed[k]) {
+        long version = Parameters.valueVersion();
+        if (madeAt[k] != version) {
             int rows = blockWidth;
             int cols = k % 3 == 0 ? input : hidden;
             K.transpose(rows, cols, argValueSegment(k), argValueOffset(k), workspaceSegment(), where);
-            transposed[k] = true;
+            madeAt[k] = version;
         }
         return where;
     }
@@ -198,8 +216,8 @@ final class LayerWeights extends CellNode {
     @Override
     protected void forward() {
         valueSegment().setAtIndex(ValueLayout.JAVA_FLOAT, valueOffset(), 0f);
-        // The weights may be other values than in an earlier pass (a graph run again): transpose anew.
-        Arrays.fill(transposed, false);
+        // Run again: the weight arguments may have other values now, whatever the version says.
+        Arrays.fill(madeAt, NOT_MADE);
     }
 
     @Override

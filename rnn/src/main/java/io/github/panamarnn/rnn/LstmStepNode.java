@@ -97,16 +97,16 @@ final class LstmStepNode extends CellNode {
         MemorySegment out = valueSegment();
         long outOff = valueOffset();
         // One input row: the gate products are faster on the transposed weights (see LayerWeights).
-        long wxT = batch == 1 ? weights.transposedWeights(WX) : -1;
-        long whT = batch == 1 && hArg != NONE ? weights.transposedWeights(WH) : -1;
+        long wxT = weights.transposedFor(WX, batch, true);
+        long whT = weights.transposedFor(WH, batch, hArg != NONE);
         CELL.stepForward(batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
                 argValueSegment(X), argValueOffset(X) + xSlice,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 valueOf(cArg), valueOffset(cArg, cSlice),
                 weights.weights(WX), weights.weightsOffset(WX),
-                wxT < 0 ? null : weights.transposedSegment(), Math.max(wxT, 0),
+                weights.transposedSegment(wxT), wxT,
                 weights.weights(WH), weights.weightsOffset(WH),
-                whT < 0 ? null : weights.transposedSegment(), Math.max(whT, 0),
+                weights.transposedSegment(whT), whT,
                 weights.weights(B), weights.weightsOffset(B),
                 out, outOff + (long) hidden * batch,
                 out, outOff,

@@ -57,15 +57,15 @@ final class SimpleRnnStepNode extends CellNode {
     @Override
     protected void forward() {
         // One input row: the products are faster on the transposed weights (see LayerWeights).
-        long wxT = batch == 1 ? weights.transposedWeights(WX) : -1;
-        long whT = batch == 1 && hArg != NONE ? weights.transposedWeights(WH) : -1;
+        long wxT = weights.transposedFor(WX, batch, true);
+        long whT = weights.transposedFor(WH, batch, hArg != NONE);
         CELL.stepForward(batch, input, hidden,
                 argValueSegment(X), argValueOffset(X) + xSlice,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 weights.weights(WX), weights.weightsOffset(WX),
-                wxT < 0 ? null : weights.transposedSegment(), Math.max(wxT, 0),
+                weights.transposedSegment(wxT), wxT,
                 weights.weights(WH), weights.weightsOffset(WH),
-                whT < 0 ? null : weights.transposedSegment(), Math.max(whT, 0),
+                weights.transposedSegment(whT), whT,
                 weights.weights(B), weights.weightsOffset(B),
                 valueSegment(), valueOffset());
     }
