@@ -23,14 +23,17 @@ public final class Dim {
     private Dim(int[] dims, int batchSize) {
         this.dims = dims;
         this.batchSize = batchSize;
-        long total = 1;
+        // Checked after every factor: with four or more dimensions a long product can wrap
+        // around to a small (even zero) size, which would give a wrongly sized expression.
+        long total = batchSize;
         for (int d : dims) {
             total *= d;
+            if (total > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("dimension too large: " + Arrays.toString(dims) + " x batch "
+                        + batchSize + " is more than " + Integer.MAX_VALUE + " floats");
+            }
         }
-        if (total * batchSize > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("dimension too large: " + Arrays.toString(dims) + " x batch " + batchSize);
-        }
-        this.size = (int) total;
+        this.size = (int) (total / batchSize);
     }
 
     /**

@@ -84,6 +84,21 @@ public final class Dy {
         return InputNodes.input(Dim.scalar(), new float[] {value});
     }
 
+    /**
+     * A constant of zeros of shape {@code d} (any dimensions and batch size), as DyNet's
+     * {@code zeros(cg, d)}. Unlike {@link #vecInput} it is not an input: {@link Expression#set}
+     * refuses it, so a value that stands for "nothing here" (a zero initial state) cannot be
+     * changed where nothing would read the change.
+     *
+     * @throws NullPointerException if {@code d} is null
+     */
+    public static Expression zeros(Dim d) {
+        if (d == null) {
+            throw new NullPointerException("zeros: Dim is null");
+        }
+        return InputNodes.zeros(d);
+    }
+
     // ------------------------------------------------------------------ parameters
 
     /**

@@ -24,6 +24,13 @@ final class InputNodes {
         return node;
     }
 
+    static Expression zeros(Dim dim) {
+        Zeros node = new Zeros(dim);
+        ComputationGraph.current().append0(node);
+        K.fill(dim.totalSize(), 0f, node.valueSeg, node.valueOff);
+        return node;
+    }
+
     static Expression parameter(Parameters p, boolean constant) {
         if (p == null) {
             throw new NullPointerException("parameter: Parameters is null");
@@ -75,6 +82,29 @@ final class InputNodes {
         @Override
         protected String opName() {
             return "input";
+        }
+    }
+
+    /** A constant of zeros ({@link Dy#zeros}): a leaf that, unlike {@link Input}, cannot be set. */
+    static final class Zeros extends Node {
+
+        Zeros(Dim dim) {
+            super(dim);
+        }
+
+        @Override
+        protected void forward() {
+            // Filled with zeros when built.
+        }
+
+        @Override
+        protected void backpropagate() {
+            // A leaf: its gradient (full backward) is for the user to read.
+        }
+
+        @Override
+        protected String opName() {
+            return "zeros";
         }
     }
 

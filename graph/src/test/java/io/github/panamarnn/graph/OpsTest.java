@@ -3,6 +3,7 @@ package io.github.panamarnn.graph;
 import static io.github.panamarnn.graph.Dy.*;
 import static io.github.panamarnn.graph.GradCheck.assertArrayClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -19,6 +20,18 @@ class OpsTest {
     @BeforeEach
     void freshGraph() {
         renewCg();
+    }
+
+    @Test
+    void zerosIsAConstantThatRefusesSet() {
+        Expression z = zeros(Dim.batched(2, 3));
+        assertEquals(Dim.batched(2, 3), z.dim());
+        assertArrayClose(new float[6], z.vecValue(), 0f);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> z.set(1, 2, 3, 4, 5, 6));
+        assertTrue(e.getMessage().contains("zeros"), e.getMessage());
+        Expression x = inputVector(1, 2, 3);
+        assertArrayClose(new float[] {1, 2, 3}, x.plus(zeros(V3)).vecValue(), 0f);
+        assertThrows(NullPointerException.class, () -> zeros(null));
     }
 
     // ------------------------------------------------------------------ arithmetic

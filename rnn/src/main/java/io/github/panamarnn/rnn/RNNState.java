@@ -1,5 +1,6 @@
 package io.github.panamarnn.rnn;
 
+import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
 import java.util.ArrayList;
@@ -178,16 +179,19 @@ public final class RNNState {
      * The states after each of {@code xs} in turn, exactly as repeated {@link #addInput}: element
      * {@code i}'s {@link #prev()} is element {@code i-1} (element 0's is this state).
      *
-     * @param xs one or more inputs, each a vector of {@code inputDim} or a batch {@code {inputDim X B}}
+     * @param xs the inputs, each a vector of {@code inputDim} or a batch {@code {inputDim X B}}
      *     (batch sizes equal, or 1 for an input broadcast to the batch, as {@link #addInput(Expression)})
-     * @return an unmodifiable list of {@code xs.size()} states
-     * @throws IllegalArgumentException if {@code xs} is empty, or an input has another shape
+     * @return an unmodifiable list of {@code xs.size()} states (empty for no inputs, as in DyNet)
+     * @throws IllegalArgumentException if an input has another shape
      *     (its index and both shapes named); nothing is added to the graph then
      * @throws NullPointerException if {@code xs} or an element is null
      */
     public List<RNNState> addInputs(List<Expression> xs) {
         checkLive("addInputs");
         int batch = checkInputs("addInputs", xs);
+        if (xs.isEmpty()) {
+            return List.of();
+        }
         RNNState[] states = new RNNState[xs.size()];
         RNNState s = this;
         for (int i = 0; i < states.length; i++) {
@@ -206,17 +210,20 @@ public final class RNNState {
      * sequence or read cells. (A minibatch of an LSTM or simple RNN with dropout on steps
      * instead, since each element has masks of its own: see {@link RNNBuilder#setDropout}.)
      *
-     * @param xs one or more inputs, each a vector of {@code inputDim} or a batch {@code {inputDim X B}}
+     * @param xs the inputs, each a vector of {@code inputDim} or a batch {@code {inputDim X B}}
      *     (batch sizes equal, or 1 for an input broadcast to the batch, as {@link #addInput(Expression)})
      * @return an unmodifiable list of {@code xs.size()} vectors of {@code hiddenDim} ({@code {hiddenDim X B}}
-     *     for a batch)
-     * @throws IllegalArgumentException if {@code xs} is empty, or an input has another shape
+     *     for a batch); empty for no inputs, as in DyNet
+     * @throws IllegalArgumentException if an input has another shape
      *     (its index and both shapes named); nothing is added to the graph then
      * @throws NullPointerException if {@code xs} or an element is null
      */
     public List<Expression> transduce(List<Expression> xs) {
         checkLive("transduce");
         int batch = checkInputs("transduce", xs);
+        if (xs.isEmpty()) {
+            return List.of();
+        }
         int steps = xs.size();
         int hidden = builder.hiddenDim();
         context.prepare(batch);
@@ -262,9 +269,6 @@ public final class RNNState {
     private int checkInputs(String method, List<Expression> xs) {
         String name = builder.type.builderName + " RNNState." + method;
         Objects.requireNonNull(xs, () -> name + ": the list of inputs is null");
-        if (xs.isEmpty()) {
-            throw new IllegalArgumentException(name + " needs at least one input, got an empty list");
-        }
         for (int i = 0, n = xs.size(); i < n; i++) {
             Expression x = xs.get(i);
             if (x == null) {
@@ -291,8 +295,9 @@ public final class RNNState {
     // ------------------------------------------------------------------ reading the state
 
     /**
-     * The top layer's output {@code h}, a vector of {@code hiddenDim} (zeros for a zero initial
-     * state). The same expression on every call.
+     * The top layer's output {@code h}, a vector of {@code hiddenDim} (for a zero initial state a
+     * constant of zeros, {@link io.github.panamarnn.graph.Dy#zeros}, which {@code set()} refuses:
+     * give the state with {@link RNNBuilder#initialState(List)} instead). The same expression on every call.
      */
     public Expression output() {
         checkLive("output");
@@ -338,7 +343,8 @@ public final class RNNState {
     }
 
     private Expression expressionOf(StateSlice slice) {
-        return slice == null ? Dy.vecInput(builder.hiddenDim()) : slice.expression();
+        // A zero state has no node: hand out a constant, which set() refuses, since steps never read it.
+        return slice == null ? Dy.zeros(Dim.of(builder.hiddenDim())) : slice.expression();
     }
 
     /**

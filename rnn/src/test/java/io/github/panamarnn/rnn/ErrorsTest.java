@@ -3,6 +3,8 @@ package io.github.panamarnn.rnn;
 import static io.github.panamarnn.graph.Dy.inputMatrix;
 import static io.github.panamarnn.graph.Dy.inputVector;
 import static io.github.panamarnn.graph.Dy.renewCg;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -112,12 +114,27 @@ class ErrorsTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void emptySequencesAreRefused(Kind kind) {
+    void emptySequencesGiveEmptyListsAsInDyNet(Kind kind) {
         RNNBuilder b = kind.build(1, 3, 4, pc);
         renewCg();
         RNNState s = b.initialState();
-        assertMessage(IllegalArgumentException.class, () -> s.addInputs(List.of()), "empty");
-        assertMessage(IllegalArgumentException.class, () -> s.transduce(List.of()), "empty");
+        int before = io.github.panamarnn.graph.Dy.cg().nodeCount();
+        assertEquals(List.of(), s.addInputs(List.of()));
+        assertEquals(List.of(), s.transduce(List.of()));
+        assertEquals(before, io.github.panamarnn.graph.Dy.cg().nodeCount(), "nothing added to the graph");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aZeroInitialStateCannotBeSetWhereNoStepWouldReadIt(Kind kind) {
+        RNNBuilder b = kind.build(2, 3, 4, pc);
+        renewCg();
+        RNNState s = b.initialState();
+        assertArrayEquals(new float[4], s.output().vecValue());
+        assertMessage(IllegalStateException.class, () -> s.output().set(1, 2, 3, 4), "set()");
+        for (Expression e : s.s()) {
+            assertMessage(IllegalStateException.class, () -> e.set(1, 2, 3, 4), "set()");
+        }
     }
 
     @ParameterizedTest
