@@ -264,12 +264,12 @@ public final class Dy {
         return ElementwiseNodes.dropout(x, p);
     }
 
-    // ------------------------------------------------------------------ softmax family (vectors)
+    // ------------------------------------------------------------------ softmax family
 
     /**
      * Softmax of a vector {@code {n}} (stable: the maximum is subtracted first); result {@code {n}}.
-     * A batch of vectors {@code {n X B}} is normalised per batch element. A matrix is refused
-     * (DyNet would work column-wise): pick its columns or rows first.
+     * A batch of vectors {@code {n X B}} is normalised per batch element. A matrix
+     * {@code {rows, cols}} is normalised per column, as in DyNet (so a row {@code {1, n}} gives ones).
      */
     public static Expression softmax(Expression x) {
         return SoftmaxNodes.softmax(x);
@@ -277,7 +277,7 @@ public final class Dy {
 
     /**
      * Log-softmax of a vector {@code {n}} (or of each vector of a batch), stable; result of the
-     * same shape. A matrix is refused, as for {@link #softmax}.
+     * same shape. A matrix is normalised per column, as for {@link #softmax}.
      */
     public static Expression logSoftmax(Expression x) {
         return SoftmaxNodes.logSoftmax(x);

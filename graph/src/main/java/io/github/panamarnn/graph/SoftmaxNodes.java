@@ -9,9 +9,9 @@ import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The softmax family, on vectors only (a matrix is refused with its shape in the message,
- * rather than guessing between DyNet's column-wise and a row-wise reading). All of them
- * subtract the maximum first, so large inputs do not overflow.
+ * The softmax family. {@code softmax} and {@code logSoftmax} normalise a vector, and each
+ * column of a matrix (over the first dimension, as DyNet does); the picking losses take
+ * vectors. All of them subtract the maximum first, so large inputs do not overflow.
  */
 final class SoftmaxNodes {
 
@@ -22,21 +22,12 @@ final class SoftmaxNodes {
 
     static Expression softmax(Expression a) {
         Node x = live(a, "softmax");
-        requireVectorBatch("softmax", x.dim);
-        return x.graph.append1(new Softmax(x), x);
+        return x.graph.append1(x.dim.isVector() ? new Softmax(x) : new ColumnSoftmax(x, false), x);
     }
 
     static Expression logSoftmax(Expression a) {
         Node x = live(a, "logSoftmax");
-        requireVectorBatch("logSoftmax", x.dim);
-        return x.graph.append1(new LogSoftmax(x), x);
-    }
-
-    /** A vector, or a batch of vectors (each normalised on its own, as in DyNet). */
-    private static void requireVectorBatch(String op, Dim d) {
-        if (!d.isVector()) {
-            throw new IllegalArgumentException(op + " needs a vector (or a batch of vectors), got " + d);
-        }
+        return x.graph.append1(x.dim.isVector() ? new LogSoftmax(x) : new ColumnSoftmax(x, true), x);
     }
 
     static Expression pickNegLogSoftmax(Expression a, int index) {
@@ -107,6 +98,75 @@ final class SoftmaxNodes {
         @Override
         protected String opName() {
             return "logSoftmax";
+        }
+    }
+
+    /**
+     * Softmax or log-softmax of each column of a matrix {@code {rows, cols}} (more dimensions:
+     * over the first, each combination of the others being a column), per batch element. The
+     * values are row-major, so a column is strided: each batch element is transposed into
+     * scratch, normalised row by row with the vector kernels, and transposed back; backward
+     * does the same with the value and its gradient.
+     */
+    static final class ColumnSoftmax extends Node {
+        private final Node x;
+        private final boolean log;
+        private final int rows;
+        private final int cols;
+
+        ColumnSoftmax(Node x, boolean log) {
+            super(x.dim);
+            this.x = x;
+            this.log = log;
+            this.rows = x.dim.get(0);
+            this.cols = x.dim.size() / rows;
+        }
+
+        @Override
+        protected void forward() {
+            int n = rows * cols;
+            MemorySegment s = scratch(2L * n);
+            for (int b = 0; b < dim.batchSize(); b++) {
+                long at = (long) b * n;
+                K.transpose(rows, cols, x.valueSeg, x.valueOff + at, s, 0);
+                if (log) {
+                    K.logSoftmax(cols, rows, s, 0, s, n);
+                } else {
+                    K.softmax(cols, rows, s, 0, s, n);
+                }
+                K.transpose(cols, rows, s, n, valueSeg, valueOff + at);
+            }
+        }
+
+        @Override
+        protected void backpropagate() {
+            if (x.gradSeg == null) {
+                return;
+            }
+            int n = rows * cols;
+            MemorySegment s = scratch(4L * n);
+            long yT = 0;
+            long dyT = n;
+            long dxT = 2L * n;
+            long dx = 3L * n;
+            for (int b = 0; b < dim.batchSize(); b++) {
+                long at = (long) b * n;
+                K.transpose(rows, cols, valueSeg, valueOff + at, s, yT);
+                K.transpose(rows, cols, gradSeg, gradOff + at, s, dyT);
+                K.fill(n, 0f, s, dxT);
+                if (log) {
+                    K.logSoftmaxBackward(cols, rows, s, yT, s, dyT, s, dxT);
+                } else {
+                    K.softmaxBackward(cols, rows, s, yT, s, dyT, s, dxT);
+                }
+                K.transpose(cols, rows, s, dxT, s, dx);
+                K.axpy(n, 1f, s, dx, x.gradSeg, x.gradOff + at);
+            }
+        }
+
+        @Override
+        protected String opName() {
+            return log ? "logSoftmax(columns)" : "softmax(columns)";
         }
     }
 

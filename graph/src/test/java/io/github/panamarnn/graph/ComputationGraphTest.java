@@ -101,8 +101,6 @@ class ComputationGraphTest {
         assertTrue(m.contains("{2,2}") && m.contains("{3}"), m);
         m = message(IllegalArgumentException.class, () -> concatenate(List.of(m23, m22)));
         assertTrue(m.contains("{2,3}") && m.contains("{2,2}"), m);
-        m = message(IllegalArgumentException.class, () -> softmax(m23));
-        assertTrue(m.contains("{2,3}"), m);
         assertThrows(IllegalArgumentException.class, () -> esum(List.of()));
         assertThrows(IllegalArgumentException.class, () -> affineTransform(v3, m23));
         assertThrows(IllegalArgumentException.class, () -> dropout(v3, 1f));

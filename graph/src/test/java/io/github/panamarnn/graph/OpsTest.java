@@ -163,6 +163,35 @@ class OpsTest {
     }
 
     @Test
+    void softmaxOfAMatrixNormalisesEachColumnAsDyNet() {
+        float[] m = {1, 5, -2, 0, 3, 4, 2, 2, 7, 1, 6, 0};
+        Expression x = inputMatrix(m, 3, 4);
+        float[] soft = softmax(x).vecValue();
+        float[] logSoft = logSoftmax(x).vecValue();
+        for (int c = 0; c < 4; c++) {
+            double z = 0;
+            for (int r = 0; r < 3; r++) {
+                z += Math.exp(m[r * 4 + c]);
+            }
+            for (int r = 0; r < 3; r++) {
+                assertEquals((float) (Math.exp(m[r * 4 + c]) / z), soft[r * 4 + c], 1e-6f, "softmax (" + r + "," + c + ")");
+                assertEquals((float) (m[r * 4 + c] - Math.log(z)), logSoft[r * 4 + c], 1e-5f, "logSoftmax (" + r + "," + c + ")");
+            }
+        }
+        assertArrayClose(new float[] {1, 1, 1}, softmax(inputMatrix(new float[] {3, -1, 8}, 1, 3)).vecValue(), 0f);
+        assertEquals(Dim.of(3, 4), softmax(x).dim());
+        Expression batch = concatenateToBatch(List.of(x, inputMatrix(new float[12], 3, 4)));
+        float[] both = softmax(batch).vecValue();
+        assertArrayClose(soft, java.util.Arrays.copyOfRange(both, 0, 12), 0f);
+        assertArrayClose(new float[] {1 / 3f, 1 / 3f, 1 / 3f}, java.util.Arrays.copyOfRange(both, 12, 15), 1e-6f);
+
+        Dim m34 = Dim.of(3, 4);
+        GradCheck.check(v -> softmax(v.get(0)), m34);
+        GradCheck.check(v -> logSoftmax(v.get(0)), m34);
+        GradCheck.check(v -> softmax(v.get(0)).times(v.get(1)), m34, Dim.of(4, 2));
+    }
+
+    @Test
     void pickNegLogSoftmaxIsStableWhereSoftmaxUnderflows() {
         Expression x = inputVector(0, 200, -200);
         // softmax(x)[2] is exp(-400): 0 in float, so log(pick(softmax)) would be infinite.

@@ -118,7 +118,7 @@ class GraphOpGradientProperties {
             return matrix ? mat(rows, cols) : vec(n);
         }
 
-        /** A vector of 1 to 40 elements (softmax family). */
+        /** A vector of 1 to 40 elements (the softmax family's vector cases). */
         int[] vector40() {
             return vec(1 + (n - 1) % 40);
         }
@@ -169,7 +169,10 @@ class GraphOpGradientProperties {
                         new Shape(new int[][] {d}, 0, GraphCheck.size(d));
                 case TIMES_FLOAT -> new Shape(new int[][] {d}, g.factor, GraphCheck.size(d));
                 case SQUARED_NORM, SUM_ELEMS -> new Shape(new int[][] {d}, 0, 1);
-                case SOFTMAX, LOG_SOFTMAX -> new Shape(new int[][] {g.vector40()}, 0, g.vector40()[0]);
+                case SOFTMAX, LOG_SOFTMAX -> {
+                    int[] s = g.matrix ? d : g.vector40(); // a matrix is normalised per column
+                    yield new Shape(new int[][] {s}, 0, GraphCheck.size(s));
+                }
                 case PICK_NEG_LOG_SOFTMAX -> new Shape(new int[][] {g.vector40()}, g.i1 % g.vector40()[0], 1);
                 case PICK -> new Shape(new int[][] {d}, g.i1 % d[0], d.length == 1 ? 1 : d[1]);
                 case PICK_RANGE -> {
