@@ -54,7 +54,9 @@ public interface RNNBuilder {
     int hiddenDim();
 
     /**
-     * Turns on variational dropout, as DyNet's RNN builders: for every sequence each layer draws
+     * Turns on variational dropout, as DyNet's LSTM and simple-RNN builders (DyNet's GRU builder
+     * drops its inputs with fresh masks at every step instead; ours treats the GRU like the other
+     * two, which is what variational dropout asks for): for every sequence each layer draws
      * one mask for its input and one for its recurrent input {@code h}, each element kept with
      * probability {@code 1 - p} and scaled by {@code 1 / (1 - p)}; the same masks apply at every
      * step of the sequence. Masks are drawn on the sequence's first step from the graph's random
