@@ -24,6 +24,18 @@ public final class AdagradTrainer extends Trainer {
     }
 
     /**
+     * A trainer for {@code pc} with the given learning rate and epsilon {@value #DEFAULT_EPSILON}
+     * (DyNet's {@code AdagradTrainer(pc, learning_rate)}).
+     *
+     * @param learningRate finite and not negative
+     * @throws IllegalArgumentException if the learning rate is out of range
+     * @throws IllegalStateException if {@code pc} is closed
+     */
+    public AdagradTrainer(ParameterCollection pc, float learningRate) {
+        this(pc, learningRate, DEFAULT_EPSILON);
+    }
+
+    /**
      * A trainer for {@code pc}.
      *
      * @param learningRate finite and not negative

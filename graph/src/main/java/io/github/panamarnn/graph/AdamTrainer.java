@@ -44,6 +44,19 @@ public final class AdamTrainer extends Trainer {
     }
 
     /**
+     * A trainer for {@code pc} with the given learning rate and DyNet's other defaults (beta1
+     * {@value #DEFAULT_BETA1}, beta2 {@value #DEFAULT_BETA2}, epsilon {@value #DEFAULT_EPSILON}),
+     * as DyNet's {@code AdamTrainer(pc, alpha)}.
+     *
+     * @param learningRate finite and not negative
+     * @throws IllegalArgumentException if the learning rate is out of range
+     * @throws IllegalStateException if {@code pc} is closed
+     */
+    public AdamTrainer(ParameterCollection pc, float learningRate) {
+        this(pc, learningRate, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_EPSILON);
+    }
+
+    /**
      * A trainer for {@code pc}.
      *
      * @param learningRate finite and not negative

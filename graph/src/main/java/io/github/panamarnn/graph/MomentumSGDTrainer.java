@@ -24,6 +24,18 @@ public final class MomentumSGDTrainer extends Trainer {
     }
 
     /**
+     * A trainer for {@code pc} with the given learning rate and momentum {@value #DEFAULT_MOMENTUM}
+     * (DyNet's {@code MomentumSGDTrainer(pc, learning_rate)}).
+     *
+     * @param learningRate finite and not negative
+     * @throws IllegalArgumentException if the learning rate is out of range
+     * @throws IllegalStateException if {@code pc} is closed
+     */
+    public MomentumSGDTrainer(ParameterCollection pc, float learningRate) {
+        this(pc, learningRate, DEFAULT_MOMENTUM);
+    }
+
+    /**
      * A trainer for {@code pc}.
      *
      * @param learningRate finite and not negative

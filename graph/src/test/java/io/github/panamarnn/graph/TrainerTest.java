@@ -95,6 +95,26 @@ class TrainerTest {
     }
 
     @Test
+    void learningRateConstructorsKeepTheOtherDefaults() {
+        try (ParameterCollection pc = new ParameterCollection(1)) {
+            MomentumSGDTrainer momentum = new MomentumSGDTrainer(pc, 0.05f);
+            assertEquals(0.05f, momentum.learningRate());
+            assertEquals(0.9f, momentum.momentum());
+            AdagradTrainer adagrad = new AdagradTrainer(pc, 0.2f);
+            assertEquals(0.2f, adagrad.learningRate());
+            assertEquals(1e-20f, adagrad.epsilon());
+            AdamTrainer adam = new AdamTrainer(pc, 0.01f);
+            assertEquals(0.01f, adam.learningRate());
+            assertEquals(0.9f, adam.beta1());
+            assertEquals(0.999f, adam.beta2());
+            assertEquals(1e-8f, adam.epsilon());
+            assertThrows(IllegalArgumentException.class, () -> new AdamTrainer(pc, -1f));
+            assertThrows(IllegalArgumentException.class, () -> new MomentumSGDTrainer(pc, Float.NaN));
+            assertThrows(IllegalArgumentException.class, () -> new AdagradTrainer(pc, Float.POSITIVE_INFINITY));
+        }
+    }
+
+    @Test
     void settersValidateAndTakeEffect() {
         try (ParameterCollection pc = new ParameterCollection(1)) {
             Parameters p = pc.addParameters(2);
