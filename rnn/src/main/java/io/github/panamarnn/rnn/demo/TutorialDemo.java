@@ -42,6 +42,8 @@ public final class TutorialDemo {
     static final String FOX = "a quick brown fox jumped over the lazy dog";
     static final String PRETZELS = "these pretzels are making me thirsty";
     private static final int MAX_SAMPLE_LENGTH = 100;
+    /** Wall time each tutorial configuration trains on after its run, to measure its steady speed. */
+    private static final long STEADY_NANOS = 2_000_000_000L;
     private static final int MAX_LINE_CODE_POINTS = 200;
     private static final String META_FORMAT = "panama-rnn-char-lm/1";
 
@@ -164,7 +166,13 @@ public final class TutorialDemo {
             timings.add(trainTutorialRun(pc, model, "LSTM", lstm, PRETZELS, iterations, random));
             out.println();
             out.println("== Speed (training steps only: graph, forward, backward, SGD update) ==");
+            out.println("during the runs above, while the JIT was still compiling the kernels:");
             timings.forEach(out::println);
+            out.println("steady state: each configuration trained for " + STEADY_NANOS / 1_000_000_000L
+                    + " s more, the median of its last second:");
+            out.println(steadySpeed(pc, model, "simple RNN", srnn, FOX));
+            out.println(steadySpeed(pc, model, "LSTM", lstm, FOX));
+            out.println(steadySpeed(pc, model, "LSTM", lstm, PRETZELS));
         }
     }
 
@@ -200,6 +208,40 @@ public final class TutorialDemo {
                         + " mean of all %d with JIT warm-up: %.1f us)",
                 name, ids.length - 1, medianMicros, (ids.length - 1) / (medianMicros / 1e6), secondHalf.length,
                 iterations, meanMicros);
+    }
+
+    /**
+     * Trains {@code rnn} on {@code sentence} for {@link #STEADY_NANOS} more and reports the median
+     * iteration of the second half: the speed once the JIT has compiled the kernels, which the
+     * tutorial's 200 iterations (well under a second) do not reach.
+     */
+    private String steadySpeed(ParameterCollection pc, CharLanguageModel model, String name, RNNBuilder rnn,
+                               String sentence) {
+        Trainer trainer = new SimpleSGDTrainer(pc);
+        int[] ids = model.vocabulary().encodeSentence(sentence);
+        long[] timed = new long[1024];
+        int count = 0;
+        long begin = System.nanoTime();
+        long measureFrom = begin + STEADY_NANOS / 2;
+        long now = begin;
+        while (now - begin < STEADY_NANOS) {
+            Expression loss = model.sentenceLoss(rnn, ids);
+            loss.scalarValue();
+            loss.backward();
+            trainer.update();
+            long end = System.nanoTime();
+            if (now - measureFrom >= 0) {
+                if (count == timed.length) {
+                    timed = Arrays.copyOf(timed, 2 * count);
+                }
+                timed[count++] = end - now;
+            }
+            now = end;
+        }
+        Arrays.sort(timed, 0, count);
+        double medianMicros = timed[count / 2] / 1e3;
+        return String.format(Locale.ROOT, "%-10s on %2d characters: %8.1f us per iteration, %9.0f characters/s (median of %d)",
+                name, ids.length - 1, medianMicros, (ids.length - 1) / (medianMicros / 1e6), count);
     }
 
     private static String dims(List<Expression> expressions) {
