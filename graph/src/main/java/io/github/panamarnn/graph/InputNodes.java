@@ -14,7 +14,7 @@ final class InputNodes {
 
     static Expression input(Dim dim, float[] values) {
         ComputationGraph g = ComputationGraph.current();
-        Input node = new Input(dim);
+        Input node = new Input(dim, true);
         g.append0(node);
         if (values == null) {
             K.fill(dim.totalSize(), 0f, node.valueSeg, node.valueOff);
@@ -24,8 +24,9 @@ final class InputNodes {
         return node;
     }
 
+    /** A constant of zeros ({@link Dy#zeros}): a leaf like an input, but one that {@code set()} refuses. */
     static Expression zeros(Dim dim) {
-        Zeros node = new Zeros(dim);
+        Input node = new Input(dim, false);
         ComputationGraph.current().append0(node);
         K.fill(dim.totalSize(), 0f, node.valueSeg, node.valueOff);
         return node;
@@ -48,15 +49,23 @@ final class InputNodes {
         return ComputationGraph.current().append0(new LookupNode(p, index, constant));
     }
 
-    /** A user-supplied tensor; its values live in the graph's arena and can be replaced by {@link #set}. */
+    /**
+     * A user-supplied tensor; its values live in the graph's arena and can be replaced by
+     * {@link #set} unless it is a constant ({@link Dy#zeros}).
+     */
     static final class Input extends Node {
+        private final boolean settable;
 
-        Input(Dim dim) {
+        Input(Dim dim, boolean settable) {
             super(dim);
+            this.settable = settable;
         }
 
         @Override
         public void set(float... values) {
+            if (!settable) {
+                super.set(values); // refuses, naming this expression
+            }
             checkLive();
             if (values == null) {
                 throw new NullPointerException("set: values is null");
@@ -81,30 +90,7 @@ final class InputNodes {
 
         @Override
         protected String opName() {
-            return "input";
-        }
-    }
-
-    /** A constant of zeros ({@link Dy#zeros}): a leaf that, unlike {@link Input}, cannot be set. */
-    static final class Zeros extends Node {
-
-        Zeros(Dim dim) {
-            super(dim);
-        }
-
-        @Override
-        protected void forward() {
-            // Filled with zeros when built.
-        }
-
-        @Override
-        protected void backpropagate() {
-            // A leaf: its gradient (full backward) is for the user to read.
-        }
-
-        @Override
-        protected String opName() {
-            return "zeros";
+            return settable ? "input" : "zeros";
         }
     }
 
