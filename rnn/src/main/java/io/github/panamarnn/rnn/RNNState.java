@@ -179,19 +179,16 @@ public final class RNNState {
      * The states after each of {@code xs} in turn, exactly as repeated {@link #addInput}: element
      * {@code i}'s {@link #prev()} is element {@code i-1} (element 0's is this state).
      *
-     * @param xs the inputs, each a vector of {@code inputDim} or a batch {@code {inputDim X B}}
+     * @param xs one or more inputs, each a vector of {@code inputDim} or a batch {@code {inputDim X B}}
      *     (batch sizes equal, or 1 for an input broadcast to the batch, as {@link #addInput(Expression)})
-     * @return an unmodifiable list of {@code xs.size()} states (empty for no inputs, as in DyNet)
-     * @throws IllegalArgumentException if an input has another shape
+     * @return an unmodifiable list of {@code xs.size()} states
+     * @throws IllegalArgumentException if {@code xs} is empty, or an input has another shape
      *     (its index and both shapes named); nothing is added to the graph then
      * @throws NullPointerException if {@code xs} or an element is null
      */
     public List<RNNState> addInputs(List<Expression> xs) {
         checkLive("addInputs");
         int batch = checkInputs("addInputs", xs);
-        if (xs.isEmpty()) {
-            return List.of();
-        }
         RNNState[] states = new RNNState[xs.size()];
         RNNState s = this;
         for (int i = 0; i < states.length; i++) {
@@ -210,20 +207,17 @@ public final class RNNState {
      * sequence or read cells. (A minibatch of an LSTM or simple RNN with dropout on steps
      * instead, since each element has masks of its own: see {@link RNNBuilder#setDropout}.)
      *
-     * @param xs the inputs, each a vector of {@code inputDim} or a batch {@code {inputDim X B}}
+     * @param xs one or more inputs, each a vector of {@code inputDim} or a batch {@code {inputDim X B}}
      *     (batch sizes equal, or 1 for an input broadcast to the batch, as {@link #addInput(Expression)})
      * @return an unmodifiable list of {@code xs.size()} vectors of {@code hiddenDim} ({@code {hiddenDim X B}}
-     *     for a batch); empty for no inputs, as in DyNet
-     * @throws IllegalArgumentException if an input has another shape
+     *     for a batch)
+     * @throws IllegalArgumentException if {@code xs} is empty, or an input has another shape
      *     (its index and both shapes named); nothing is added to the graph then
      * @throws NullPointerException if {@code xs} or an element is null
      */
     public List<Expression> transduce(List<Expression> xs) {
         checkLive("transduce");
         int batch = checkInputs("transduce", xs);
-        if (xs.isEmpty()) {
-            return List.of();
-        }
         int steps = xs.size();
         int hidden = builder.hiddenDim();
         context.prepare(batch);
@@ -269,6 +263,11 @@ public final class RNNState {
     private int checkInputs(String method, List<Expression> xs) {
         String name = builder.type.builderName + " RNNState." + method;
         Objects.requireNonNull(xs, () -> name + ": the list of inputs is null");
+        if (xs.isEmpty()) {
+            // DyNet's Python returns []; issue 9 asks for a clear error: an empty sentence is
+            // almost always a data bug.
+            throw new IllegalArgumentException(name + " needs at least one input, got an empty list");
+        }
         for (int i = 0, n = xs.size(); i < n; i++) {
             Expression x = xs.get(i);
             if (x == null) {
