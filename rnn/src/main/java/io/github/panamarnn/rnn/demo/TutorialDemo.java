@@ -186,10 +186,7 @@ public final class TutorialDemo {
         long[] iterationNanos = new long[iterations];
         for (int i = 0; i < iterations; i++) {
             long start = System.nanoTime();
-            Expression loss = model.sentenceLoss(rnn, ids);
-            float value = loss.scalarValue();
-            loss.backward();
-            trainer.update();
+            float value = trainStep(trainer, model.sentenceLoss(rnn, ids));
             iterationNanos[i] = System.nanoTime() - start;
             trainingNanos += iterationNanos[i];
             if (i % 5 == 0) {
@@ -225,10 +222,7 @@ public final class TutorialDemo {
         long measureFrom = begin + STEADY_NANOS / 2;
         long now = begin;
         while (now - begin < STEADY_NANOS) {
-            Expression loss = model.sentenceLoss(rnn, ids);
-            loss.scalarValue();
-            loss.backward();
-            trainer.update();
+            trainStep(trainer, model.sentenceLoss(rnn, ids));
             long end = System.nanoTime();
             if (now - measureFrom >= 0) {
                 if (count == timed.length) {
@@ -242,6 +236,14 @@ public final class TutorialDemo {
         double medianMicros = timed[count / 2] / 1e3;
         return String.format(Locale.ROOT, "%-10s on %2d characters: %8.1f us per iteration, %9.0f characters/s (median of %d)",
                 name, ids.length - 1, medianMicros, (ids.length - 1) / (medianMicros / 1e6), count);
+    }
+
+    /** One training step on a loss just built: forward, backward, update; returns the loss. */
+    private static float trainStep(Trainer trainer, Expression loss) {
+        float value = loss.scalarValue();
+        loss.backward();
+        trainer.update();
+        return value;
     }
 
     private static String dims(List<Expression> expressions) {
@@ -329,10 +331,8 @@ public final class TutorialDemo {
                 order = shuffledOrder(batches.size(), random);
             }
             List<int[]> batch = batches.get(order[i % batches.size()]);
-            Expression loss = batch.size() == 1 ? model.sentenceLoss(rnn, batch.get(0)) : model.batchLoss(rnn, batch);
-            windowLoss += loss.scalarValue();
-            loss.backward();
-            trainer.update();
+            windowLoss += trainStep(trainer,
+                    batch.size() == 1 ? model.sentenceLoss(rnn, batch.get(0)) : model.batchLoss(rnn, batch));
             long batchChars = 0;
             for (int[] ids : batch) {
                 batchChars += ids.length - 1;
