@@ -25,6 +25,20 @@ class KernelsSelectionTest {
         }
     }
 
+    /**
+     * The kernels module's second test run caps the vectors at 256 bits
+     * ({@code -XX:MaxVectorSize=32}) so that an AVX-512 machine also tests the eight-lane paths;
+     * this fails if the cap stopped reaching the kernels.
+     */
+    @Test
+    void theTwoFiftySixBitRunRunsOnAtMostTwoFiftySixBits() {
+        String cap = System.getProperty("panamarnn.test.maxVectorBits");
+        if (cap != null) {
+            int bits = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+            assertTrue(bits <= Integer.parseInt(cap), "preferred vectors of " + bits + " bits in the " + cap + "-bit run");
+        }
+    }
+
     @Test
     void withoutPanamaTheScalarTwinServesWhateverTheProperty() {
         for (String value : new String[] {null, "true", "false"}) {
