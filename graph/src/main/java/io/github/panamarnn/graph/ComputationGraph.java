@@ -468,7 +468,11 @@ public final class ComputationGraph {
             Node n = tape[i];
             if (n.gradStamp == stamp) {
                 if (checkValidity) {
-                    // Complete now: every node that feeds into n's gradient comes later on the tape.
+                    // Complete now: every node that feeds into n's gradient comes later on the tape
+                    // (a parameter adds the products its users deferred to it first).
+                    if (n instanceof InputNodes.ParameterNode p) {
+                        p.addDeferredOuterProducts();
+                    }
                     checkFinite(n, "gradient", n.gradSeg, n.gradOff);
                 }
                 n.backpropagate();

@@ -3,6 +3,8 @@ package io.github.panamarnn.graph;
 import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.OffHeap;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /** Leaves of the tape: inputs the user sets, and parameters entering the graph. */
 final class InputNodes {
@@ -97,10 +99,28 @@ final class InputNodes {
     /**
      * A parameter in the graph. Its value is the parameter's own memory (no copy); its gradient
      * is per backward pass and is added to the parameter's accumulated gradient unless constant.
+     *
+     * <p>Weight gradients of matrix-vector products ({@code W x} for one example, the output layer
+     * of a language model applied once per character) are not added one outer product at a time:
+     * each product {@link #deferOuterProduct records} where its {@code dy} and {@code x} are, and
+     * this node's backward, which runs after those of all its users (it precedes them on the
+     * tape), adds them as one matrix product {@code dW += dYᵀ X} over the recorded rows. That is
+     * what {@code LayerWeights} does for the recurrent cells; here it turns the tutorial's 43
+     * outer products of 28 x 50 per sentence into one GEMM.
      */
     static final class ParameterNode extends Node {
+        private static final int INITIAL_PRODUCTS = 16;
+
         private final Parameters parameter;
         private final boolean constant;
+
+        // Outer products dy xᵀ recorded in the backward pass numbered deferredStamp.
+        private int deferred;
+        private int deferredStamp;
+        private MemorySegment[] dySeg;
+        private long[] dyOff;
+        private MemorySegment[] xSeg;
+        private long[] xOff;
 
         ParameterNode(Parameters p, boolean constant) {
             super(p.dim());
@@ -109,6 +129,63 @@ final class InputNodes {
             this.valueSeg = p.valueSegment();
             this.valueOff = 0;
             this.needsGrad = !constant;
+        }
+
+        /**
+         * Records {@code dW += dy xᵀ} for this (matrix) parameter, {@code dy} of {@code rows()}
+         * and {@code x} of {@code cols()} floats, to be added by this node's backward in the
+         * current pass. Only for a node whose gradient the current backward pass computes, from
+         * the backward of a node that uses it (such nodes come later on the tape); both vectors
+         * must keep their values until then (gradients and values of the graph do).
+         */
+        void deferOuterProduct(MemorySegment dy, long dyOffset, MemorySegment x, long xOffset) {
+            int stamp = graph.backwardStamp;
+            if (deferredStamp != stamp) {
+                // Rows of a pass that an exception cut short are dropped, not added twice.
+                deferred = 0;
+                deferredStamp = stamp;
+            }
+            int n = deferred;
+            if (dySeg == null) {
+                dySeg = new MemorySegment[INITIAL_PRODUCTS];
+                dyOff = new long[INITIAL_PRODUCTS];
+                xSeg = new MemorySegment[INITIAL_PRODUCTS];
+                xOff = new long[INITIAL_PRODUCTS];
+            } else if (n == dySeg.length) {
+                dySeg = Arrays.copyOf(dySeg, 2 * n);
+                dyOff = Arrays.copyOf(dyOff, 2 * n);
+                xSeg = Arrays.copyOf(xSeg, 2 * n);
+                xOff = Arrays.copyOf(xOff, 2 * n);
+            }
+            dySeg[n] = dy;
+            dyOff[n] = dyOffset;
+            xSeg[n] = x;
+            xOff[n] = xOffset;
+            deferred = n + 1;
+        }
+
+        /** {@code gradient += dYᵀ X} over the outer products recorded in the current pass, then forgets them. */
+        void addDeferredOuterProducts() {
+            int n = deferred;
+            if (n == 0 || deferredStamp != graph.backwardStamp) {
+                return;
+            }
+            int rows = dim.rows();
+            int cols = dim.cols();
+            if (n == 1) {
+                K.ger(rows, cols, 1f, dySeg[0], dyOff[0], xSeg[0], xOff[0], gradSeg, gradOff, cols);
+            } else {
+                long xsAt = OffHeap.roundUpToLine((long) n * rows);
+                MemorySegment s = scratch(xsAt + (long) n * cols);
+                for (int i = 0; i < n; i++) {
+                    K.copy(rows, dySeg[i], dyOff[i], s, (long) i * rows);
+                    K.copy(cols, xSeg[i], xOff[i], s, xsAt + (long) i * cols);
+                }
+                K.gemm(true, false, rows, cols, n, 1f, s, 0, rows, s, xsAt, cols, gradSeg, gradOff, cols);
+            }
+            Arrays.fill(dySeg, 0, n, null);
+            Arrays.fill(xSeg, 0, n, null);
+            deferred = 0;
         }
 
         @Override
@@ -120,6 +197,7 @@ final class InputNodes {
         protected void backpropagate() {
             if (!constant) {
                 parameter.checkUsable();
+                addDeferredOuterProducts();
                 K.axpy(dim.size(), 1f, gradSeg, gradOff, parameter.gradientSegment(), 0);
                 parameter.markTouched();
             }

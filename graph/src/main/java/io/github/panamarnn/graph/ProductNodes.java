@@ -150,7 +150,10 @@ final class ProductNodes {
             return;
         }
         if (a.gradSeg != null) {
-            if (n == 1) {
+            if (n == 1 && a instanceof InputNodes.ParameterNode p) {
+                // Added with the parameter's other uses as one product, when the parameter's backward runs.
+                p.deferOuterProduct(dy, dyOff, b.valueSeg, b.valueOff);
+            } else if (n == 1) {
                 K.ger(m, k, 1f, dy, dyOff, b.valueSeg, b.valueOff, a.gradSeg, a.gradOff, k);
             } else {
                 K.gemm(false, true, m, k, n, 1f, dy, dyOff, n, b.valueSeg, b.valueOff, n, a.gradSeg, a.gradOff, k);
