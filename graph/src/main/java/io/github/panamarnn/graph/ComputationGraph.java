@@ -399,6 +399,20 @@ public final class ComputationGraph {
         }
     }
 
+    /**
+     * Reserves {@code floats} floats of this graph's value memory for a node's own use until the
+     * graph is renewed (as a workspace, but asked for later, e.g. during forward); returns the
+     * offset into {@link #reservedSegment()}.
+     */
+    long reserveValues(long floats) {
+        return values.allocate(floats);
+    }
+
+    /** The segment of the latest {@link #reserveValues(long)}. */
+    MemorySegment reservedSegment() {
+        return values.segment();
+    }
+
     MemorySegment scratch(long floats) {
         if (floats < 0) {
             throw new IllegalArgumentException("negative scratch size: " + floats);

@@ -126,6 +126,8 @@ final class ProductNodes {
         if (batch > 1) {
             // Batch-major: the batch of x is a B x k row-major matrix X, the result B x m is X Aᵀ.
             K.gemm(false, true, batch, m, k, 1f, b.valueSeg, b.valueOff, k, a.valueSeg, a.valueOff, k, out, outOff, m);
+        } else if (n == 1 && a instanceof InputNodes.ParameterNode p && p.transposedForProducts()) {
+            K.gemvT(k, m, 1f, p.transposedSegment(), p.transposedOffset(), m, b.valueSeg, b.valueOff, out, outOff);
         } else if (n == 1) {
             K.gemv(m, k, 1f, a.valueSeg, a.valueOff, k, b.valueSeg, b.valueOff, out, outOff);
         } else {

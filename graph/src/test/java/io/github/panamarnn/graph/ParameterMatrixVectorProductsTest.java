@@ -9,6 +9,7 @@ import static io.github.panamarnn.graph.Dy.parameter;
 import static io.github.panamarnn.graph.Dy.renewCg;
 import static io.github.panamarnn.graph.GradCheck.assertArrayClose;
 import static io.github.panamarnn.graph.GradCheck.randomValues;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,12 +20,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A parameter's weight gradient from matrix-vector products is added by the parameter's own
- * backward as one matrix product over all of them (deferred outer products): it must equal the
- * outer products added one at a time, which is what the same graph computes when the matrix is
- * an input instead of a parameter.
+ * Matrix-vector products with a parameter take two shortcuts that an input matrix does not:
+ * from the second product of a graph on, forward reads the parameter transposed (made once per
+ * graph and remade after the values change), and the weight gradient is added by the
+ * parameter's own backward as one matrix product over all of them (deferred outer products).
+ * Both must give what the same graph gives with the matrix as an input.
  */
-class DeferredOuterProductsTest {
+class ParameterMatrixVectorProductsTest {
 
     private static final int ROWS = 5;
     private static final int COLS = 19;
@@ -63,6 +65,42 @@ class DeferredOuterProductsTest {
         terms.add(dot(inputMatrix(randomValues(Dim.of(ROWS, 3), 94), ROWS, 3), wx.times(m)));
         terms.add(dot(wx, inputMatrix(randomValues(Dim.of(ROWS, COLS), 95), ROWS, COLS)));
         return esum(terms);
+    }
+
+    private float inputValue(int steps) {
+        renewCg();
+        return loss(inputMatrix(w.values(), ROWS, COLS), steps).scalarValue();
+    }
+
+    @Test
+    void forwardOnTheTransposedParameterEqualsForwardOnTheMatrix() {
+        for (int steps : new int[] {1, 2, 43}) {
+            float expected = inputValue(steps);
+            renewCg();
+            assertEquals(expected, loss(parameter(w), steps).scalarValue(), 1e-4f * Math.abs(expected) + 1e-5f);
+        }
+    }
+
+    /** DyNet's static-graph loop: new parameter values, an input set, and the products must see the new values. */
+    @Test
+    void newValuesReachTheProductsOfAGraphRunAgain() {
+        renewCg();
+        // The parameter precedes the input on the tape, so setting the input does not run its node again.
+        Expression wx = parameter(w);
+        Expression x = inputVector(randomValues(Dim.of(COLS), 3));
+        Expression l = Dy.sumElems(wx.times(x).plus(wx.times(x)));
+        l.scalarValue();
+        float[] other = randomValues(Dim.of(ROWS, COLS), 4);
+        w.setValues(other);
+        float[] x2 = randomValues(Dim.of(COLS), 5);
+        x.set(x2);
+        double expected = 0;
+        for (int r = 0; r < ROWS; r++) {
+            for (int c = 0; c < COLS; c++) {
+                expected += 2.0 * other[r * COLS + c] * x2[c];
+            }
+        }
+        assertEquals(expected, l.scalarValue(), 1e-4);
     }
 
     private float[] inputGradient(int steps) {
