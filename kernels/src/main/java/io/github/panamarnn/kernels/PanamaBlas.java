@@ -96,6 +96,34 @@ final class PanamaBlas {
     /** Odd lanes of two vectors side by side: {@code [x1 x3 x5 x7 y1 y3 y5 y7]} (eight lanes). */
     private static final VectorShuffle<Float> ODD_OF_TWO = EIGHT_LANES
             ? VectorShuffle.fromValues(EIGHT, 1, 3, 5, 7, 9, 11, 13, 15) : null;
+    /**
+     * For the 8 x 8 transpose, per bit {@code k}: of rows {@code a} (bit {@code k} clear) and
+     * {@code b} (set), the new {@code a} keeps {@code a}'s lanes whose bit {@code k} is clear and
+     * takes the others from {@code b}'s lanes with bit {@code k} clear ({@code SWAP_LOW}); the new
+     * {@code b} is the rest ({@code SWAP_HIGH}).
+     */
+    private static final VectorShuffle<Float>[] SWAP_LOW = EIGHT_LANES ? transposeShuffles(true) : null;
+    /** See {@link #SWAP_LOW}. */
+    private static final VectorShuffle<Float>[] SWAP_HIGH = EIGHT_LANES ? transposeShuffles(false) : null;
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] transposeShuffles(boolean low) {
+        VectorShuffle<Float>[] shuffles = new VectorShuffle[3];
+        for (int k = 0; k < 3; k++) {
+            int bit = 1 << k;
+            int[] lanes = new int[8];
+            for (int l = 0; l < 8; l++) {
+                boolean clear = (l & bit) == 0;
+                if (low) {
+                    lanes[l] = clear ? l : 8 + (l ^ bit);
+                } else {
+                    lanes[l] = clear ? l ^ bit : 8 + l;
+                }
+            }
+            shuffles[k] = VectorShuffle.fromValues(EIGHT, lanes);
+        }
+        return shuffles;
+    }
 
     /**
      * Largest matrix (in floats, 512 KB: this machine's L2) for which {@code gemvT} runs by
@@ -363,15 +391,21 @@ final class PanamaBlas {
         for (; r <= rows - 8; r += 8) {
             long in = sb + r * srcRowBytes;
             long out = db + r * FB;
-            for (int c = 0; c < cols; c++, in += FB, out += dstRowBytes) {
-                dst.set(FLOAT, out, src.get(FLOAT, in));
-                dst.set(FLOAT, out + FB, src.get(FLOAT, in + srcRowBytes));
-                dst.set(FLOAT, out + 2 * FB, src.get(FLOAT, in + 2 * srcRowBytes));
-                dst.set(FLOAT, out + 3 * FB, src.get(FLOAT, in + 3 * srcRowBytes));
-                dst.set(FLOAT, out + 4 * FB, src.get(FLOAT, in + 4 * srcRowBytes));
-                dst.set(FLOAT, out + 5 * FB, src.get(FLOAT, in + 5 * srcRowBytes));
-                dst.set(FLOAT, out + 6 * FB, src.get(FLOAT, in + 6 * srcRowBytes));
-                dst.set(FLOAT, out + 7 * FB, src.get(FLOAT, in + 7 * srcRowBytes));
+            int c = 0;
+            if (EIGHT_LANES) {
+                for (; c <= cols - 8; c += 8) {
+                    transposeEightByEight(src, in + c * FB, srcRowBytes, dst, out + c * dstRowBytes, dstRowBytes);
+                }
+            }
+            for (long i = in + c * FB, o = out + c * dstRowBytes; c < cols; c++, i += FB, o += dstRowBytes) {
+                dst.set(FLOAT, o, src.get(FLOAT, i));
+                dst.set(FLOAT, o + FB, src.get(FLOAT, i + srcRowBytes));
+                dst.set(FLOAT, o + 2 * FB, src.get(FLOAT, i + 2 * srcRowBytes));
+                dst.set(FLOAT, o + 3 * FB, src.get(FLOAT, i + 3 * srcRowBytes));
+                dst.set(FLOAT, o + 4 * FB, src.get(FLOAT, i + 4 * srcRowBytes));
+                dst.set(FLOAT, o + 5 * FB, src.get(FLOAT, i + 5 * srcRowBytes));
+                dst.set(FLOAT, o + 6 * FB, src.get(FLOAT, i + 6 * srcRowBytes));
+                dst.set(FLOAT, o + 7 * FB, src.get(FLOAT, i + 7 * srcRowBytes));
             }
         }
         for (; r < rows; r++) {
@@ -379,6 +413,59 @@ final class PanamaBlas {
                 dst.set(FLOAT, db + c * dstRowBytes + r * FB, src.get(FLOAT, sb + r * srcRowBytes + c * FB));
             }
         }
+    }
+
+    /**
+     * An 8 x 8 block in registers: eight row loads, three stages of two-vector shuffles and eight
+     * row stores, where the scalar loop makes 64 loads and 64 stores, each with its own bounds
+     * check (the strides are not constants, so C2 cannot hoist them): 50 x 50 took 1.7 us that way.
+     * Stage {@code k} exchanges bit {@code k} of the row index with bit {@code k} of the lane
+     * index ({@link #SWAP_LOW}, {@link #SWAP_HIGH}); after the three stages row {@code i} lane
+     * {@code j} holds what row {@code j} lane {@code i} held.
+     */
+    private static void transposeEightByEight(MemorySegment src, long in, long srcRowBytes,
+                                              MemorySegment dst, long out, long dstRowBytes) {
+        FloatVector v0 = FloatVector.fromMemorySegment(EIGHT, src, in, ORDER);
+        FloatVector v1 = FloatVector.fromMemorySegment(EIGHT, src, in + srcRowBytes, ORDER);
+        FloatVector v2 = FloatVector.fromMemorySegment(EIGHT, src, in + 2 * srcRowBytes, ORDER);
+        FloatVector v3 = FloatVector.fromMemorySegment(EIGHT, src, in + 3 * srcRowBytes, ORDER);
+        FloatVector v4 = FloatVector.fromMemorySegment(EIGHT, src, in + 4 * srcRowBytes, ORDER);
+        FloatVector v5 = FloatVector.fromMemorySegment(EIGHT, src, in + 5 * srcRowBytes, ORDER);
+        FloatVector v6 = FloatVector.fromMemorySegment(EIGHT, src, in + 6 * srcRowBytes, ORDER);
+        FloatVector v7 = FloatVector.fromMemorySegment(EIGHT, src, in + 7 * srcRowBytes, ORDER);
+        // Bit 0: rows (0,1) (2,3) (4,5) (6,7).
+        VectorShuffle<Float> lo = SWAP_LOW[0];
+        VectorShuffle<Float> hi = SWAP_HIGH[0];
+        FloatVector t0 = v0.rearrange(lo, v1);
+        FloatVector t1 = v0.rearrange(hi, v1);
+        FloatVector t2 = v2.rearrange(lo, v3);
+        FloatVector t3 = v2.rearrange(hi, v3);
+        FloatVector t4 = v4.rearrange(lo, v5);
+        FloatVector t5 = v4.rearrange(hi, v5);
+        FloatVector t6 = v6.rearrange(lo, v7);
+        FloatVector t7 = v6.rearrange(hi, v7);
+        // Bit 1: rows (0,2) (1,3) (4,6) (5,7).
+        lo = SWAP_LOW[1];
+        hi = SWAP_HIGH[1];
+        v0 = t0.rearrange(lo, t2);
+        v2 = t0.rearrange(hi, t2);
+        v1 = t1.rearrange(lo, t3);
+        v3 = t1.rearrange(hi, t3);
+        v4 = t4.rearrange(lo, t6);
+        v6 = t4.rearrange(hi, t6);
+        v5 = t5.rearrange(lo, t7);
+        v7 = t5.rearrange(hi, t7);
+        // Bit 2: rows (0,4) (1,5) (2,6) (3,7).
+        lo = SWAP_LOW[2];
+        hi = SWAP_HIGH[2];
+        v0.rearrange(lo, v4).intoMemorySegment(dst, out, ORDER);
+        v0.rearrange(hi, v4).intoMemorySegment(dst, out + 4 * dstRowBytes, ORDER);
+        v1.rearrange(lo, v5).intoMemorySegment(dst, out + dstRowBytes, ORDER);
+        v1.rearrange(hi, v5).intoMemorySegment(dst, out + 5 * dstRowBytes, ORDER);
+        v2.rearrange(lo, v6).intoMemorySegment(dst, out + 2 * dstRowBytes, ORDER);
+        v2.rearrange(hi, v6).intoMemorySegment(dst, out + 6 * dstRowBytes, ORDER);
+        v3.rearrange(lo, v7).intoMemorySegment(dst, out + 3 * dstRowBytes, ORDER);
+        v3.rearrange(hi, v7).intoMemorySegment(dst, out + 7 * dstRowBytes, ORDER);
     }
 
     static void copy(int n, MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
