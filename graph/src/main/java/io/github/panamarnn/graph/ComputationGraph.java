@@ -75,8 +75,12 @@ public final class ComputationGraph {
 
     private void renew() {
         version++;
-        Arrays.fill(nodes, 0, nodeCount, null);
-        Arrays.fill(edges, 0, edgeCount, null);
+        // Fresh arrays instead of clearing the old ones: storing a new node into an array that
+        // has lived long enough to be in the old generation takes G1's slow write barrier (an
+        // old-to-young reference to remember), once per node and edge, every graph; into a
+        // young array it is a card check. Two arrays of a few KB per graph cost far less.
+        nodes = new Node[nodes.length];
+        edges = new Node[edges.length];
         nodeCount = 0;
         edgeCount = 0;
         watermark = 0;

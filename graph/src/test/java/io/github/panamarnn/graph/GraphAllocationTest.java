@@ -7,15 +7,19 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Steady-state training allocates on the Java heap little more than the node objects
- * themselves: no boxing, no per-node arrays, tape arrays and arena memory reused across
- * renewCg. Measured per thread in the best of several rounds (the interpreter allocates where
+ * themselves and the graph's two tape arrays (made fresh by each renewCg, so that storing nodes
+ * into them avoids G1's old-to-young write barrier): no boxing, no per-node arrays, arena memory
+ * reused across renewCg. Measured per thread in the best of several rounds (the interpreter allocates where
  * compiled code does not). The pom runs this class in a JVM of its own on the scalar kernels,
  * so the figure is the graph's, not the Vector API's temporaries.
  */
 class GraphAllocationTest {
 
-    /** Node objects are 80-88 bytes; a per-node array, box or string on top would exceed this. */
-    private static final long MAX_BYTES_PER_NODE = 100;
+    /**
+     * Node objects are 80-88 bytes, the tape arrays' slots for a node and its edges (with the arrays'
+     * spare room) about 20; a per-node array, box or string on top would exceed this.
+     */
+    private static final long MAX_BYTES_PER_NODE = 120;
 
     @Test
     void buildForwardBackwardAllocatesOnlyTheNodes() {
