@@ -245,8 +245,17 @@ public final class BenchMain {
                 .result(result.toString())
                 .shouldFailOnError(true);
         suite.params().forEach((name, values) -> builder.param(name, values.toArray(String[]::new)));
+        int lanes = VectorProbe.lanes();
+        if (lanes > 0 && suite.benchmarks().stream().anyMatch(b -> b.params().containsKey(LANES_PARAM))) {
+            // MachinePeakBenchmark's loop is written for the preferred species, whose width is
+            // this machine's (8 lanes with AVX2, 16 with AVX-512), not the default @Param's.
+            builder.param(LANES_PARAM, Integer.toString(lanes));
+        }
         return builder.build();
     }
+
+    /** A benchmark parameter that always takes the preferred vector species' float lanes here. */
+    static final String LANES_PARAM = "lanes";
 
     /** Whole seconds print as "1 s" in JMH's output and JSON, others as milliseconds. */
     private static TimeValue timeValue(int millis) {

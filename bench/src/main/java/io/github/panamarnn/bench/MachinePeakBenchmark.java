@@ -58,8 +58,9 @@ public class MachinePeakBenchmark {
         public int chains;
 
         /**
-         * Float lanes of the preferred species (8 with AVX2), a param only so that the flop
-         * formula can use it: a machine with another width must pass {@code -p lanes=N}.
+         * Float lanes of the preferred species (8 with AVX2, 16 with AVX-512), a param only so
+         * that the flop formula can use it: the report's runner (BenchMain) sets it to this
+         * machine's; a direct JMH run on another width must pass {@code -p lanes=N}.
          */
         @Param({"8"})
         public int lanes;

@@ -17,8 +17,20 @@ final class VectorProbe {
         return Species.describe();
     }
 
+    /** Float lanes of the preferred species, or 0 where the Vector API is absent. */
+    static int lanes() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return 0;
+        }
+        return Species.lanes();
+    }
+
     /** Loaded only once the module is known to be present. */
     private static final class Species {
+        static int lanes() {
+            return FloatVector.SPECIES_PREFERRED.length();
+        }
+
         static String describe() {
             VectorSpecies<Float> species = FloatVector.SPECIES_PREFERRED;
             return species.vectorBitSize() + " bits, " + species.length() + " float lanes";
