@@ -110,15 +110,6 @@ final class InputNodes {
      */
     static final class ParameterNode extends Node {
         private static final int INITIAL_PRODUCTS = 16;
-        /**
-         * Rows shorter than this make {@code gemv}'s dot products slower than {@code gemvT} over the
-         * transposed matrix (28 x 50: 204 against 100 ns; 50 x 50: 367 against 102 ns on this
-         * machine's AVX-512), so such a matrix used in two or more matrix-vector products of one
-         * graph is transposed once for them ({@link #transposedForProducts()}).
-         */
-        static final int TRANSPOSE_BELOW_COLS = 192;
-        /** Largest matrix kept transposed (256 KB): past the caches the copy costs more than it saves. */
-        static final long TRANSPOSE_MAX_FLOATS = 64 * 1024;
         private static final long NOT_MADE = -1;
 
         private final Parameters parameter;
@@ -207,15 +198,16 @@ final class InputNodes {
         /**
          * For the forward of a matrix-vector product {@code W x} with this parameter: whether to
          * read {@code W} transposed, from {@link #transposedSegment()} at {@link #transposedOffset()}.
-         * Only for a short-row matrix, and from its second such product in this graph on (a
-         * single product is cheaper on {@code W} than a transpose plus the product); the copy is
+         * Only for a matrix the kernels say gains from it ({@link Kernels#matrixVectorPrefersTransposed},
+         * short rows), and from its second such product in this graph on (a single product is
+         * cheaper on {@code W} than a transpose plus the product); the copy is
          * made once and remade whenever any parameter's values have changed since
          * ({@link Parameters#valueVersion()}: a graph run again after a trainer update).
          */
         boolean transposedForProducts() {
             int rows = dim.rows();
             int cols = dim.cols();
-            if (cols >= TRANSPOSE_BELOW_COLS || rows < 2 || (long) rows * cols > TRANSPOSE_MAX_FLOATS) {
+            if (!Kernels.matrixVectorPrefersTransposed(rows, cols)) {
                 return false;
             }
             if (++matrixVectorProducts < 2) {

@@ -45,6 +45,23 @@ public final class Kernels {
         return Optional.ofNullable(SIMD);
     }
 
+    /**
+     * Row length from which {@code gemv}'s dot products run as fast as {@code gemvT} over the
+     * transposed matrix; shorter rows are 2-4x slower that way (AVX-512: 28 x 50 204 against
+     * 100 ns, 50 x 50 367 against 102). {@code PanamaBlas} switches its wide-vector path here too.
+     */
+    static final int GEMV_WIDE_ROWS = 192;
+
+    /**
+     * Whether a matrix {@code W} ({@code rows x cols}) used in several matrix-vector products
+     * {@code W x} is worth a transposed copy for them ({@code gemvT} on {@code Wᵀ} instead of
+     * {@code gemv} on {@code W}; the copy costs about one product): short rows, and a matrix of
+     * at most {@link LstmCell#TRANSPOSE_MAX_FLOATS} floats, the limit the cells use for theirs.
+     */
+    public static boolean matrixVectorPrefersTransposed(int rows, int cols) {
+        return rows >= 2 && cols < GEMV_WIDE_ROWS && (long) rows * cols <= LstmCell.TRANSPOSE_MAX_FLOATS;
+    }
+
     /** True when {@link #get()} is the Panama implementation. */
     public static boolean simdEnabled() {
         return SELECTED != ScalarFloatKernels.INSTANCE;

@@ -87,7 +87,7 @@ final class PanamaBlas {
      * at full width (lane reductions per row) instead of the eight-lane tree: AVX-512, 200 x 50
      * 1.9 against 3.4 us, 256 x 160 3.2 against 3.8, but 256 x 256 4.3 against 3.4.
      */
-    private static final int WIDE_ROWS = 192;
+    private static final int WIDE_ROWS = Kernels.GEMV_WIDE_ROWS;
     /** Eight floats (256 bits): the matrix-vector kernels' row-sum tree. */
     private static final VectorSpecies<Float> EIGHT = FloatVector.SPECIES_256;
     /** Even lanes of two vectors side by side: {@code [x0 x2 x4 x6 y0 y2 y4 y6]} (eight lanes). */

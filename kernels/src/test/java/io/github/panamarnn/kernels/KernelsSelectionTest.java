@@ -39,6 +39,16 @@ class KernelsSelectionTest {
         }
     }
 
+    /** Short rows and a cache-sized matrix: the graph transposes such a parameter for its products. */
+    @Test
+    void aTransposedCopyIsWorthItForShortRowsOfASmallMatrix() {
+        assertTrue(Kernels.matrixVectorPrefersTransposed(28, 50));
+        assertTrue(Kernels.matrixVectorPrefersTransposed(300, 191));
+        assertFalse(Kernels.matrixVectorPrefersTransposed(1, 50), "one row is a dot product");
+        assertFalse(Kernels.matrixVectorPrefersTransposed(50, 192), "rows long enough for gemv");
+        assertFalse(Kernels.matrixVectorPrefersTransposed(400, 191), "76,400 floats: past the cells' limit");
+    }
+
     @Test
     void withoutPanamaTheScalarTwinServesWhateverTheProperty() {
         for (String value : new String[] {null, "true", "false"}) {
