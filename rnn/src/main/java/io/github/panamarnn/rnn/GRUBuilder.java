@@ -17,7 +17,7 @@ import io.github.panamarnn.graph.ParameterCollection;
  * weighs the new candidate. Weights are Glorot-uniform, biases zero. Each step of each layer
  * is one fused node. Parameters are named {@code /gru-builder/_L/Wxz} and so on.
  */
-public final class GRUBuilder extends AbstractRNNBuilder {
+public class GRUBuilder extends StackedRNNBuilder {
 
     /**
      * Adds the parameters of {@code layers} GRU layers to {@code pc}.
@@ -31,6 +31,6 @@ public final class GRUBuilder extends AbstractRNNBuilder {
      * @throws IllegalStateException if {@code pc} is closed
      */
     public GRUBuilder(int layers, int inputDim, int hiddenDim, ParameterCollection pc) {
-        super(CellType.GRU, layers, inputDim, hiddenDim, pc);
+        super(Cells.gru(), layers, inputDim, hiddenDim, pc);
     }
 }

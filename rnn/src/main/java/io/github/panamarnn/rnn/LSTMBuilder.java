@@ -18,7 +18,7 @@ import io.github.panamarnn.graph.ParameterCollection;
  * <p>Parameters are named {@code /lstm-builder/_L/Wx}, {@code .../Wh}, {@code .../b} for layer
  * {@code L}; a second LSTM builder in the same collection uses {@code /lstm-builder_1/...}.
  */
-public final class LSTMBuilder extends AbstractRNNBuilder {
+public class LSTMBuilder extends StackedRNNBuilder {
 
     /**
      * Adds the parameters of {@code layers} LSTM layers to {@code pc}.
@@ -32,6 +32,6 @@ public final class LSTMBuilder extends AbstractRNNBuilder {
      * @throws IllegalStateException if {@code pc} is closed
      */
     public LSTMBuilder(int layers, int inputDim, int hiddenDim, ParameterCollection pc) {
-        super(CellType.LSTM, layers, inputDim, hiddenDim, pc);
+        super(Cells.lstm(), layers, inputDim, hiddenDim, pc);
     }
 }

@@ -42,9 +42,10 @@ import java.util.Arrays;
  * later steps reuse it, until any weight changes ({@link Parameters#valueVersion()}): steps that
  * run again after an update read the new weights, as they would without the copies.
  *
- * <p>Row layout, per {@link CellType}: the pre-activation gradient row is {@code blocks} blocks
- * of {@code blockWidth} floats; block {@code j} belongs to input weight {@code 3j}, recurrent
- * weight {@code 3j+1} and bias {@code 3j+2}. LSTM: one block {@code [di|df|do|dg]} of 4H;
+ * <p>Row layout ({@link Layout}, given by the fused cell): the pre-activation gradient row is
+ * {@code blocks} blocks of {@code blockWidth} floats; block {@code j} belongs to input weight
+ * {@code 3j}, recurrent weight {@code 3j+1} and bias {@code 3j+2} (the fused cells' parameters
+ * come in such triples; a cell laid out otherwise does not use this node). LSTM: one block {@code [di|df|do|dg]} of 4H;
  * simple RNN: one block of H; GRU: three blocks {@code dz, dr, dc} of H, the last one's
  * recurrent input being {@code r⊙h'} (recorded next to the row) instead of {@code h'}. A step
  * over a batch of {@code B} sequences records {@code B} rows, so the products also run over the batch.
@@ -83,9 +84,12 @@ final class LayerWeights extends CellNode {
      */
     private final long[] madeAt;
 
-    private LayerWeights(CellType type, int input, int hidden) {
-        this(type == CellType.GRU ? 3 : 1, type == CellType.LSTM ? 4 * hidden : hidden, type == CellType.GRU,
-                input, hidden);
+    /**
+     * How a fused cell's step rows and weights line up: {@code blocks} triples (input weight,
+     * recurrent weight, bias) of {@code rowsPerHidden · H} rows each; {@code resetProduct} when
+     * the last block's recurrent input is {@code r⊙h'} (the GRU's candidate) instead of {@code h'}.
+     */
+    record Layout(int blocks, int rowsPerHidden, boolean resetProduct) {
     }
 
     private LayerWeights(int blocks, int blockWidth, boolean resetProduct, int input, int hidden) {
@@ -119,8 +123,9 @@ final class LayerWeights extends CellNode {
     }
 
     /** Adds the collector of a layer whose weights (in {@link RNNBuilder#parameters()} order) are {@code w}. */
-    static LayerWeights add(CellType type, int input, int hidden, Expression[] w) {
-        return Dy.cg().add(new LayerWeights(type, input, hidden), w);
+    static LayerWeights add(Layout layout, int input, int hidden, Expression[] w) {
+        return Dy.cg().add(new LayerWeights(layout.blocks(), layout.rowsPerHidden() * hidden, layout.resetProduct(),
+                input, hidden), w);
     }
 
     /** Width of a recorded row: the step's pre-activation gradients. */

@@ -19,7 +19,8 @@ import java.util.List;
  * expressions once per graph, on the first {@link #initialState()} after a
  * {@link io.github.panamarnn.graph.Dy#renewCg() renewCg()} (DyNet's {@code new_graph}).
  *
- * <p>Implementations: {@link SimpleRNNBuilder}, {@link LSTMBuilder}, {@link GRUBuilder}.
+ * <p>Implementations: {@link StackedRNNBuilder} over any {@link CellSpec}, and its named forms
+ * {@link SimpleRNNBuilder}, {@link LSTMBuilder}, {@link GRUBuilder}.
  */
 public interface RNNBuilder {
 
@@ -33,8 +34,9 @@ public interface RNNBuilder {
     /**
      * A state at the start of a sequence on the current graph whose state is {@code s}, in the
      * layout of {@link RNNState#s()}: for an LSTM the cells of every layer (bottom first) and
-     * then the outputs {@code h} of every layer; for the others the {@code h} of every layer.
-     * Each is a vector of {@link #hiddenDim()}. Its {@link RNNState#prev()} is {@code null}.
+     * then the outputs {@code h} of every layer; for the others the {@code h} of every layer
+     * (in general, every layer's first {@link CellSpec#stateVectors() state vector}, then every
+     * layer's second, ...). Each is a vector of {@link #hiddenDim()}. Its {@link RNNState#prev()} is {@code null}.
      *
      * @throws IllegalArgumentException if the list does not have one expression per state
      *     vector ({@code 2 * layers()} for an LSTM, {@code layers()} otherwise) or one has

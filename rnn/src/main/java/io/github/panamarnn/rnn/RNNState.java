@@ -15,8 +15,10 @@ import java.util.Objects;
  * was, so states form a tree: any state can be continued any number of times (a stack RNN,
  * beam search), and any number of initial states can live on one graph.
  *
- * <p>Each step of each layer is one fused node on the graph (a fused LSTM, GRU or simple-RNN
- * cell, forward and backward); {@link #transduce} runs a whole sequence as one node per layer.
+ * <p>Each step of each layer is what the builder's {@link CellSpec} makes of it: one fused node
+ * for the library's LSTM, GRU and simple-RNN cells (forward and backward), graph ops for a
+ * composed cell; {@link #transduce} runs a whole sequence as one node per layer where the cell
+ * has a sequence node, and steps otherwise.
  * The expressions of a state ({@link #output()}, {@link #h()}, {@link #s()}) are zero-copy views
  * of those nodes, made on first request and then kept (asking twice gives the same expressions).
  * For a zero initial state they are zero vectors.
@@ -32,22 +34,21 @@ import java.util.Objects;
  */
 public final class RNNState {
 
-    private final AbstractRNNBuilder builder;
+    private final StackedRNNBuilder builder;
+    private final CellSpec cell;
     private final SequenceContext context;
     private final RNNState prev;
-    /** Per layer, where {@code h} is; a null element is a zero state. */
-    private final StateSlice[] h;
-    /** Per layer, where the cell is (LSTM); null for builders without cells. */
-    private final StateSlice[] c;
+    /** Per layer, per state vector of the cell, where it is; a null element is a zero vector. */
+    private final StateSlice[][] state;
     private List<Expression> hList;
     private List<Expression> sList;
 
-    RNNState(AbstractRNNBuilder builder, SequenceContext context, RNNState prev, StateSlice[] h, StateSlice[] c) {
+    RNNState(StackedRNNBuilder builder, SequenceContext context, RNNState prev, StateSlice[][] state) {
         this.builder = builder;
+        this.cell = builder.cell();
         this.context = context;
         this.prev = prev;
-        this.h = h;
-        this.c = c;
+        this.state = state;
     }
 
     // ------------------------------------------------------------------ stepping
@@ -71,7 +72,7 @@ public final class RNNState {
      */
     public RNNState addInput(Expression x) {
         checkLive("addInput");
-        Objects.requireNonNull(x, () -> builder.type.builderName + " RNNState.addInput: the input expression is null");
+        Objects.requireNonNull(x, () -> builder.name() + " RNNState.addInput: the input expression is null");
         builder.checkVector("addInput", "the input", x, builder.inputDim());
         return step(x, batchSize("addInput", "the input", x.dim().batchSize()), null);
     }
@@ -94,7 +95,7 @@ public final class RNNState {
      */
     public RNNState addInput(Expression x, float[] mask) {
         checkLive("addInput");
-        String name = builder.type.builderName + " RNNState.addInput";
+        String name = builder.name() + " RNNState.addInput";
         Objects.requireNonNull(x, () -> name + ": the input expression is null");
         Objects.requireNonNull(mask, () -> name + ": the mask is null");
         builder.checkVector("addInput", "the input", x, builder.inputDim());
@@ -118,15 +119,15 @@ public final class RNNState {
     private int batchSize(String method, String inputs, int inputBatch) {
         int batch = inputBatch;
         String from = inputs;
-        for (int l = 0; l < h.length; l++) {
-            for (int k = 0; k < 2; k++) {
-                StateSlice s = k == 0 ? h[l] : c == null ? null : c[l];
+        for (int l = 0; l < state.length; l++) {
+            for (int v = 0; v < state[l].length; v++) {
+                StateSlice s = state[l][v];
                 if (s == null || s.batch == 1 || s.batch == batch) {
                     continue;
                 }
-                String what = (k == 0 ? "h" : "the cell") + " of layer " + l;
+                String what = cell.stateVectors().get(v) + " of layer " + l;
                 if (batch != 1) {
-                    throw new IllegalArgumentException(builder.type.builderName + " RNNState." + method
+                    throw new IllegalArgumentException(builder.name() + " RNNState." + method
                             + ": batch sizes differ: " + from + " has batch size " + batch + ", " + what
                             + " of this state has " + s.batch + " (each must be 1 or the same B)");
                 }
@@ -137,42 +138,34 @@ public final class RNNState {
         return batch;
     }
 
-    /** {@code s} itself, or repeated to {@code batch} elements when it is a batch-1 slice. */
-    private static StateSlice broadcast(StateSlice s, int batch) {
-        return s == null || s.batch == batch ? s : BroadcastStateNode.add(s, batch);
-    }
-
     private RNNState step(Expression x, int batch, float[] mask) {
-        int layers = h.length;
+        int layers = state.length;
         int hidden = builder.hiddenDim();
-        StateSlice[] newH = new StateSlice[layers];
-        StateSlice[] newC = c == null ? null : new StateSlice[layers];
+        int out = cell.outputVector();
+        StateSlice[][] next = new StateSlice[layers][];
         context.prepare(batch);
-        StateSlice in = broadcast(StateSlice.whole(x), batch);
+        StateSlice in = StateSlice.broadcast(StateSlice.whole(x), batch);
         for (int l = 0; l < layers; l++) {
+            StateSlice[] previous = new StateSlice[state[l].length];
+            for (int v = 0; v < previous.length; v++) {
+                previous[v] = StateSlice.broadcast(state[l][v], batch);
+            }
+            previous[out] = context.maskRecurrent(l, previous[out]);
             int input = builder.layerInput(l);
-            LayerWeights w = context.stepWeights(l, builder.type, input, hidden);
-            StateSlice hPrev = context.maskRecurrent(l, broadcast(h[l], batch));
-            StateSlice layerInput = context.maskInput(l, in);
-            switch (builder.type) {
-                case LSTM -> {
-                    LstmStepNode n = LstmStepNode.add(w, input, hidden, layerInput, hPrev, broadcast(c[l], batch));
-                    newH[l] = n.h();
-                    newC[l] = n.c();
-                }
-                case GRU -> newH[l] = StateSlice.whole(GruStepNode.add(w, input, hidden, layerInput, hPrev));
-                case SIMPLE_RNN -> newH[l] = StateSlice.whole(SimpleRnnStepNode.add(w, input, hidden, layerInput, hPrev));
-            }
+            CellStep step = new CellStep(context, l, input, hidden, batch, context.weights(l), context.maskInput(l, in),
+                    previous);
+            StateSlice[] stepped = StackedRNNBuilder.checkedState(cell, cell.step(step), hidden, batch);
             // The layer above reads the stepped h: where the mask keeps an old state, its output is unused.
-            in = newH[l];
+            in = stepped[out];
             if (mask != null) {
-                newH[l] = MaskedStateNode.add(mask, newH[l], h[l]);
-                if (newC != null) {
-                    newC[l] = MaskedStateNode.add(mask, newC[l], c[l]);
+                stepped = stepped.clone();
+                for (int v = 0; v < stepped.length; v++) {
+                    stepped[v] = MaskedStateNode.add(mask, stepped[v], state[l][v]);
                 }
             }
+            next[l] = stepped;
         }
-        return new RNNState(builder, context, this, newH, newC);
+        return new RNNState(builder, context, this, next);
     }
 
     /**
@@ -235,33 +228,34 @@ public final class RNNState {
         if (batch > 1) {
             Expression[] broadcast = new Expression[steps];
             for (int t = 0; t < steps; t++) {
-                broadcast[t] = broadcast(StateSlice.whole(xs.get(t)), batch).target;
+                broadcast[t] = StateSlice.broadcast(StateSlice.whole(xs.get(t)), batch).target;
             }
             inputs = Arrays.asList(broadcast);
         }
-        SequenceNode below = null;
-        for (int l = 0; l < h.length; l++) {
-            int input = builder.layerInput(l);
-            Expression[] w = context.weights(l);
-            List<Expression> layerInputs = l == 0 ? inputs : null;
-            StateSlice h0 = broadcast(h[l], batch);
-            below = switch (builder.type) {
-                case LSTM -> LstmSequenceNode.add(steps, input, hidden, batch, w, h0, broadcast(c[l], batch),
-                        layerInputs, below);
-                case GRU -> GruSequenceNode.add(steps, input, hidden, batch, w, h0, layerInputs, below);
-                case SIMPLE_RNN -> SimpleRnnSequenceNode.add(steps, input, hidden, batch, w, h0, layerInputs, below);
-            };
+        SequenceOutput below = null;
+        for (int l = 0; l < state.length; l++) {
+            StateSlice[] initial = new StateSlice[state[l].length];
+            for (int v = 0; v < initial.length; v++) {
+                initial[v] = StateSlice.broadcast(state[l][v], batch);
+            }
+            CellSequence sequence = new CellSequence(context, l, builder.layerInput(l), hidden, batch,
+                    context.weights(l), l == 0 ? Collections.unmodifiableList(inputs) : null, below, initial);
+            below = cell.sequence(sequence);
+            if (below == null || below.steps() != steps) {
+                throw new IllegalStateException(builder.name() + ": the cell's sequence returned "
+                        + (below == null ? "null" : below.steps() + " outputs") + " for " + steps + " inputs");
+            }
         }
         Expression[] outputs = new Expression[steps];
         for (int t = 0; t < steps; t++) {
-            outputs[t] = below.h(t).expression();
+            outputs[t] = below.output(t);
         }
         return Collections.unmodifiableList(Arrays.asList(outputs));
     }
 
     /** Checks a list of inputs and returns the batch size of the steps they make. */
     private int checkInputs(String method, List<Expression> xs) {
-        String name = builder.type.builderName + " RNNState." + method;
+        String name = builder.name() + " RNNState." + method;
         Objects.requireNonNull(xs, () -> name + ": the list of inputs is null");
         if (xs.isEmpty()) {
             // DyNet's Python returns []; issue 9 asks for a clear error: an empty sentence is
@@ -300,7 +294,7 @@ public final class RNNState {
      */
     public Expression output() {
         checkLive("output");
-        return h().get(h.length - 1);
+        return h().get(state.length - 1);
     }
 
     /** Each layer's output {@code h}, bottom first, each a vector of {@code hiddenDim}; unmodifiable. */
@@ -308,9 +302,10 @@ public final class RNNState {
         checkLive("h");
         List<Expression> list = hList;
         if (list == null) {
-            Expression[] e = new Expression[h.length];
-            for (int l = 0; l < h.length; l++) {
-                e[l] = expressionOf(h[l]);
+            int out = cell.outputVector();
+            Expression[] e = new Expression[state.length];
+            for (int l = 0; l < state.length; l++) {
+                e[l] = expressionOf(state[l][out]);
             }
             list = Collections.unmodifiableList(Arrays.asList(e));
             hList = list;
@@ -320,21 +315,29 @@ public final class RNNState {
 
     /**
      * The full state, bottom layer first: for an LSTM every layer's cell and then every layer's
-     * {@code h} ({@code 2 * layers} vectors); for the others {@link #h()}. This is the layout
+     * {@code h} ({@code 2 * layers} vectors); for the others {@link #h()} (in general every
+     * layer's first {@link CellSpec#stateVectors() state vector}, then every layer's second, ...). This is the layout
      * {@link RNNBuilder#initialState(List)} and {@link #setS} take. Unmodifiable.
      */
     public List<Expression> s() {
         checkLive("s");
-        if (c == null) {
+        int vectors = builder.vectors();
+        if (vectors == 1) {
             return h();
         }
         List<Expression> list = sList;
         if (list == null) {
-            List<Expression> all = new ArrayList<>(2 * h.length);
-            for (StateSlice cell : c) {
-                all.add(expressionOf(cell));
+            int out = cell.outputVector();
+            List<Expression> all = new ArrayList<>(vectors * state.length);
+            for (int v = 0; v < vectors; v++) {
+                if (v == out) {
+                    all.addAll(h());
+                    continue;
+                }
+                for (StateSlice[] layer : state) {
+                    all.add(expressionOf(layer[v]));
+                }
             }
-            all.addAll(h());
             list = Collections.unmodifiableList(all);
             sList = list;
         }
@@ -369,15 +372,23 @@ public final class RNNState {
 
     /**
      * DyNet's {@code set_h}: a new state whose {@link #prev()} is this one and whose outputs are
-     * {@code h} (one vector of {@code hiddenDim} per layer, bottom first). An LSTM keeps this
-     * state's cells. Continuing the new state uses the replaced values.
+     * {@code h} (one vector of {@code hiddenDim} per layer, bottom first). The other state
+     * vectors (an LSTM's cells) are this state's. Continuing the new state uses the replaced values.
      *
      * @throws IllegalArgumentException if the list does not have {@code layers()} vectors of {@code hiddenDim}
      */
     public RNNState setH(List<Expression> newH) {
         checkLive("setH");
-        StateSlice[][] hc = builder.checkStateList("setH", newH, h.length, false);
-        return new RNNState(builder, context, this, hc[0], c == null ? null : c.clone());
+        int out = cell.outputVector();
+        StateSlice[][] replaced = builder.checkStateList("setH", newH, out);
+        for (int l = 0; l < state.length; l++) {
+            for (int v = 0; v < state[l].length; v++) {
+                if (v != out) {
+                    replaced[l][v] = state[l][v];
+                }
+            }
+        }
+        return new RNNState(builder, context, this, replaced);
     }
 
     /**
@@ -389,12 +400,11 @@ public final class RNNState {
      */
     public RNNState setS(List<Expression> newS) {
         checkLive("setS");
-        StateSlice[][] hc = builder.checkStateList("setS", newS, builder.type.stateVectors(h.length), c != null);
-        return new RNNState(builder, context, this, hc[0], hc[1]);
+        return new RNNState(builder, context, this, builder.checkStateList("setS", newS, null));
     }
 
     private void checkLive(String method) {
-        context.checkLive(builder.type.builderName, method);
+        context.checkLive(builder.name(), method);
     }
 
     @Override

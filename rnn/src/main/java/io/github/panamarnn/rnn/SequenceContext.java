@@ -9,20 +9,21 @@ import io.github.panamarnn.graph.Expression;
  * detect staleness), the weight expressions of each layer and the sequence's dropout masks.
  *
  * <p>Dropout masks are drawn on the sequence's first step (or {@code transduce}), when its batch
- * size is known. For a batch of one, and for the GRU, each layer's input and recurrent masks
- * are folded into its weights ({@code W diag(m)}, see {@link ColumnMaskNode}), so every step
- * runs the unchanged fused kernels. For a batch of {@code B > 1} sequences of an LSTM or simple
- * RNN each batch element draws masks of its own, as DyNet's {@code set_dropout_masks(B)}: they
- * are {@code {n X B}} expressions that multiply the step's input and previous {@code h}, which
- * for these cells equals folding each element's masks into its own copy of the weights. (The
- * GRU also reads {@code h'} outside its products, in {@code (1 − z)⊙h'}, where DyNet's
- * formulation does not drop it; so its batch elements share the folded masks.)
+ * size is known. Each layer's input and recurrent masks are folded into its input and
+ * recurrent weights ({@code W diag(m)}, see {@link ColumnMaskNode}), so every step runs the
+ * unchanged fused kernels, when the cell asks for it ({@link CellSpec#foldsDropoutIntoWeights()},
+ * the GRU, whose {@code (1 − z)⊙h'} reads {@code h'} outside its products where DyNet's
+ * formulation does not drop it; its batch elements share the folded masks) or when that equals
+ * masking the operands (a batch of one of a cell that
+ * {@link CellSpec#readsInputsOnlyThroughWeights() reads them only through its weights}).
+ * Otherwise each batch element draws masks of its own, as DyNet's {@code set_dropout_masks(B)}:
+ * {@code {n X B}} expressions that multiply the step's input and previous {@code h}.
  */
 final class SequenceContext {
 
     final ComputationGraph graph;
     final long version;
-    private final AbstractRNNBuilder builder;
+    private final StackedRNNBuilder builder;
     /** Per layer, the parameter expressions of the graph, in the order of {@link RNNBuilder#parameters()}. */
     private final Expression[][] parameters;
     private final float dropout;
@@ -34,7 +35,7 @@ final class SequenceContext {
     /** Per layer, the step nodes' view of the weights; made on the first step. */
     private LayerWeights[] stepWeights;
 
-    SequenceContext(ComputationGraph graph, long version, AbstractRNNBuilder builder, Expression[][] parameters,
+    SequenceContext(ComputationGraph graph, long version, StackedRNNBuilder builder, Expression[][] parameters,
                     float dropout) {
         this.graph = graph;
         this.version = version;
@@ -52,13 +53,14 @@ final class SequenceContext {
             return;
         }
         stepWeights = new LayerWeights[parameters.length];
+        CellSpec cell = builder.cell();
         if (dropout == 0f) {
             weights = parameters;
-        } else if (batch > 1 && builder.type != CellType.GRU) {
+        } else if (cell.foldsDropoutIntoWeights() || batch == 1 && cell.readsInputsOnlyThroughWeights()) {
+            weights = foldedMasks();
+        } else {
             weights = parameters;
             drawElementMasks(batch);
-        } else {
-            weights = foldedMasks();
         }
     }
 
@@ -83,10 +85,10 @@ final class SequenceContext {
     }
 
     /** The {@link LayerWeights} of layer {@code l} that every step of this sequence shares (after {@link #prepare}). */
-    LayerWeights stepWeights(int l, CellType type, int input, int hidden) {
+    LayerWeights stepWeights(int l, LayerWeights.Layout layout, int input, int hidden) {
         LayerWeights w = stepWeights[l];
         if (w == null) {
-            w = LayerWeights.add(type, input, hidden, weights[l]);
+            w = LayerWeights.add(layout, input, hidden, weights[l]);
             stepWeights[l] = w;
         }
         return w;
@@ -101,9 +103,9 @@ final class SequenceContext {
             Expression recurrentMask = Dy.inputVector(mask(builder.hiddenDim()));
             Expression[] w = parameters[l].clone();
             for (int k = 0; k < w.length; k++) {
-                if (builder.type.isInputWeight(k)) {
+                if (builder.role(k) == CellParameter.Role.INPUT_WEIGHT) {
                     w[k] = ColumnMaskNode.add(w[k], inputMask);
-                } else if (builder.type.isRecurrentWeight(k)) {
+                } else if (builder.role(k) == CellParameter.Role.RECURRENT_WEIGHT) {
                     w[k] = ColumnMaskNode.add(w[k], recurrentMask);
                 }
             }

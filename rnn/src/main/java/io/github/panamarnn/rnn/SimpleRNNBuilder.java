@@ -8,7 +8,7 @@ import io.github.panamarnn.graph.ParameterCollection;
  * ({@code H x H}) and {@code b} ({@code H}); weights Glorot-uniform, biases zero. Each step of
  * each layer is one fused node. Parameters are named {@code /simple-rnn-builder/_L/Wx} and so on.
  */
-public final class SimpleRNNBuilder extends AbstractRNNBuilder {
+public class SimpleRNNBuilder extends StackedRNNBuilder {
 
     /**
      * Adds the parameters of {@code layers} simple RNN layers to {@code pc}.
@@ -22,6 +22,6 @@ public final class SimpleRNNBuilder extends AbstractRNNBuilder {
      * @throws IllegalStateException if {@code pc} is closed
      */
     public SimpleRNNBuilder(int layers, int inputDim, int hiddenDim, ParameterCollection pc) {
-        super(CellType.SIMPLE_RNN, layers, inputDim, hiddenDim, pc);
+        super(Cells.simpleRnn(), layers, inputDim, hiddenDim, pc);
     }
 }

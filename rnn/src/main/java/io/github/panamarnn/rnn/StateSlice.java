@@ -36,6 +36,11 @@ final class StateSlice {
         return s;
     }
 
+    /** {@code s} itself, or repeated to {@code batch} elements when it is a batch-1 slice; null (zeros) stays null. */
+    static StateSlice broadcast(StateSlice s, int batch) {
+        return s == null || s.batch == batch ? s : BroadcastStateNode.add(s, batch);
+    }
+
     /** Floats of the whole slice, all batch elements. */
     int totalSize() {
         return size * batch;

@@ -34,7 +34,7 @@ class CellSemanticsTest {
         renewCg();
         Random r = new Random(11);
         List<Expression> xs = Fixtures.inputs(r, STEPS, INPUT);
-        List<Expression> s0 = givenState ? Fixtures.inputs(r, ((AbstractRNNBuilder) b).type.stateVectors(LAYERS), HIDDEN) : null;
+        List<Expression> s0 = givenState ? Fixtures.inputs(r, ((StackedRNNBuilder) b).cell().stateVectors().size() * LAYERS, HIDDEN) : null;
         RNNState state = givenState ? b.initialState(s0) : b.initialState();
         List<Expression> outputs = new ArrayList<>();
         switch (path) {
@@ -58,7 +58,7 @@ class CellSemanticsTest {
         renewCg();
         Random r = new Random(11);
         List<Expression> xs = Fixtures.inputs(r, STEPS, INPUT);
-        List<Expression> s0 = givenState ? Fixtures.inputs(r, ((AbstractRNNBuilder) b).type.stateVectors(LAYERS), HIDDEN) : null;
+        List<Expression> s0 = givenState ? Fixtures.inputs(r, ((StackedRNNBuilder) b).cell().stateVectors().size() * LAYERS, HIDDEN) : null;
         Reference ref = new Reference(b, s0, null);
         List<Expression> outputs = new ArrayList<>();
         for (Expression x : xs) {

@@ -96,17 +96,12 @@ class DeferredWeightGradientTest {
                     Reference trunk = new Reference(b, s0, null);
                     trunk.add(xs.get(0));
                     trunk.add(xs.get(1));
-                    Expression[] h = trunk.h.clone();
-                    Expression[] c = trunk.c.clone();
+                    Expression[][] branch = trunk.snapshot();
                     watched.add(trunk.add(xs.get(2)));
-                    trunk.h = h.clone();
-                    trunk.c = c.clone();
+                    trunk.restore(branch);
                     trunk.add(xs.get(3));
                     watched.add(trunk.add(xs.get(2)));
-                    if (kind == Kind.LSTM) {
-                        watched.addAll(List.of(c));
-                    }
-                    watched.addAll(List.of(h));
+                    watched.addAll(Reference.s(branch));
                 }
                 Fixtures.zeroGradients(b);
                 // two losses on one graph, each backward on its own

@@ -1,12 +1,9 @@
 package io.github.panamarnn.rnn;
 
-import static io.github.panamarnn.graph.Dy.affineTransform;
 import static io.github.panamarnn.graph.Dy.cmult;
+import static io.github.panamarnn.graph.Dy.inputMatrix;
 import static io.github.panamarnn.graph.Dy.inputVector;
-import static io.github.panamarnn.graph.Dy.logistic;
 import static io.github.panamarnn.graph.Dy.parameter;
-import static io.github.panamarnn.graph.Dy.pickRange;
-import static io.github.panamarnn.graph.Dy.tanh;
 
 import io.github.panamarnn.graph.Expression;
 import io.github.panamarnn.graph.Parameters;
@@ -15,45 +12,49 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The three cells written with primitive graph ops straight from DyNet's definitions (gate
- * order i, f, o, g and forget bias +1 for the LSTM; reset before the product for the GRU), to
- * check the fused nodes' values and gradients against. Optional dropout masks multiply the
- * layer input and the recurrent {@code h} as in DyNet's variational dropout.
+ * A builder's cells run as their composed form ({@link CellSpec#composed()}: graph ops straight
+ * from DyNet's definitions), one {@link CellStep#of} per layer and step, to check the fused
+ * nodes' values and gradients against. Optional dropout masks are applied as DyNet's variational
+ * dropout: they multiply the layer input and the recurrent {@code h}, or, for a cell that
+ * {@link CellSpec#foldsDropoutIntoWeights() folds them}, the columns of its input and recurrent weights.
  */
 final class Reference {
 
     private final RNNBuilder builder;
+    private final CellSpec cell;
     private final List<Expression[]> weights = new ArrayList<>();
     /** Per layer {input mask, recurrent mask}, or null. */
     private final Expression[][] masks;
-    /** Current state: per layer h (and c); null entries are zero. */
-    Expression[] h;
-    Expression[] c;
+    /** Current state: per layer, per state vector; null entries are zero. */
+    private final Expression[][] state;
 
     Reference(RNNBuilder builder, List<Expression> initialS, float[][][] masks) {
         this.builder = builder;
-        for (List<Parameters> layer : builder.parameters()) {
+        this.cell = ((StackedRNNBuilder) builder).cell().composed();
+        int layers = builder.layers();
+        int vectors = cell.stateVectors().size();
+        List<List<CellParameter>> declared = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            declared.add(cell.parameters(l == 0 ? builder.inputDim() : builder.hiddenDim(), builder.hiddenDim()));
+        }
+        for (int l = 0; l < layers; l++) {
+            List<Parameters> layer = builder.parameters().get(l);
             Expression[] w = new Expression[layer.size()];
             for (int k = 0; k < w.length; k++) {
                 w[k] = parameter(layer.get(k));
+                if (masks != null && cell.foldsDropoutIntoWeights()) {
+                    w[k] = foldedMask(w[k], declared.get(l).get(k), masks[l]);
+                }
             }
             weights.add(w);
         }
-        int layers = builder.layers();
-        h = new Expression[layers];
-        c = new Expression[layers];
+        state = new Expression[layers][vectors];
         if (initialS != null) {
-            boolean lstm = builder instanceof LSTMBuilder;
-            for (int l = 0; l < layers; l++) {
-                if (lstm) {
-                    c[l] = initialS.get(l);
-                    h[l] = initialS.get(layers + l);
-                } else {
-                    h[l] = initialS.get(l);
-                }
+            for (int i = 0; i < initialS.size(); i++) {
+                state[i % layers][i / layers] = initialS.get(i);
             }
         }
-        if (masks == null) {
+        if (masks == null || cell.foldsDropoutIntoWeights()) {
             this.masks = null;
         } else {
             this.masks = new Expression[layers][];
@@ -63,56 +64,68 @@ final class Reference {
         }
     }
 
+    /** {@code w diag(m)} for an input or recurrent weight ({@code m} its layer's mask of that role), else {@code w}. */
+    private static Expression foldedMask(Expression w, CellParameter p, float[][] layerMasks) {
+        float[] m = switch (p.role()) {
+            case INPUT_WEIGHT -> layerMasks[0];
+            case RECURRENT_WEIGHT -> layerMasks[1];
+            default -> null;
+        };
+        if (m == null) {
+            return w;
+        }
+        int rows = p.shape()[0];
+        float[] tiled = new float[rows * m.length];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(m, 0, tiled, r * m.length, m.length);
+        }
+        return cmult(w, inputMatrix(tiled, rows, m.length));
+    }
+
+    /** A copy of the current state, to {@link #restore} for a branch. */
+    Expression[][] snapshot() {
+        Expression[][] copy = new Expression[state.length][];
+        for (int l = 0; l < state.length; l++) {
+            copy[l] = state[l].clone();
+        }
+        return copy;
+    }
+
+    /** Makes {@code snapshot} the current state again. */
+    void restore(Expression[][] snapshot) {
+        for (int l = 0; l < state.length; l++) {
+            state[l] = snapshot[l].clone();
+        }
+    }
+
+    /** A snapshot in the layout of {@link RNNState#s()}: every layer's first vector, then every layer's second, .... */
+    static List<Expression> s(Expression[][] snapshot) {
+        List<Expression> all = new ArrayList<>();
+        for (int v = 0; v < snapshot[0].length; v++) {
+            for (Expression[] layer : snapshot) {
+                all.add(layer[v]);
+            }
+        }
+        return all;
+    }
+
     /** Advances the state by one input and returns the top layer's output. */
     Expression add(Expression x) {
         Expression in = x;
+        int out = cell.outputVector();
         for (int l = 0; l < builder.layers(); l++) {
-            Expression[] w = weights.get(l);
-            Expression hp = h[l];
+            Expression[] previous = state[l].clone();
             if (masks != null) {
                 in = cmult(in, masks[l][0]);
-                hp = hp == null ? null : cmult(hp, masks[l][1]);
+                previous[out] = previous[out] == null ? null : cmult(previous[out], masks[l][1]);
             }
-            if (builder instanceof LSTMBuilder) {
-                lstm(l, w, in, hp);
-            } else if (builder instanceof GRUBuilder) {
-                gru(l, w, in, hp, h[l]);
-            } else {
-                h[l] = tanh(hp == null ? affineTransform(w[2], w[0], in) : affineTransform(w[2], w[0], in, w[1], hp));
+            LayerState next = cell.step(CellStep.of(builder.hiddenDim(), Arrays.asList(weights.get(l)), in,
+                    Arrays.asList(previous), previous.length));
+            for (int v = 0; v < previous.length; v++) {
+                state[l][v] = next.vector(v);
             }
-            in = h[l];
+            in = state[l][out];
         }
         return in;
-    }
-
-    private void lstm(int l, Expression[] w, Expression x, Expression hp) {
-        int hd = builder.hiddenDim();
-        Expression a = hp == null ? affineTransform(w[2], w[0], x) : affineTransform(w[2], w[0], x, w[1], hp);
-        float[] ones = new float[hd];
-        Arrays.fill(ones, 1f);
-        Expression i = logistic(pickRange(a, 0, hd));
-        Expression f = logistic(pickRange(a, hd, 2 * hd).plus(inputVector(ones)));
-        Expression o = logistic(pickRange(a, 2 * hd, 3 * hd));
-        Expression g = tanh(pickRange(a, 3 * hd, 4 * hd));
-        Expression cell = c[l] == null ? cmult(i, g) : cmult(f, c[l]).plus(cmult(i, g));
-        c[l] = cell;
-        h[l] = cmult(o, tanh(cell));
-    }
-
-    /** {@code hpMasked} enters the products, {@code hp} the carry {@code (1 - z) h'}. */
-    private void gru(int l, Expression[] w, Expression x, Expression hpMasked, Expression hp) {
-        Expression z;
-        Expression r;
-        Expression cand;
-        if (hp == null) {
-            z = logistic(affineTransform(w[2], w[0], x));
-            cand = tanh(affineTransform(w[8], w[6], x));
-            h[l] = cmult(z, cand);
-            return;
-        }
-        z = logistic(affineTransform(w[2], w[0], x, w[1], hpMasked));
-        r = logistic(affineTransform(w[5], w[3], x, w[4], hpMasked));
-        cand = tanh(affineTransform(w[8], w[6], x, w[7], cmult(r, hpMasked)));
-        h[l] = hp.minus(cmult(z, hp)).plus(cmult(z, cand));
     }
 }
