@@ -157,14 +157,7 @@ public final class FiniteDifferences {
 
     /** {@code sum_i u_i y_i} in double. */
     public static double project(float[] u, float[] y) {
-        if (u.length != y.length) {
-            throw new IllegalArgumentException("projection of " + y.length + " values by " + u.length + " weights");
-        }
-        double s = 0;
-        for (int i = 0; i < y.length; i++) {
-            s += (double) u[i] * y[i];
-        }
-        return s;
+        return project(u, toDouble(y));
     }
 
     /** {@code sum_i u_i y_i} in double, weights float. */

@@ -32,13 +32,7 @@ class GruCellTest {
     static final String[] PARAMS = {"Wxz", "Whz", "bz", "Wxr", "Whr", "br", "Wxh", "Whh", "bh"};
 
     static List<Object[]> candidates() {
-        List<Object[]> list = new ArrayList<>();
-        list.add(new Object[] {"scalar", GruCell.scalar()});
-        list.add(new Object[] {"selected", GruCell.get()});
-        if (Kernels.simd().isPresent() && CellActivations.simd().isPresent()) {
-            list.add(new Object[] {"panama", GruCell.of(Kernels.simd().get(), CellActivations.simd().get())});
-        }
-        return list;
+        return CellImplementations.named(GruCell.scalar(), GruCell.get(), GruCell::of);
     }
 
     static GruCell reference(Arena arena, int hidden) {

@@ -32,13 +32,7 @@ class LstmCellTest {
 
     /** The implementations under test, each with a name. */
     static List<Object[]> candidates() {
-        List<Object[]> list = new ArrayList<>();
-        list.add(new Object[] {"scalar", LstmCell.scalar()});
-        list.add(new Object[] {"selected", LstmCell.get()});
-        if (Kernels.simd().isPresent() && CellActivations.simd().isPresent()) {
-            list.add(new Object[] {"panama", LstmCell.of(Kernels.simd().get(), CellActivations.simd().get())});
-        }
-        return list;
+        return CellImplementations.named(LstmCell.scalar(), LstmCell.get(), LstmCell::of);
     }
 
     /** One random LSTM step problem: inputs, parameters, upstream gradients, prior gradient contents. */

@@ -30,13 +30,7 @@ class SimpleRnnCellTest {
     static final String[] NAMES = {"h", "dx", "dhPrev", "dWx", "dWh", "db"};
 
     static List<Object[]> candidates() {
-        List<Object[]> list = new ArrayList<>();
-        list.add(new Object[] {"scalar", SimpleRnnCell.scalar()});
-        list.add(new Object[] {"selected", SimpleRnnCell.get()});
-        if (Kernels.simd().isPresent() && CellActivations.simd().isPresent()) {
-            list.add(new Object[] {"panama", SimpleRnnCell.of(Kernels.simd().get(), CellActivations.simd().get())});
-        }
-        return list;
+        return CellImplementations.named(SimpleRnnCell.scalar(), SimpleRnnCell.get(), SimpleRnnCell::of);
     }
 
     static SimpleRnnCell reference(Arena arena, int hidden) {
