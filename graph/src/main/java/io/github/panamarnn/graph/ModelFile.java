@@ -14,16 +14,21 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32C;
 
@@ -32,7 +37,10 @@ import java.util.zip.CRC32C;
  * {@link ParameterCollection#load} (format described there).
  *
  * <p>Saving streams the parameters through a 1 MiB off-heap buffer into a temporary file next
- * to the target, forces it to the device, then renames it over the target atomically. Loading
+ * to the target, forces it to the device, then renames it over the target atomically. The
+ * temporary file is named {@code .<name>.<hex>.tmp} ({@code <hex>}: 1 to 16 lower-case hex
+ * digits); one that a killed save left behind is deleted by the next save of the same target
+ * (see {@link #deleteOrphanedTemporaries}). Loading
  * reads the whole file into a temporary off-heap buffer, verifies everything (header, length,
  * checksum, structure, and that every name, kind and shape matches the collection) and only
  * then copies the values, so a failed load changes nothing.
@@ -60,6 +68,18 @@ final class ModelFile {
     private static final int CHUNK_BYTES = 1 << 20;
     /** Largest slice handed to NIO at once (a ByteBuffer view is limited to 2 GiB). */
     private static final int IO_SLICE_BYTES = 1 << 30;
+    /** The end of every temporary file's name, after the target's name and the random hex part. */
+    private static final String TEMP_SUFFIX = ".tmp";
+    /** Longest random part of a temporary file's name: {@link Long#toHexString} of any long. */
+    private static final int TEMP_MAX_HEX_DIGITS = 16;
+
+    /**
+     * The temporary files this JVM's saves are writing now, which orphan clean-up must leave
+     * alone. A save adds its temporary file's path before creating the file and removes it only
+     * after the file is renamed or deleted; the clean-up checks and deletes while holding this
+     * set's lock, so a name added during the clean-up is never deleted.
+     */
+    private static final Set<Path> TEMPORARIES_IN_PROGRESS = new HashSet<>();
 
     private ModelFile() {
     }
@@ -121,6 +141,7 @@ final class ModelFile {
             length += e.byteSize();
         }
         Path directory = target.getParent();
+        deleteOrphanedTemporaries(directory, fileName.toString());
         Path temp = createTemp(directory, fileName.toString());
         boolean moved = false;
         try {
@@ -169,6 +190,8 @@ final class ModelFile {
                         + " (the previous file, if any, is unchanged)", io);
             }
             throw e;
+        } finally {
+            unregister(temp);
         }
     }
 
@@ -204,21 +227,99 @@ final class ModelFile {
         return header.array();
     }
 
+    /**
+     * Creates an empty temporary file {@code .<fileName>.<hex>.tmp} in {@code directory} and
+     * registers it in {@link #TEMPORARIES_IN_PROGRESS}; the caller removes it from there.
+     */
     private static Path createTemp(Path directory, String fileName) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            Path temp = directory.resolve("." + fileName + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            Path temp = directory.resolve("." + fileName + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
+                    + TEMP_SUFFIX);
+            synchronized (TEMPORARIES_IN_PROGRESS) {
+                if (!TEMPORARIES_IN_PROGRESS.add(temp)) {
+                    continue; // another save in this JVM drew the same name
+                }
+            }
             try {
                 // CREATE_NEW with default permissions, so the saved file gets the same mode a plain write would.
                 FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
                 return temp;
             } catch (FileAlreadyExistsException e) {
+                unregister(temp);
                 if (attempt >= 10) {
                     throw e;
                 }
             } catch (IOException e) {
+                unregister(temp);
                 throw new IOException("cannot save model: cannot create a temporary file in " + directory + ": " + e, e);
             }
         }
+    }
+
+    /** How many temporary files this JVM's saves are writing now (for tests: none once every save returned). */
+    static int temporariesInProgress() {
+        synchronized (TEMPORARIES_IN_PROGRESS) {
+            return TEMPORARIES_IN_PROGRESS.size();
+        }
+    }
+
+    private static void unregister(Path temp) {
+        synchronized (TEMPORARIES_IN_PROGRESS) {
+            TEMPORARIES_IN_PROGRESS.remove(temp);
+        }
+    }
+
+    /**
+     * Deletes the temporary files that earlier saves of {@code fileName} left in
+     * {@code directory} when they were killed: regular files (not links, not directories) named
+     * exactly like {@link #createTemp}'s names for this target and not being written by a save
+     * in this JVM. A save in another process that is writing the same target at this moment
+     * loses its temporary file and fails with an {@code IOException} at the rename, leaving the
+     * target as it was; saving one target from two processes at once is a race in any case.
+     * Best effort: a file that cannot be listed or deleted stays, and the save goes on.
+     */
+    private static void deleteOrphanedTemporaries(Path directory, String fileName) {
+        try (DirectoryStream<Path> candidates = Files.newDirectoryStream(directory,
+                entry -> isTemporaryNameOf(entry.getFileName().toString(), fileName))) {
+            for (Path candidate : candidates) {
+                synchronized (TEMPORARIES_IN_PROGRESS) {
+                    if (!TEMPORARIES_IN_PROGRESS.contains(candidate)
+                            && Files.isRegularFile(candidate, LinkOption.NOFOLLOW_LINKS)) {
+                        deleteQuietly(candidate);
+                    }
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            // Leftovers only cost disk space; they must not stop the save.
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // Left for a later save, like a file that cannot be listed.
+        }
+    }
+
+    /**
+     * Whether {@code name} is {@code .<fileName>.<hex>.tmp}, {@code <hex>} being 1 to 16 lower-case
+     * hex digits: the temporary name of {@code fileName} only, since another target's name would
+     * put a dot or a non-hex character into the random part.
+     */
+    static boolean isTemporaryNameOf(String name, String fileName) {
+        String prefix = "." + fileName + ".";
+        int hexDigits = name.length() - prefix.length() - TEMP_SUFFIX.length();
+        if (hexDigits < 1 || hexDigits > TEMP_MAX_HEX_DIGITS || !name.startsWith(prefix) || !name.endsWith(TEMP_SUFFIX)) {
+            return false;
+        }
+        for (int i = prefix.length(); i < prefix.length() + hexDigits; i++) {
+            char c = name.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Makes the rename itself durable; a platform that cannot open directories (Windows) skips this. */

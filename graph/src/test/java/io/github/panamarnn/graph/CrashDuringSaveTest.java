@@ -1,6 +1,7 @@
 package io.github.panamarnn.graph;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Kills a JVM (SIGKILL, via {@link Process#destroyForcibly()}) while it saves a 16 MB model in
  * a loop, then checks that the model file still loads and holds exactly one of the saved
- * versions: the atomic rename means a crash never leaves a half-written model behind.
+ * versions: the atomic rename means a crash never leaves a half-written model behind. The
+ * temporary file a kill leaves is deleted by the next save of the same file (the next child's).
  */
 class CrashDuringSaveTest {
 
@@ -56,8 +58,13 @@ class CrashDuringSaveTest {
                 child.destroyForcibly();
                 assertTrue(child.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "child did not die");
             }
-            if (temporaries().size() > tempsBefore.size()) {
+            List<Path> tempsAfter = temporaries();
+            if (tempsAfter.stream().anyMatch(t -> !tempsBefore.contains(t))) {
                 midWriteKills++;
+            }
+            for (Path old : tempsBefore) {
+                // the child's first, complete save came after the earlier kill
+                assertFalse(tempsAfter.contains(old), "attempt " + attempt + ": the next save left " + old);
             }
             try (ParameterCollection pc = SaveLoopChild.model()) {
                 pc.load(file);

@@ -11,12 +11,19 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -411,6 +418,89 @@ class ModelFileTest {
             check.load(file);
             assertSameValues(first, check, "old file after failed saves");
             assertTrue(leftovers().isEmpty(), "temporary files left: " + leftovers());
+            assertEquals(0, ModelFile.temporariesInProgress(), "failed saves still registered as writing");
+        }
+    }
+
+    @Test
+    void aSaveDeletesWhatKilledSavesOfTheSameTargetLeftAndNothingElse() throws IOException {
+        Path file = dir.resolve("model.bin");
+        List<Path> orphans = new ArrayList<>();
+        for (String hex : List.of("0", "7f3a", "0123456789abcdef", "ffffffffffffffff")) {
+            orphans.add(Files.write(dir.resolve(".model.bin." + hex + ".tmp"), new byte[] {1, 2, 3}));
+        }
+        List<Path> decoys = new ArrayList<>();
+        for (String name : List.of(
+                ".model.bin.tmp",                   // no random part
+                ".model.bin.7F3A.tmp",              // upper case: never a name a save makes
+                ".model.bin.0123456789abcdef0.tmp", // 17 hex digits: more than a long has
+                ".model.bin.7g3a.tmp",              // not hex
+                ".model.bin.v2.7f3a.tmp",           // the temporary file of the target model.bin.v2
+                "..model.bin.7f3a.tmp",             // the temporary file of the target .model.bin
+                ".other.bin.7f3a.tmp",              // another target's
+                "model.bin.7f3a.tmp",               // no leading dot
+                ".model.bin.7f3a.tmp.keep",
+                "notes.txt")) {
+            decoys.add(Files.writeString(dir.resolve(name), "keep me"));
+        }
+        // Named like an orphan but not a regular file: a directory, and a link to a decoy.
+        decoys.add(Files.createDirectory(dir.resolve(".model.bin.abcd.tmp")));
+        decoys.add(Files.createSymbolicLink(dir.resolve(".model.bin.beef.tmp"), dir.resolve("notes.txt")));
+
+        try (ParameterCollection pc = small(1); ParameterCollection check = small(2)) {
+            pc.save(file);
+            for (Path orphan : orphans) {
+                assertFalse(Files.exists(orphan, LinkOption.NOFOLLOW_LINKS), orphan + " was left");
+            }
+            for (Path decoy : decoys) {
+                assertTrue(Files.exists(decoy, LinkOption.NOFOLLOW_LINKS), decoy + " was deleted");
+            }
+            assertEquals("keep me", Files.readString(dir.resolve("notes.txt")));
+            check.load(file);
+            assertSameValues(ParameterSnapshots.snapshot(pc), check, "after the clean-up");
+        }
+    }
+
+    @Test
+    void aSaveLeavesTheTemporaryFileOfAConcurrentSaveOfTheSameTargetAlone() throws Exception {
+        Path file = dir.resolve("model.bin");
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try (ParameterCollection first = small(1); ParameterCollection second = small(2);
+             ParameterCollection check = small(3)) {
+            CountDownLatch writing = new CountDownLatch(1);
+            CountDownLatch resume = new CountDownLatch(1);
+            AtomicReference<Path> firstTemp = new AtomicReference<>();
+            var pauseMidWrite = new ModelFile.SaveObserver() {
+                @Override
+                public void written(Path temp, long bytes) throws IOException {
+                    if (firstTemp.compareAndSet(null, temp)) {
+                        writing.countDown();
+                        try {
+                            if (!resume.await(60, TimeUnit.SECONDS)) {
+                                throw new IOException("the test never resumed this save");
+                            }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IOException(e);
+                        }
+                    }
+                }
+            };
+            Future<?> firstSave = other.submit(() -> {
+                ModelFile.save(first, file, pauseMidWrite);
+                return null;
+            });
+            assertTrue(writing.await(60, TimeUnit.SECONDS), "the first save never wrote");
+            second.save(file);
+            assertTrue(Files.exists(firstTemp.get()), "the second save deleted the first one's temporary file");
+            resume.countDown();
+            firstSave.get(60, TimeUnit.SECONDS);
+            check.load(file);
+            assertSameValues(ParameterSnapshots.snapshot(first), check, "the save that renamed last");
+            assertTrue(leftovers().isEmpty(), "temporary files left: " + leftovers());
+            assertEquals(0, ModelFile.temporariesInProgress(), "saves still registered as writing");
+        } finally {
+            other.shutdownNow();
         }
     }
 

@@ -1,7 +1,7 @@
 package io.github.panamarnn.graph;
 
 import static io.github.panamarnn.graph.Dy.*;
-import static io.github.panamarnn.graph.GradCheck.assertArrayClose;
+import static io.github.panamarnn.graph.FiniteDifferences.assertArrayClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,12 +49,12 @@ class OpsTest {
 
     @Test
     void plusMinusNegTimesFloatGradients() {
-        GradCheck.check(x -> x.get(0).plus(x.get(1)), V3, V3);
-        GradCheck.check(x -> x.get(0).minus(x.get(1)), V3, V3);
-        GradCheck.check(x -> x.get(0).neg(), Dim.of(2, 3));
-        GradCheck.check(x -> x.get(0).times(-2.5f), V4);
+        FiniteDifferences.check(x -> x.get(0).plus(x.get(1)), V3, V3);
+        FiniteDifferences.check(x -> x.get(0).minus(x.get(1)), V3, V3);
+        FiniteDifferences.check(x -> x.get(0).neg(), Dim.of(2, 3));
+        FiniteDifferences.check(x -> x.get(0).times(-2.5f), V4);
         // the same expression on both sides
-        GradCheck.check(x -> x.get(0).plus(x.get(0)), V3);
+        FiniteDifferences.check(x -> x.get(0).plus(x.get(0)), V3);
     }
 
     @Test
@@ -64,9 +64,9 @@ class OpsTest {
         assertArrayClose(new float[] {4, 10, 18}, cmult(a, b).vecValue(), TOL);
         assertEquals(32f, dot(a, b).scalarValue(), TOL);
         assertEquals(Dim.scalar(), dot(a, b).dim());
-        GradCheck.check(x -> cmult(x.get(0), x.get(1)), V4, V4);
-        GradCheck.check(x -> cmult(x.get(0), x.get(0)), V4);
-        GradCheck.check(x -> dot(x.get(0), x.get(1)), V4, V4);
+        FiniteDifferences.check(x -> cmult(x.get(0), x.get(1)), V4, V4);
+        FiniteDifferences.check(x -> cmult(x.get(0), x.get(0)), V4);
+        FiniteDifferences.check(x -> dot(x.get(0), x.get(1)), V4, V4);
     }
 
     @Test
@@ -87,9 +87,9 @@ class OpsTest {
         assertEquals(Dim.of(2, 3), outer.dim());
         assertArrayClose(new float[] {3, 4, 5, 6, 8, 10}, outer.vecValue(), TOL);
 
-        GradCheck.check(v -> v.get(0).times(v.get(1)), Dim.of(3, 4), V4);
-        GradCheck.check(v -> v.get(0).times(v.get(1)), Dim.of(3, 4), Dim.of(4, 2));
-        GradCheck.check(v -> v.get(0).times(v.get(1)), V3, Dim.of(1, 2));
+        FiniteDifferences.check(v -> v.get(0).times(v.get(1)), Dim.of(3, 4), V4);
+        FiniteDifferences.check(v -> v.get(0).times(v.get(1)), Dim.of(3, 4), Dim.of(4, 2));
+        FiniteDifferences.check(v -> v.get(0).times(v.get(1)), V3, Dim.of(1, 2));
     }
 
     @Test
@@ -99,8 +99,8 @@ class OpsTest {
         assertArrayClose(new float[] {2, 4, 6}, s.times(v).vecValue(), TOL);
         assertArrayClose(new float[] {2, 4, 6}, v.times(s).vecValue(), TOL);
         assertEquals(V3, v.times(s).dim());
-        GradCheck.check(x -> x.get(0).times(x.get(1)), Dim.scalar(), V3);
-        GradCheck.check(x -> x.get(1).times(x.get(0)), Dim.scalar(), Dim.of(2, 2));
+        FiniteDifferences.check(x -> x.get(0).times(x.get(1)), Dim.scalar(), V3);
+        FiniteDifferences.check(x -> x.get(1).times(x.get(0)), Dim.scalar(), Dim.of(2, 2));
     }
 
     @Test
@@ -115,10 +115,10 @@ class OpsTest {
         assertArrayClose(new float[] {1, 7}, affineTransform(List.of(b, w, x, w2, x2)).vecValue(), TOL);
         assertArrayClose(new float[] {1, 1}, affineTransform(b).vecValue(), TOL);
 
-        GradCheck.check(v -> affineTransform(v.get(0), v.get(1), v.get(2)), V3, Dim.of(3, 4), V4);
-        GradCheck.check(v -> affineTransform(v.get(0), v.get(1), v.get(2), v.get(3), v.get(4)),
+        FiniteDifferences.check(v -> affineTransform(v.get(0), v.get(1), v.get(2)), V3, Dim.of(3, 4), V4);
+        FiniteDifferences.check(v -> affineTransform(v.get(0), v.get(1), v.get(2), v.get(3), v.get(4)),
                 V3, Dim.of(3, 4), V4, Dim.of(3, 2), Dim.of(2));
-        GradCheck.check(v -> affineTransform(v.get(0), v.get(1), v.get(2)), Dim.of(2, 3), Dim.of(2, 4), Dim.of(4, 3));
+        FiniteDifferences.check(v -> affineTransform(v.get(0), v.get(1), v.get(2)), Dim.of(2, 3), Dim.of(2, 4), Dim.of(4, 3));
     }
 
     // ------------------------------------------------------------------ activations
@@ -137,11 +137,11 @@ class OpsTest {
 
     @Test
     void activationGradients() {
-        GradCheck.check(v -> tanh(v.get(0)), Dim.of(2, 3));
-        GradCheck.check(v -> logistic(v.get(0)), V4);
-        GradCheck.check(v -> exp(v.get(0)), V4);
-        GradCheck.check(v -> log(v.get(0)), new float[][] {{0.5f, 1, 2, 3}}, V4);
-        GradCheck.check(v -> rectify(v.get(0)), new float[][] {{-0.7f, 0.3f, 1.2f, -0.1f}}, V4);
+        FiniteDifferences.check(v -> tanh(v.get(0)), Dim.of(2, 3));
+        FiniteDifferences.check(v -> logistic(v.get(0)), V4);
+        FiniteDifferences.check(v -> exp(v.get(0)), V4);
+        FiniteDifferences.check(v -> log(v.get(0)), new float[][] {{0.5f, 1, 2, 3}}, V4);
+        FiniteDifferences.check(v -> rectify(v.get(0)), new float[][] {{-0.7f, 0.3f, 1.2f, -0.1f}}, V4);
     }
 
     // ------------------------------------------------------------------ softmax family
@@ -156,10 +156,10 @@ class OpsTest {
         assertArrayClose(logExpected, logSoftmax(x).vecValue(), 1e-5f);
         assertEquals((float) (Math.log(z) - 2), pickNegLogSoftmax(x, 1).scalarValue(), 1e-5f);
 
-        GradCheck.check(v -> softmax(v.get(0)), V4);
-        GradCheck.check(v -> logSoftmax(v.get(0)), V4);
-        GradCheck.check(v -> pickNegLogSoftmax(v.get(0), 2), V4);
-        GradCheck.check(v -> log(pick(softmax(v.get(0)), 0)).neg(), V4);
+        FiniteDifferences.check(v -> softmax(v.get(0)), V4);
+        FiniteDifferences.check(v -> logSoftmax(v.get(0)), V4);
+        FiniteDifferences.check(v -> pickNegLogSoftmax(v.get(0), 2), V4);
+        FiniteDifferences.check(v -> log(pick(softmax(v.get(0)), 0)).neg(), V4);
     }
 
     @Test
@@ -186,9 +186,9 @@ class OpsTest {
         assertArrayClose(new float[] {1 / 3f, 1 / 3f, 1 / 3f}, java.util.Arrays.copyOfRange(both, 12, 15), 1e-6f);
 
         Dim m34 = Dim.of(3, 4);
-        GradCheck.check(v -> softmax(v.get(0)), m34);
-        GradCheck.check(v -> logSoftmax(v.get(0)), m34);
-        GradCheck.check(v -> softmax(v.get(0)).times(v.get(1)), m34, Dim.of(4, 2));
+        FiniteDifferences.check(v -> softmax(v.get(0)), m34);
+        FiniteDifferences.check(v -> logSoftmax(v.get(0)), m34);
+        FiniteDifferences.check(v -> softmax(v.get(0)).times(v.get(1)), m34, Dim.of(4, 2));
     }
 
     @Test
@@ -216,10 +216,10 @@ class OpsTest {
         assertEquals(Dim.of(2), pick(m, 1).dim());
         assertArrayClose(new float[] {3, 4, 5, 6}, pickRange(m, 1, 3).vecValue(), 0f);
         assertEquals(Dim.of(2, 2), pickRange(m, 1, 3).dim());
-        GradCheck.check(v -> pick(v.get(0), 3), V4);
-        GradCheck.check(v -> pickRange(v.get(0), 1, 3), V4);
-        GradCheck.check(v -> tanh(pickRange(pickRange(v.get(0), 1, 4), 1, 3)), Dim.of(5));
-        GradCheck.check(v -> pick(v.get(0), 1), Dim.of(3, 2));
+        FiniteDifferences.check(v -> pick(v.get(0), 3), V4);
+        FiniteDifferences.check(v -> pickRange(v.get(0), 1, 3), V4);
+        FiniteDifferences.check(v -> tanh(pickRange(pickRange(v.get(0), 1, 4), 1, 3)), Dim.of(5));
+        FiniteDifferences.check(v -> pick(v.get(0), 1), Dim.of(3, 2));
     }
 
     @Test
@@ -232,8 +232,8 @@ class OpsTest {
         Expression m = concatenate(List.of(inputMatrix(new float[] {1, 2}, 1, 2), inputMatrix(new float[] {3, 4, 5, 6}, 2, 2)));
         assertEquals(Dim.of(3, 2), m.dim());
         assertArrayClose(new float[] {1, 2, 3, 4, 5, 6}, m.vecValue(), 0f);
-        GradCheck.check(v -> concatenate(List.of(v.get(0), v.get(1), v.get(0))), V3, Dim.of(2));
-        GradCheck.check(v -> concatenate(List.of(v.get(0), v.get(1))), Dim.of(2, 3), Dim.of(1, 3));
+        FiniteDifferences.check(v -> concatenate(List.of(v.get(0), v.get(1), v.get(0))), V3, Dim.of(2));
+        FiniteDifferences.check(v -> concatenate(List.of(v.get(0), v.get(1))), Dim.of(2, 3), Dim.of(1, 3));
     }
 
     @Test
@@ -246,8 +246,8 @@ class OpsTest {
         assertEquals(Dim.of(1, 3), transpose(v).dim());
         assertEquals(Dim.of(3), transpose(transpose(v)).dim());
         assertEquals(14f, transpose(v).times(v).scalarValue(), TOL);
-        GradCheck.check(x -> transpose(x.get(0)), Dim.of(2, 3));
-        GradCheck.check(x -> transpose(x.get(0)).times(x.get(1)), V3, V3);
+        FiniteDifferences.check(x -> transpose(x.get(0)), Dim.of(2, 3));
+        FiniteDifferences.check(x -> transpose(x.get(0)).times(x.get(1)), V3, V3);
     }
 
     // ------------------------------------------------------------------ sums and reductions
@@ -262,9 +262,9 @@ class OpsTest {
         assertArrayClose(new float[] {3, 5}, average(List.of(a, b, c)).vecValue(), TOL);
         assertArrayClose(new float[] {1, 2}, esum(List.of(a)).vecValue(), TOL);
         assertEquals(3f, sumElems(a).scalarValue(), TOL);
-        GradCheck.check(v -> esum(List.of(v.get(0), v.get(1), v.get(0))), V3, V3);
-        GradCheck.check(v -> average(List.of(v.get(0), v.get(1))), V3, V3);
-        GradCheck.check(v -> sumElems(v.get(0)), Dim.of(2, 3));
+        FiniteDifferences.check(v -> esum(List.of(v.get(0), v.get(1), v.get(0))), V3, V3);
+        FiniteDifferences.check(v -> average(List.of(v.get(0), v.get(1))), V3, V3);
+        FiniteDifferences.check(v -> sumElems(v.get(0)), Dim.of(2, 3));
     }
 
     @Test
@@ -273,8 +273,8 @@ class OpsTest {
         Expression b = inputVector(1, 0, 1);
         assertEquals(14f, squaredNorm(a).scalarValue(), TOL);
         assertEquals(8f, squaredDistance(a, b).scalarValue(), TOL);
-        GradCheck.check(v -> squaredNorm(v.get(0)), V4);
-        GradCheck.check(v -> squaredDistance(v.get(0), v.get(1)), V4, V4);
+        FiniteDifferences.check(v -> squaredNorm(v.get(0)), V4);
+        FiniteDifferences.check(v -> squaredDistance(v.get(0), v.get(1)), V4, V4);
     }
 
     // ------------------------------------------------------------------ dropout
@@ -300,7 +300,7 @@ class OpsTest {
     @Test
     void dropoutGradientUsesTheSameMask() {
         cg().seed(3);
-        GradCheck.check(v -> dropout(v.get(0), 0.5f), Dim.of(16));
+        FiniteDifferences.check(v -> dropout(v.get(0), 0.5f), Dim.of(16));
         renewCg();
         Expression x = inputVector(1, 2, 3, 4, 5, 6, 7, 8);
         Expression y = dropout(x, 0.5f);

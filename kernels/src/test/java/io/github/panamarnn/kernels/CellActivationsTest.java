@@ -1,7 +1,7 @@
 package io.github.panamarnn.kernels;
 
-import static io.github.panamarnn.kernels.Blk.off;
-import static io.github.panamarnn.kernels.Blk.seg;
+import static io.github.panamarnn.kernels.GuardedFloats.off;
+import static io.github.panamarnn.kernels.GuardedFloats.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,14 +63,14 @@ class CellActivationsTest {
 
     /** Runs one pass on fresh copies of {@code blocks}; returns every block's full contents (padding included). */
     interface Pass {
-        void run(CellActivations impl, Blk[] blocks);
+        void run(CellActivations impl, GuardedFloats[] blocks);
     }
 
-    static void compare(String what, Arena arena, int hidden, Blk[] blocks, Pass pass) {
+    static void compare(String what, Arena arena, int hidden, GuardedFloats[] blocks, Pass pass) {
         float[][] expected = null;
         String expectedName = null;
         for (CellActivations impl : implementations(arena, hidden)) {
-            Blk[] copies = new Blk[blocks.length];
+            GuardedFloats[] copies = new GuardedFloats[blocks.length];
             for (int i = 0; i < blocks.length; i++) {
                 copies[i] = blocks[i] == null ? null : blocks[i].copy(arena);
             }
@@ -78,7 +78,7 @@ class CellActivationsTest {
             float[][] got = new float[blocks.length][];
             for (int i = 0; i < blocks.length; i++) {
                 if (copies[i] != null) {
-                    copies[i].assertPaddingUnchanged(what + " " + impl.name() + " block " + i, blocks[i].all());
+                    copies[i].assertGuardsIntact(what + " " + impl.name() + " block " + i);
                     got[i] = copies[i].values();
                 }
             }
@@ -101,34 +101,34 @@ class CellActivationsTest {
             Random rnd = new Random(hidden * 7L + batch);
             int bh = batch * hidden;
             for (boolean withPrev : new boolean[] {true, false}) {
-                Blk gates = Blk.random(arena, rnd, 4 * bh, 3);
-                Blk cPrev = withPrev ? Blk.random(arena, rnd, bh, 2) : null;
-                Blk c = Blk.random(arena, rnd, bh, 1);
-                Blk tanhC = Blk.random(arena, rnd, bh, 1);
-                Blk h = Blk.random(arena, rnd, bh, 1);
-                compare("lstmForward prev=" + withPrev, arena, hidden, new Blk[] {gates, cPrev, c, tanhC, h},
+                GuardedFloats gates = GuardedFloats.random(arena, rnd, 4 * bh, 3);
+                GuardedFloats cPrev = withPrev ? GuardedFloats.random(arena, rnd, bh, 2) : null;
+                GuardedFloats c = GuardedFloats.random(arena, rnd, bh, 1);
+                GuardedFloats tanhC = GuardedFloats.random(arena, rnd, bh, 1);
+                GuardedFloats h = GuardedFloats.random(arena, rnd, bh, 1);
+                compare("lstmForward prev=" + withPrev, arena, hidden, new GuardedFloats[] {gates, cPrev, c, tanhC, h},
                         (impl, b) -> impl.lstmForward(batch, hidden, 1f, b[0].seg, b[0].off, seg(b[1]), off(b[1]),
                                 b[2].seg, b[2].off, b[3].seg, b[3].off, b[4].seg, b[4].off));
             }
             // backward from activations in their real ranges
-            Blk act = Blk.random(arena, rnd, 4 * bh, 1);
+            GuardedFloats act = GuardedFloats.random(arena, rnd, 4 * bh, 1);
             float[] a = act.values();
             for (int i = 0; i < a.length; i++) {
                 a[i] = (a[i] + 1) / 2; // (0, 1): valid for the sigmoid gates, fine for tanh too
             }
             act.set(a);
-            Blk tanhC = Blk.random(arena, rnd, bh, 0.99);
+            GuardedFloats tanhC = GuardedFloats.random(arena, rnd, bh, 0.99);
             for (int variant = 0; variant < 8; variant++) {
                 boolean hasDh = (variant & 1) == 0;
                 boolean hasDc = (variant & 2) == 0;
                 boolean accumulate = (variant & 4) == 0;
-                Blk cPrev = variant == 5 ? null : Blk.random(arena, rnd, bh, 2);
-                Blk dh = hasDh ? Blk.random(arena, rnd, bh, 1) : null;
-                Blk dc = hasDc ? Blk.random(arena, rnd, bh, 1) : null;
-                Blk dGates = Blk.random(arena, rnd, 4 * bh, 1);
-                Blk dcPrev = variant == 6 ? null : Blk.random(arena, rnd, bh, 1);
+                GuardedFloats cPrev = variant == 5 ? null : GuardedFloats.random(arena, rnd, bh, 2);
+                GuardedFloats dh = hasDh ? GuardedFloats.random(arena, rnd, bh, 1) : null;
+                GuardedFloats dc = hasDc ? GuardedFloats.random(arena, rnd, bh, 1) : null;
+                GuardedFloats dGates = GuardedFloats.random(arena, rnd, 4 * bh, 1);
+                GuardedFloats dcPrev = variant == 6 ? null : GuardedFloats.random(arena, rnd, bh, 1);
                 compare("lstmBackward variant " + variant, arena, hidden,
-                        new Blk[] {act, tanhC, cPrev, dh, dc, dGates, dcPrev},
+                        new GuardedFloats[] {act, tanhC, cPrev, dh, dc, dGates, dcPrev},
                         (impl, b) -> impl.lstmBackward(batch, hidden, b[0].seg, b[0].off, b[1].seg, b[1].off,
                                 seg(b[2]), off(b[2]), seg(b[3]), off(b[3]), seg(b[4]), off(b[4]),
                                 b[5].seg, b[5].off, seg(b[6]), off(b[6]), accumulate));
@@ -143,17 +143,17 @@ class CellActivationsTest {
             int batch = 2;
             int hidden = 37;
             int bh = batch * hidden;
-            Blk act = Blk.random(arena, rnd, 4 * bh, 1);
-            Blk tanhC = Blk.random(arena, rnd, bh, 0.9);
-            Blk cPrev = Blk.random(arena, rnd, bh, 1);
-            Blk dh = Blk.random(arena, rnd, bh, 1);
-            Blk dc = Blk.random(arena, rnd, bh, 1);
+            GuardedFloats act = GuardedFloats.random(arena, rnd, 4 * bh, 1);
+            GuardedFloats tanhC = GuardedFloats.random(arena, rnd, bh, 0.9);
+            GuardedFloats cPrev = GuardedFloats.random(arena, rnd, bh, 1);
+            GuardedFloats dh = GuardedFloats.random(arena, rnd, bh, 1);
+            GuardedFloats dc = GuardedFloats.random(arena, rnd, bh, 1);
             for (CellActivations impl : implementations(arena, hidden)) {
-                Blk separateOut = Blk.random(arena, rnd, bh, 1);
-                Blk dGates = Blk.random(arena, rnd, 4 * bh, 1);
+                GuardedFloats separateOut = GuardedFloats.random(arena, rnd, bh, 1);
+                GuardedFloats dGates = GuardedFloats.random(arena, rnd, 4 * bh, 1);
                 impl.lstmBackward(batch, hidden, act.seg, act.off, tanhC.seg, tanhC.off, cPrev.seg, cPrev.off,
                         dh.seg, dh.off, dc.seg, dc.off, dGates.seg, dGates.off, separateOut.seg, separateOut.off, false);
-                Blk inPlace = dc.copy(arena);
+                GuardedFloats inPlace = dc.copy(arena);
                 impl.lstmBackward(batch, hidden, act.seg, act.off, tanhC.seg, tanhC.off, cPrev.seg, cPrev.off,
                         dh.seg, dh.off, inPlace.seg, inPlace.off, dGates.seg, dGates.off, inPlace.seg, inPlace.off, false);
                 Close.assertClose(impl.name() + " in place", separateOut.values(), inPlace.values(), 0);
@@ -168,25 +168,25 @@ class CellActivationsTest {
             Random rnd = new Random(hidden * 11L + batch);
             int bh = batch * hidden;
             for (boolean withPrev : new boolean[] {true, false}) {
-                Blk ws = Blk.random(arena, rnd, 4 * bh, 3);
-                Blk hPrev = withPrev ? Blk.random(arena, rnd, bh, 1) : null;
-                Blk h = Blk.random(arena, rnd, bh, 1);
-                compare("gruGates prev=" + withPrev, arena, hidden, new Blk[] {ws, hPrev},
+                GuardedFloats ws = GuardedFloats.random(arena, rnd, 4 * bh, 3);
+                GuardedFloats hPrev = withPrev ? GuardedFloats.random(arena, rnd, bh, 1) : null;
+                GuardedFloats h = GuardedFloats.random(arena, rnd, bh, 1);
+                compare("gruGates prev=" + withPrev, arena, hidden, new GuardedFloats[] {ws, hPrev},
                         (impl, b) -> impl.gruGates(batch, hidden, b[0].seg, b[0].off, seg(b[1]), off(b[1])));
-                compare("gruOutput prev=" + withPrev, arena, hidden, new Blk[] {ws, hPrev, h},
+                compare("gruOutput prev=" + withPrev, arena, hidden, new GuardedFloats[] {ws, hPrev, h},
                         (impl, b) -> impl.gruOutput(batch, hidden, b[0].seg, b[0].off, seg(b[1]), off(b[1]),
                                 b[2].seg, b[2].off));
                 for (int variant = 0; variant < 3; variant++) {
                     boolean accumulate = variant == 0;
-                    Blk dh = Blk.random(arena, rnd, bh, 1);
-                    Blk dGates = Blk.random(arena, rnd, 4 * bh, 1);
-                    Blk dhPrev = variant == 2 ? null : Blk.random(arena, rnd, bh, 1);
+                    GuardedFloats dh = GuardedFloats.random(arena, rnd, bh, 1);
+                    GuardedFloats dGates = GuardedFloats.random(arena, rnd, 4 * bh, 1);
+                    GuardedFloats dhPrev = variant == 2 ? null : GuardedFloats.random(arena, rnd, bh, 1);
                     compare("gruBackwardOutput prev=" + withPrev + " variant " + variant, arena, hidden,
-                            new Blk[] {ws, hPrev, dh, dGates, dhPrev},
+                            new GuardedFloats[] {ws, hPrev, dh, dGates, dhPrev},
                             (impl, b) -> impl.gruBackwardOutput(batch, hidden, b[0].seg, b[0].off, seg(b[1]), off(b[1]),
                                     b[2].seg, b[2].off, b[3].seg, b[3].off, seg(b[4]), off(b[4]), accumulate));
                     compare("gruBackwardReset prev=" + withPrev + " variant " + variant, arena, hidden,
-                            new Blk[] {ws, hPrev, dGates, dhPrev},
+                            new GuardedFloats[] {ws, hPrev, dGates, dhPrev},
                             (impl, b) -> impl.gruBackwardReset(batch, hidden, b[0].seg, b[0].off, seg(b[1]), off(b[1]),
                                     b[2].seg, b[2].off, seg(b[3]), off(b[3])));
                 }
@@ -200,15 +200,15 @@ class CellActivationsTest {
         try (Arena arena = Arena.ofConfined()) {
             Random rnd = new Random(hidden * 13L + batch);
             int n = batch * hidden;
-            compare("tanhInPlace", arena, hidden, new Blk[] {Blk.random(arena, rnd, n, 4)},
+            compare("tanhInPlace", arena, hidden, new GuardedFloats[] {GuardedFloats.random(arena, rnd, n, 4)},
                     (impl, b) -> impl.tanhInPlace(n, b[0].seg, b[0].off));
             compare("tanhGradient", arena, hidden,
-                    new Blk[] {Blk.random(arena, rnd, n, 1), Blk.random(arena, rnd, n, 1), Blk.random(arena, rnd, n, 1)},
+                    new GuardedFloats[] {GuardedFloats.random(arena, rnd, n, 1), GuardedFloats.random(arena, rnd, n, 1), GuardedFloats.random(arena, rnd, n, 1)},
                     (impl, b) -> impl.tanhGradient(n, b[0].seg, b[0].off, b[1].seg, b[1].off, b[2].seg, b[2].off));
             for (int rows : new int[] {1, 2, 7, 40}) {
                 int ld = hidden + 3;
                 compare("columnSumsAdd rows=" + rows, arena, hidden,
-                        new Blk[] {Blk.random(arena, rnd, rows * ld, 1), Blk.random(arena, rnd, hidden, 1)},
+                        new GuardedFloats[] {GuardedFloats.random(arena, rnd, rows * ld, 1), GuardedFloats.random(arena, rnd, hidden, 1)},
                         (impl, b) -> impl.columnSumsAdd(rows, hidden, b[0].seg, b[0].off, ld, b[1].seg, b[1].off));
             }
         }
@@ -224,10 +224,10 @@ class CellActivationsTest {
             for (int i = 0; i < extreme.length; i++) {
                 extreme[i] = (i % 2 == 0 ? 1 : -1) * (i % 3 == 0 ? 1e4f : 95f);
             }
-            Blk gates = Blk.of(arena, rnd, extreme);
-            Blk c = Blk.random(arena, rnd, hidden, 1);
-            Blk tanhC = Blk.random(arena, rnd, hidden, 1);
-            Blk h = Blk.random(arena, rnd, hidden, 1);
+            GuardedFloats gates = GuardedFloats.of(arena, rnd, extreme);
+            GuardedFloats c = GuardedFloats.random(arena, rnd, hidden, 1);
+            GuardedFloats tanhC = GuardedFloats.random(arena, rnd, hidden, 1);
+            GuardedFloats h = GuardedFloats.random(arena, rnd, hidden, 1);
             CellActivations.simd().get().lstmForward(1, hidden, 1f, gates.seg, gates.off, null, 0,
                     c.seg, c.off, tanhC.seg, tanhC.off, h.seg, h.off);
             for (float v : gates.values()) {

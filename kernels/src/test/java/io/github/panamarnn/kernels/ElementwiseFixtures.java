@@ -95,69 +95,6 @@ final class ElementwiseFixtures {
                 "Panama kernels unavailable: run with --add-modules jdk.incubator.vector on a CPU with >= 8 float lanes"));
     }
 
-    /**
-     * A float range {@code [offset, offset + length)} inside a segment whose other elements
-     * (a lead of {@code offset} and a trail of {@code trail}) are guards: random values that
-     * no kernel may change. A trail of 0 puts the range flush against the segment end, where a
-     * careless vector tail would read or write out of bounds.
-     */
-    static final class Buf {
-        final MemorySegment seg;
-        final long off;
-        final int length;
-        private final float[] initial;
-
-        /** With a null {@code arena} the segment wraps a {@code float[]} on the Java heap. */
-        Buf(Arena arena, int offset, int length, int trail, SplittableRandom rnd, double lo, double hi) {
-            this.off = offset;
-            this.length = length;
-            this.seg = arena == null
-                    ? MemorySegment.ofArray(new float[offset + length + trail])
-                    : OffHeap.allocateFloats(arena, offset + length + trail);
-            this.initial = new float[offset + length + trail];
-            for (int i = 0; i < initial.length; i++) {
-                initial[i] = (float) (lo + (hi - lo) * rnd.nextDouble());
-            }
-            OffHeap.fromArray(initial, seg, 0);
-        }
-
-        /** Overwrites the range with {@code values} (guards keep their values). */
-        Buf set(float... values) {
-            if (values.length != length) {
-                throw new IllegalArgumentException(values.length + " values for a range of " + length);
-            }
-            System.arraycopy(values, 0, initial, (int) off, length);
-            OffHeap.fromArray(values, seg, off);
-            return this;
-        }
-
-        /** The range's current contents. */
-        float[] values() {
-            return OffHeap.toArray(seg, off, length);
-        }
-
-        /** The range's contents before any kernel ran. */
-        float[] initialValues() {
-            float[] v = new float[length];
-            System.arraycopy(initial, (int) off, v, 0, length);
-            return v;
-        }
-
-        /** Fails if any guard element changed. */
-        void assertGuardsIntact(String context) {
-            for (int i = 0; i < initial.length; i++) {
-                if (i >= off && i < off + length) {
-                    continue;
-                }
-                float now = seg.getAtIndex(JAVA_FLOAT, i);
-                if (Float.floatToIntBits(now) != Float.floatToIntBits(initial[i])) {
-                    fail(context + ": guard element " + i + " outside [" + off + ", " + (off + length)
-                            + ") changed from " + initial[i] + " to " + now);
-                }
-            }
-        }
-    }
-
     /** Bitwise equality, with all NaNs equal (payloads are not part of the contract). */
     static void assertSameFloats(float[] expected, float[] actual, String context) {
         assertTrue(expected.length == actual.length, context + ": length");

@@ -9,7 +9,6 @@ import static io.github.panamarnn.kernels.ElementwiseFixtures.implementations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.github.panamarnn.kernels.ElementwiseFixtures.Buf;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -137,9 +136,9 @@ class ElementwiseKernelsTest {
                         try (Arena arena = Arena.ofConfined()) {
                             Arena owner = heap ? null : arena;
                             SplittableRandom rnd = new SplittableRandom(31L * n + offsets[0]);
-                            Buf a = new Buf(owner, offsets[0], n, trail, rnd, kernel.aLo, kernel.aHi);
-                            Buf b = new Buf(owner, offsets[1], n, trail, rnd, kernel.bLo, kernel.bHi);
-                            Buf c = new Buf(owner, offsets[2], n, trail, rnd, -3, 3);
+                            GuardedFloats a = GuardedFloats.uniform(owner, offsets[0], n, trail, rnd, kernel.aLo, kernel.aHi);
+                            GuardedFloats b = GuardedFloats.uniform(owner, offsets[1], n, trail, rnd, kernel.bLo, kernel.bHi);
+                            GuardedFloats c = GuardedFloats.uniform(owner, offsets[2], n, trail, rnd, -3, 3);
                             if (kernel.name.equals("rectifyBackward") && n > 2) {
                                 float[] y = a.initialValues();
                                 y[n / 2] = 0f; // the kink itself passes no gradient
@@ -188,8 +187,8 @@ class ElementwiseKernelsTest {
                     String ctx = context + " [" + impl.name() + "]";
                     try (Arena arena = Arena.ofConfined()) {
                         SplittableRandom rnd = new SplittableRandom(17L * n + offsets[0]);
-                        Buf x = new Buf(arena, offsets[0], n, trail, rnd, kernel.lo, kernel.hi);
-                        Buf out = new Buf(arena, offsets[1], n, trail, rnd, -1, 1);
+                        GuardedFloats x = GuardedFloats.uniform(arena, offsets[0], n, trail, rnd, kernel.lo, kernel.hi);
+                        GuardedFloats out = GuardedFloats.uniform(arena, offsets[1], n, trail, rnd, -1, 1);
                         kernel.call.run(impl, n, x.seg, x.off, out.seg, out.off);
                         x.assertGuardsIntact(ctx + " x");
                         out.assertGuardsIntact(ctx + " out");
@@ -235,9 +234,9 @@ class ElementwiseKernelsTest {
                         String ctx = kernel.name + " n=" + n + " out=" + (outIsOperand == 0 ? "a" : "b") + " [" + impl.name() + "]";
                         try (Arena arena = Arena.ofConfined()) {
                             SplittableRandom rnd = new SplittableRandom(n);
-                            Buf a = new Buf(arena, 3, n, 1, rnd, -3, 3);
-                            Buf b = new Buf(arena, 6, n, 1, rnd, -3, 3);
-                            Buf out = outIsOperand == 0 ? a : b;
+                            GuardedFloats a = GuardedFloats.uniform(arena, 3, n, 1, rnd, -3, 3);
+                            GuardedFloats b = GuardedFloats.uniform(arena, 6, n, 1, rnd, -3, 3);
+                            GuardedFloats out = outIsOperand == 0 ? a : b;
                             kernel.call.run(impl, n, a.seg, a.off, b.seg, b.off, out.seg, out.off);
                             out.assertGuardsIntact(ctx);
                             float[] av = a.initialValues();
@@ -289,9 +288,9 @@ class ElementwiseKernelsTest {
                     String ctx = kernel.name + " stride=" + stride + " [" + impl.name() + "]";
                     try (Arena arena = Arena.ofConfined()) {
                         SplittableRandom rnd = new SplittableRandom(stride);
-                        Buf a = new Buf(arena, 1, n, 0, rnd, -1, 1).set(cycled(n, 1, 0));
-                        Buf b = new Buf(arena, 2, n, 0, rnd, -1, 1).set(cycled(n, stride, 3));
-                        Buf c = new Buf(arena, 3, n, 0, rnd, -1, 1).set(cycled(n, 11, 5));
+                        GuardedFloats a = GuardedFloats.uniform(arena, 1, n, 0, rnd, -1, 1).set(cycled(n, 1, 0));
+                        GuardedFloats b = GuardedFloats.uniform(arena, 2, n, 0, rnd, -1, 1).set(cycled(n, stride, 3));
+                        GuardedFloats c = GuardedFloats.uniform(arena, 3, n, 0, rnd, -1, 1).set(cycled(n, 11, 5));
                         kernel.call.run(impl, n, a.seg, a.off, b.seg, b.off, c.seg, c.off);
                         c.assertGuardsIntact(ctx);
                         float[] result = c.values();
@@ -336,8 +335,8 @@ class ElementwiseKernelsTest {
             for (FloatKernels impl : implementations()) {
                 try (Arena arena = Arena.ofConfined()) {
                     SplittableRandom rnd = new SplittableRandom(k);
-                    Buf in = new Buf(arena, 1, n, 0, rnd, -1, 1).set(input);
-                    Buf out = new Buf(arena, 5, n, 0, rnd, -1, 1);
+                    GuardedFloats in = GuardedFloats.uniform(arena, 1, n, 0, rnd, -1, 1).set(input);
+                    GuardedFloats out = GuardedFloats.uniform(arena, 5, n, 0, rnd, -1, 1);
                     kernel.call.run(impl, n, in.seg, in.off, out.seg, out.off);
                     // exp(-100) is subnormal: a vector exp may flush the last bits, hence 2 ulps there.
                     double[] tol = new double[n];

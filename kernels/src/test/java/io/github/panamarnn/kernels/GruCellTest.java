@@ -1,7 +1,7 @@
 package io.github.panamarnn.kernels;
 
-import static io.github.panamarnn.kernels.Blk.off;
-import static io.github.panamarnn.kernels.Blk.seg;
+import static io.github.panamarnn.kernels.GuardedFloats.off;
+import static io.github.panamarnn.kernels.GuardedFloats.seg;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -32,13 +32,7 @@ class GruCellTest {
     static final String[] PARAMS = {"Wxz", "Whz", "bz", "Wxr", "Whr", "br", "Wxh", "Whh", "bh"};
 
     static List<Object[]> candidates() {
-        List<Object[]> list = new ArrayList<>();
-        list.add(new Object[] {"scalar", GruCell.scalar()});
-        list.add(new Object[] {"selected", GruCell.get()});
-        if (Kernels.simd().isPresent() && CellActivations.simd().isPresent()) {
-            list.add(new Object[] {"panama", GruCell.of(Kernels.simd().get(), CellActivations.simd().get())});
-        }
-        return list;
+        return CellImplementations.named(GruCell.scalar(), GruCell.get(), GruCell::of);
     }
 
     static GruCell reference(Arena arena, int hidden) {
@@ -57,43 +51,42 @@ class GruCellTest {
         final int batch;
         final int input;
         final int hidden;
-        final Blk x;
-        final Blk hPrev;
-        final Blk[] params = new Blk[9];
-        final Blk dh;
-        final Blk dx;
-        final Blk dhPrev;
-        final Blk[] grads = new Blk[9];
+        final GuardedFloats x;
+        final GuardedFloats hPrev;
+        final GuardedFloats[] params = new GuardedFloats[9];
+        final GuardedFloats dh;
+        final GuardedFloats dx;
+        final GuardedFloats dhPrev;
+        final GuardedFloats[] grads = new GuardedFloats[9];
 
         StepCase(Arena arena, long seed, int batch, int input, int hidden) {
             Random rnd = new Random(seed);
             this.batch = batch;
             this.input = input;
             this.hidden = hidden;
-            x = Blk.random(arena, rnd, batch * input, 1);
-            hPrev = Blk.random(arena, rnd, batch * hidden, 1);
+            x = GuardedFloats.random(arena, rnd, batch * input, 1);
+            hPrev = GuardedFloats.random(arena, rnd, batch * hidden, 1);
             for (int p = 0; p < 9; p++) {
-                params[p] = Blk.random(arena, rnd, paramSize(p, input, hidden), 0.7);
-                grads[p] = Blk.random(arena, rnd, paramSize(p, input, hidden), 1);
+                params[p] = GuardedFloats.random(arena, rnd, paramSize(p, input, hidden), 0.7);
+                grads[p] = GuardedFloats.random(arena, rnd, paramSize(p, input, hidden), 1);
             }
-            dh = Blk.random(arena, rnd, batch * hidden, 1);
-            dx = Blk.random(arena, rnd, batch * input, 1);
-            dhPrev = Blk.random(arena, rnd, batch * hidden, 1);
+            dh = GuardedFloats.random(arena, rnd, batch * hidden, 1);
+            dx = GuardedFloats.random(arena, rnd, batch * input, 1);
+            dhPrev = GuardedFloats.random(arena, rnd, batch * hidden, 1);
         }
 
         /** Returns h, workspace, dx, dhPrev, then the nine parameter gradients (null when skipped). */
         float[][] run(Arena arena, GruCell cell, Set<String> nulls) {
-            Blk hp = nulls.contains("hPrev") ? null : hPrev;
+            GuardedFloats hp = nulls.contains("hPrev") ? null : hPrev;
             Random rnd = new Random(2);
-            Blk h = Blk.random(arena, rnd, batch * hidden, 1);
-            Blk ws = Blk.random(arena, rnd, (int) GruCell.stepWorkspaceFloats(hidden, batch), 1);
-            Blk scratch = Blk.random(arena, rnd, (int) GruCell.stepBackwardScratchFloats(hidden, batch), 1);
-            float[] wsPad = ws.all();
-            Blk[] w = params;
+            GuardedFloats h = GuardedFloats.random(arena, rnd, batch * hidden, 1);
+            GuardedFloats ws = GuardedFloats.random(arena, rnd, (int) GruCell.stepWorkspaceFloats(hidden, batch), 1);
+            GuardedFloats scratch = GuardedFloats.random(arena, rnd, (int) GruCell.stepBackwardScratchFloats(hidden, batch), 1);
+            GuardedFloats[] w = params;
             if (nulls.contains(LstmCellTest.TRANSPOSED_WEIGHTS)) {
-                Blk[] t = new Blk[9];
+                GuardedFloats[] t = new GuardedFloats[9];
                 for (int p = 0; p < 9; p += p % 3 == 1 ? 2 : 1) {
-                    t[p] = Blk.random(arena, rnd, paramSize(p, input, hidden), 1);
+                    t[p] = GuardedFloats.random(arena, rnd, paramSize(p, input, hidden), 1);
                     Kernels.scalar().transpose(hidden, p % 3 == 0 ? input : hidden, w[p].seg, w[p].off, t[p].seg, t[p].off);
                 }
                 cell.stepForward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp),
@@ -107,12 +100,12 @@ class GruCellTest {
                         w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off,
                         w[6].seg, w[6].off, w[7].seg, w[7].off, w[8].seg, w[8].off, h.seg, h.off, ws.seg, ws.off);
             }
-            ws.assertPaddingUnchanged("workspace", wsPad);
+            ws.assertGuardsIntact("workspace");
             float[] wsAfter = ws.values();
-            Blk gdh = nulls.contains("dh") ? null : dh;
-            Blk gdx = nulls.contains("dx") ? null : dx.copy(arena);
-            Blk gdhPrev = nulls.contains("dhPrev") ? null : dhPrev.copy(arena);
-            Blk[] g = new Blk[9];
+            GuardedFloats gdh = nulls.contains("dh") ? null : dh;
+            GuardedFloats gdx = nulls.contains("dx") ? null : dx.copy(arena);
+            GuardedFloats gdhPrev = nulls.contains("dhPrev") ? null : dhPrev.copy(arena);
+            GuardedFloats[] g = new GuardedFloats[9];
             for (int p = 0; p < 9; p++) {
                 g[p] = nulls.contains(PARAMS[p]) ? null : grads[p].copy(arena);
             }
@@ -127,10 +120,10 @@ class GruCellTest {
             float[][] out = new float[13][];
             out[0] = h.values();
             out[1] = wsAfter;
-            out[2] = Blk.values(gdx);
-            out[3] = Blk.values(gdhPrev);
+            out[2] = GuardedFloats.values(gdx);
+            out[3] = GuardedFloats.values(gdhPrev);
             for (int p = 0; p < 9; p++) {
-                out[4 + p] = Blk.values(g[p]);
+                out[4 + p] = GuardedFloats.values(g[p]);
             }
             return out;
         }
@@ -195,7 +188,7 @@ class GruCellTest {
                     }
                 }
                 float[][] withNull = sc.run(arena, cell, Set.of("hPrev"));
-                sc.hPrev.set(new float[sc.hPrev.n]);
+                sc.hPrev.set(new float[sc.hPrev.length]);
                 float[][] withZeros = sc.run(arena, cell, Set.of());
                 assertResultsClose(cand[0] + " null state", withZeros, withNull, 1e-6);
             }
@@ -244,10 +237,10 @@ class GruCellTest {
     void backwardMatchesCentralFiniteDifferencesInDouble(int batch, int input, int hidden) {
         try (Arena arena = Arena.ofConfined()) {
             StepCase sc = new StepCase(arena, 99L + hidden, batch, input, hidden);
-            sc.dx.set(new float[sc.dx.n]);
-            sc.dhPrev.set(new float[sc.dhPrev.n]);
-            for (Blk g : sc.grads) {
-                g.set(new float[g.n]);
+            sc.dx.set(new float[sc.dx.length]);
+            sc.dhPrev.set(new float[sc.dhPrev.length]);
+            for (GuardedFloats g : sc.grads) {
+                g.set(new float[g.length]);
             }
             double[][] args = new double[11][];
             args[0] = LstmCellTest.toDouble(sc.x.values());
@@ -320,7 +313,7 @@ class GruCellTest {
     void rejectsBadArguments() {
         try (Arena arena = Arena.ofConfined()) {
             StepCase sc = new StepCase(arena, 3, 2, 3, 4);
-            Blk[] w = sc.params;
+            GuardedFloats[] w = sc.params;
             MemorySegment out = OffHeap.allocateFloats(arena, 100);
             IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> GruCell.get().stepForward(
                     2, 3, 4, sc.x.seg, sc.x.off, null, 0, w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
@@ -358,18 +351,18 @@ class GruCellTest {
             Random rnd = new Random(steps * 1000L + batch * 100L + hidden);
             int bh = batch * hidden;
             int rows = steps * batch;
-            Blk xs = Blk.random(arena, rnd, rows * input, 1);
-            Blk h0 = initialState ? Blk.random(arena, rnd, bh, 1) : null;
-            Blk[] w = new Blk[9];
-            Blk[] g0 = new Blk[9];
+            GuardedFloats xs = GuardedFloats.random(arena, rnd, rows * input, 1);
+            GuardedFloats h0 = initialState ? GuardedFloats.random(arena, rnd, bh, 1) : null;
+            GuardedFloats[] w = new GuardedFloats[9];
+            GuardedFloats[] g0 = new GuardedFloats[9];
             for (int p = 0; p < 9; p++) {
-                w[p] = Blk.random(arena, rnd, paramSize(p, input, hidden), 0.6);
-                g0[p] = Blk.random(arena, rnd, paramSize(p, input, hidden), 1);
+                w[p] = GuardedFloats.random(arena, rnd, paramSize(p, input, hidden), 0.6);
+                g0[p] = GuardedFloats.random(arena, rnd, paramSize(p, input, hidden), 1);
             }
-            Blk dHs = Blk.random(arena, rnd, rows * hidden, 1);
-            Blk dhLast = initialState ? Blk.random(arena, rnd, bh, 1) : null;
-            Blk dxs0 = Blk.random(arena, rnd, rows * input, 1);
-            Blk dh00 = Blk.random(arena, rnd, bh, 1);
+            GuardedFloats dHs = GuardedFloats.random(arena, rnd, rows * hidden, 1);
+            GuardedFloats dhLast = initialState ? GuardedFloats.random(arena, rnd, bh, 1) : null;
+            GuardedFloats dxs0 = GuardedFloats.random(arena, rnd, rows * input, 1);
+            GuardedFloats dh00 = GuardedFloats.random(arena, rnd, bh, 1);
 
             GruCell ref = reference(arena, hidden);
             MemorySegment hsR = OffHeap.allocateFloats(arena, (long) rows * hidden);
@@ -383,9 +376,9 @@ class GruCellTest {
                         w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[7].seg, w[7].off,
                         w[8].seg, w[8].off, hsR, st, wsR, wsStep * t);
             }
-            Blk dxsR = dxs0.copy(arena);
-            Blk dh0R = dh00.copy(arena);
-            Blk[] gR = new Blk[9];
+            GuardedFloats dxsR = dxs0.copy(arena);
+            GuardedFloats dh0R = dh00.copy(arena);
+            GuardedFloats[] gR = new GuardedFloats[9];
             for (int p = 0; p < 9; p++) {
                 gR[p] = g0[p].copy(arena);
             }
@@ -414,20 +407,20 @@ class GruCellTest {
             for (Object[] cand : candidates()) {
                 GruCell cell = (GruCell) cand[1];
                 String name = (String) cand[0];
-                Blk hs = Blk.random(arena, rnd, rows * hidden, 1);
-                Blk ws = Blk.random(arena, rnd, (int) GruCell.sequenceWorkspaceFloats(steps, hidden, batch), 1);
+                GuardedFloats hs = GuardedFloats.random(arena, rnd, rows * hidden, 1);
+                GuardedFloats ws = GuardedFloats.random(arena, rnd, (int) GruCell.sequenceWorkspaceFloats(steps, hidden, batch), 1);
                 cell.sequenceForward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0),
                         w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off, w[3].seg, w[3].off,
                         w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[7].seg, w[7].off,
                         w[8].seg, w[8].off, hs.seg, hs.off, ws.seg, ws.off);
                 Close.assertClose(name + " hs", OffHeap.toArray(hsR, 0, rows * hidden), hs.values(), TOL);
-                Blk dxs = dxs0.copy(arena);
-                Blk dh0 = dh00.copy(arena);
-                Blk[] g = new Blk[9];
+                GuardedFloats dxs = dxs0.copy(arena);
+                GuardedFloats dh0 = dh00.copy(arena);
+                GuardedFloats[] g = new GuardedFloats[9];
                 for (int p = 0; p < 9; p++) {
                     g[p] = g0[p].copy(arena);
                 }
-                Blk seqScratch = Blk.random(arena, rnd, (int) GruCell.sequenceBackwardScratchFloats(steps, hidden, batch), 1);
+                GuardedFloats seqScratch = GuardedFloats.random(arena, rnd, (int) GruCell.sequenceBackwardScratchFloats(steps, hidden, batch), 1);
                 cell.sequenceBackward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0),
                         w[0].seg, w[0].off, w[1].seg, w[1].off, w[3].seg, w[3].off, w[4].seg, w[4].off,
                         w[6].seg, w[6].off, w[7].seg, w[7].off, hs.seg, hs.off, ws.seg, ws.off, dHs.seg, dHs.off,

@@ -1,7 +1,7 @@
 package io.github.panamarnn.kernels;
 
-import static io.github.panamarnn.kernels.Blk.off;
-import static io.github.panamarnn.kernels.Blk.seg;
+import static io.github.panamarnn.kernels.GuardedFloats.off;
+import static io.github.panamarnn.kernels.GuardedFloats.seg;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,13 +32,7 @@ class LstmCellTest {
 
     /** The implementations under test, each with a name. */
     static List<Object[]> candidates() {
-        List<Object[]> list = new ArrayList<>();
-        list.add(new Object[] {"scalar", LstmCell.scalar()});
-        list.add(new Object[] {"selected", LstmCell.get()});
-        if (Kernels.simd().isPresent() && CellActivations.simd().isPresent()) {
-            list.add(new Object[] {"panama", LstmCell.of(Kernels.simd().get(), CellActivations.simd().get())});
-        }
-        return list;
+        return CellImplementations.named(LstmCell.scalar(), LstmCell.get(), LstmCell::of);
     }
 
     /** One random LSTM step problem: inputs, parameters, upstream gradients, prior gradient contents. */
@@ -47,20 +41,20 @@ class LstmCellTest {
         final int input;
         final int hidden;
         final float forgetBias;
-        final Blk x;
-        final Blk hPrev;
-        final Blk cPrev;
-        final Blk wx;
-        final Blk wh;
-        final Blk b;
-        final Blk dh;
-        final Blk dc;
-        final Blk dx;
-        final Blk dhPrev;
-        final Blk dcPrev;
-        final Blk dWx;
-        final Blk dWh;
-        final Blk db;
+        final GuardedFloats x;
+        final GuardedFloats hPrev;
+        final GuardedFloats cPrev;
+        final GuardedFloats wx;
+        final GuardedFloats wh;
+        final GuardedFloats b;
+        final GuardedFloats dh;
+        final GuardedFloats dc;
+        final GuardedFloats dx;
+        final GuardedFloats dhPrev;
+        final GuardedFloats dcPrev;
+        final GuardedFloats dWx;
+        final GuardedFloats dWh;
+        final GuardedFloats db;
 
         StepCase(Arena arena, long seed, int batch, int input, int hidden, float forgetBias) {
             Random rnd = new Random(seed);
@@ -69,21 +63,21 @@ class LstmCellTest {
             this.hidden = hidden;
             this.forgetBias = forgetBias;
             int bh = batch * hidden;
-            x = Blk.random(arena, rnd, batch * input, 1);
-            hPrev = Blk.random(arena, rnd, bh, 1);
-            cPrev = Blk.random(arena, rnd, bh, 2);
-            wx = Blk.random(arena, rnd, 4 * hidden * input, 0.6);
-            wh = Blk.random(arena, rnd, 4 * hidden * hidden, 0.6);
-            b = Blk.random(arena, rnd, 4 * hidden, 0.5);
-            dh = Blk.random(arena, rnd, bh, 1);
-            dc = Blk.random(arena, rnd, bh, 1);
+            x = GuardedFloats.random(arena, rnd, batch * input, 1);
+            hPrev = GuardedFloats.random(arena, rnd, bh, 1);
+            cPrev = GuardedFloats.random(arena, rnd, bh, 2);
+            wx = GuardedFloats.random(arena, rnd, 4 * hidden * input, 0.6);
+            wh = GuardedFloats.random(arena, rnd, 4 * hidden * hidden, 0.6);
+            b = GuardedFloats.random(arena, rnd, 4 * hidden, 0.5);
+            dh = GuardedFloats.random(arena, rnd, bh, 1);
+            dc = GuardedFloats.random(arena, rnd, bh, 1);
             // gradients start non-zero so that accumulation (+=) is checked, not assignment
-            dx = Blk.random(arena, rnd, batch * input, 1);
-            dhPrev = Blk.random(arena, rnd, bh, 1);
-            dcPrev = Blk.random(arena, rnd, bh, 1);
-            dWx = Blk.random(arena, rnd, 4 * hidden * input, 1);
-            dWh = Blk.random(arena, rnd, 4 * hidden * hidden, 1);
-            db = Blk.random(arena, rnd, 4 * hidden, 1);
+            dx = GuardedFloats.random(arena, rnd, batch * input, 1);
+            dhPrev = GuardedFloats.random(arena, rnd, bh, 1);
+            dcPrev = GuardedFloats.random(arena, rnd, bh, 1);
+            dWx = GuardedFloats.random(arena, rnd, 4 * hidden * input, 1);
+            dWh = GuardedFloats.random(arena, rnd, 4 * hidden * hidden, 1);
+            db = GuardedFloats.random(arena, rnd, 4 * hidden, 1);
         }
 
         /**
@@ -92,19 +86,17 @@ class LstmCellTest {
          * not computed).
          */
         float[][] run(Arena arena, LstmCell cell, Set<String> nulls) {
-            Blk hp = nulls.contains("hPrev") ? null : hPrev;
-            Blk cp = nulls.contains("cPrev") ? null : cPrev;
+            GuardedFloats hp = nulls.contains("hPrev") ? null : hPrev;
+            GuardedFloats cp = nulls.contains("cPrev") ? null : cPrev;
             int bh = batch * hidden;
             Random rnd = new Random(1);
-            Blk h = Blk.random(arena, rnd, bh, 1);
-            Blk c = Blk.random(arena, rnd, bh, 1);
-            Blk ws = Blk.random(arena, rnd, (int) LstmCell.stepWorkspaceFloats(hidden, batch), 1);
-            Blk scratch = Blk.random(arena, rnd, (int) LstmCell.stepBackwardScratchFloats(hidden, batch), 1);
-            float[] hPad = h.all();
-            float[] wsPad = ws.all();
+            GuardedFloats h = GuardedFloats.random(arena, rnd, bh, 1);
+            GuardedFloats c = GuardedFloats.random(arena, rnd, bh, 1);
+            GuardedFloats ws = GuardedFloats.random(arena, rnd, (int) LstmCell.stepWorkspaceFloats(hidden, batch), 1);
+            GuardedFloats scratch = GuardedFloats.random(arena, rnd, (int) LstmCell.stepBackwardScratchFloats(hidden, batch), 1);
             if (nulls.contains(TRANSPOSED_WEIGHTS)) {
-                Blk wxT = Blk.random(arena, rnd, 4 * hidden * input, 1);
-                Blk whT = Blk.random(arena, rnd, 4 * hidden * hidden, 1);
+                GuardedFloats wxT = GuardedFloats.random(arena, rnd, 4 * hidden * input, 1);
+                GuardedFloats whT = GuardedFloats.random(arena, rnd, 4 * hidden * hidden, 1);
                 Kernels.scalar().transpose(4 * hidden, input, wx.seg, wx.off, wxT.seg, wxT.off);
                 Kernels.scalar().transpose(4 * hidden, hidden, wh.seg, wh.off, whT.seg, whT.off);
                 cell.stepForward(batch, input, hidden, forgetBias, x.seg, x.off, seg(hp), off(hp), seg(cp), off(cp),
@@ -114,28 +106,27 @@ class LstmCellTest {
                 cell.stepForward(batch, input, hidden, forgetBias, x.seg, x.off, seg(hp), off(hp), seg(cp), off(cp),
                         wx.seg, wx.off, wh.seg, wh.off, b.seg, b.off, h.seg, h.off, c.seg, c.off, ws.seg, ws.off);
             }
-            h.assertPaddingUnchanged("h", hPad);
-            ws.assertPaddingUnchanged("workspace", wsPad);
+            h.assertGuardsIntact("h");
+            ws.assertGuardsIntact("workspace");
             float[] wsAfterForward = ws.values();
-            Blk gdh = nulls.contains("dh") ? null : dh;
-            Blk gdc = nulls.contains("dc") ? null : dc;
-            Blk gdx = nulls.contains("dx") ? null : dx.copy(arena);
-            Blk gdhPrev = nulls.contains("dhPrev") ? null : dhPrev.copy(arena);
-            Blk gdcPrev = nulls.contains("dcPrev") ? null : dcPrev.copy(arena);
-            Blk gdWx = nulls.contains("dWx") ? null : dWx.copy(arena);
-            Blk gdWh = nulls.contains("dWh") ? null : dWh.copy(arena);
-            Blk gdb = nulls.contains("db") ? null : db.copy(arena);
-            float[] dWxPad = gdWx == null ? null : gdWx.all();
+            GuardedFloats gdh = nulls.contains("dh") ? null : dh;
+            GuardedFloats gdc = nulls.contains("dc") ? null : dc;
+            GuardedFloats gdx = nulls.contains("dx") ? null : dx.copy(arena);
+            GuardedFloats gdhPrev = nulls.contains("dhPrev") ? null : dhPrev.copy(arena);
+            GuardedFloats gdcPrev = nulls.contains("dcPrev") ? null : dcPrev.copy(arena);
+            GuardedFloats gdWx = nulls.contains("dWx") ? null : dWx.copy(arena);
+            GuardedFloats gdWh = nulls.contains("dWh") ? null : dWh.copy(arena);
+            GuardedFloats gdb = nulls.contains("db") ? null : db.copy(arena);
             cell.stepBackward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp), seg(cp), off(cp),
                     wx.seg, wx.off, wh.seg, wh.off, ws.seg, ws.off, seg(gdh), off(gdh), seg(gdc), off(gdc),
                     scratch.seg, scratch.off, seg(gdx), off(gdx), seg(gdhPrev), off(gdhPrev),
                     seg(gdcPrev), off(gdcPrev), seg(gdWx), off(gdWx), seg(gdWh), off(gdWh), seg(gdb), off(gdb));
             assertArrayEquals(wsAfterForward, ws.values(), "backward must not modify the workspace");
             if (gdWx != null) {
-                gdWx.assertPaddingUnchanged("dWx", dWxPad);
+                gdWx.assertGuardsIntact("dWx");
             }
-            return new float[][] {h.values(), c.values(), wsAfterForward, Blk.values(gdx), Blk.values(gdhPrev),
-                Blk.values(gdcPrev), Blk.values(gdWx), Blk.values(gdWh), Blk.values(gdb)};
+            return new float[][] {h.values(), c.values(), wsAfterForward, GuardedFloats.values(gdx), GuardedFloats.values(gdhPrev),
+                GuardedFloats.values(gdcPrev), GuardedFloats.values(gdWx), GuardedFloats.values(gdWh), GuardedFloats.values(gdb)};
         }
     }
 
@@ -200,8 +191,8 @@ class LstmCellTest {
                 LstmCell cell = (LstmCell) cand[1];
                 StepCase sc = new StepCase(arena, 7, 3, 6, 17, 1f);
                 float[][] withNull = sc.run(arena, cell, Set.of("hPrev", "cPrev"));
-                sc.hPrev.set(new float[sc.hPrev.n]);
-                sc.cPrev.set(new float[sc.cPrev.n]);
+                sc.hPrev.set(new float[sc.hPrev.length]);
+                sc.cPrev.set(new float[sc.cPrev.length]);
                 float[][] withZeros = sc.run(arena, cell, Set.of());
                 assertResultsClose((String) cand[0], withZeros, withNull, 1e-6);
             }
@@ -306,8 +297,8 @@ class LstmCellTest {
         try (Arena arena = Arena.ofConfined()) {
             StepCase sc = new StepCase(arena, 1234L + hidden, batch, input, hidden, forgetBias);
             // gradients start at zero so the kernel's outputs are the gradients themselves
-            for (Blk g : new Blk[] {sc.dx, sc.dhPrev, sc.dcPrev, sc.dWx, sc.dWh, sc.db}) {
-                g.set(new float[g.n]);
+            for (GuardedFloats g : new GuardedFloats[] {sc.dx, sc.dhPrev, sc.dcPrev, sc.dWx, sc.dWh, sc.db}) {
+                g.set(new float[g.length]);
             }
             double[][] args = {toDouble(sc.x.values()), toDouble(sc.hPrev.values()), toDouble(sc.cPrev.values()),
                 toDouble(sc.wx.values()), toDouble(sc.wh.values()), toDouble(sc.b.values())};

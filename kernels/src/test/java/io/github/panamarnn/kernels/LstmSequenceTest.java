@@ -1,7 +1,7 @@
 package io.github.panamarnn.kernels;
 
-import static io.github.panamarnn.kernels.Blk.off;
-import static io.github.panamarnn.kernels.Blk.seg;
+import static io.github.panamarnn.kernels.GuardedFloats.off;
+import static io.github.panamarnn.kernels.GuardedFloats.seg;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -45,21 +45,21 @@ class LstmSequenceTest {
             int bh = batch * hidden;
             int rows = steps * batch;
             float fb = initialState ? 1f : 0.5f;
-            Blk xs = Blk.random(arena, rnd, rows * input, 1);
-            Blk h0 = initialState ? Blk.random(arena, rnd, bh, 1) : null;
-            Blk c0 = initialState ? Blk.random(arena, rnd, bh, 1) : null;
-            Blk wx = Blk.random(arena, rnd, 4 * hidden * input, 0.5);
-            Blk wh = Blk.random(arena, rnd, 4 * hidden * hidden, 0.5);
-            Blk b = Blk.random(arena, rnd, 4 * hidden, 0.5);
-            Blk dHs = Blk.random(arena, rnd, rows * hidden, 1);
-            Blk dhLast = initialState ? Blk.random(arena, rnd, bh, 1) : null;
-            Blk dcLast = initialState ? Blk.random(arena, rnd, bh, 1) : null;
-            Blk dxs0 = Blk.random(arena, rnd, rows * input, 1);
-            Blk dh00 = Blk.random(arena, rnd, bh, 1);
-            Blk dc00 = Blk.random(arena, rnd, bh, 1);
-            Blk dWx0 = Blk.random(arena, rnd, 4 * hidden * input, 1);
-            Blk dWh0 = Blk.random(arena, rnd, 4 * hidden * hidden, 1);
-            Blk db0 = Blk.random(arena, rnd, 4 * hidden, 1);
+            GuardedFloats xs = GuardedFloats.random(arena, rnd, rows * input, 1);
+            GuardedFloats h0 = initialState ? GuardedFloats.random(arena, rnd, bh, 1) : null;
+            GuardedFloats c0 = initialState ? GuardedFloats.random(arena, rnd, bh, 1) : null;
+            GuardedFloats wx = GuardedFloats.random(arena, rnd, 4 * hidden * input, 0.5);
+            GuardedFloats wh = GuardedFloats.random(arena, rnd, 4 * hidden * hidden, 0.5);
+            GuardedFloats b = GuardedFloats.random(arena, rnd, 4 * hidden, 0.5);
+            GuardedFloats dHs = GuardedFloats.random(arena, rnd, rows * hidden, 1);
+            GuardedFloats dhLast = initialState ? GuardedFloats.random(arena, rnd, bh, 1) : null;
+            GuardedFloats dcLast = initialState ? GuardedFloats.random(arena, rnd, bh, 1) : null;
+            GuardedFloats dxs0 = GuardedFloats.random(arena, rnd, rows * input, 1);
+            GuardedFloats dh00 = GuardedFloats.random(arena, rnd, bh, 1);
+            GuardedFloats dc00 = GuardedFloats.random(arena, rnd, bh, 1);
+            GuardedFloats dWx0 = GuardedFloats.random(arena, rnd, 4 * hidden * input, 1);
+            GuardedFloats dWh0 = GuardedFloats.random(arena, rnd, 4 * hidden * hidden, 1);
+            GuardedFloats db0 = GuardedFloats.random(arena, rnd, 4 * hidden, 1);
 
             // reference: T steps of the unfused scalar composition
             LstmCell ref = LstmCell.of(Kernels.scalar(), new ComposedCellActivations(Kernels.scalar(), arena, hidden));
@@ -74,12 +74,12 @@ class LstmSequenceTest {
                         t == 0 ? seg(c0) : csR, t == 0 ? off(c0) : st - bh,
                         wx.seg, wx.off, wh.seg, wh.off, b.seg, b.off, hsR, st, csR, st, wsR, wsStep * t);
             }
-            Blk dxsR = dxs0.copy(arena);
-            Blk dh0R = dh00.copy(arena);
-            Blk dc0R = dc00.copy(arena);
-            Blk dWxR = dWx0.copy(arena);
-            Blk dWhR = dWh0.copy(arena);
-            Blk dbR = db0.copy(arena);
+            GuardedFloats dxsR = dxs0.copy(arena);
+            GuardedFloats dh0R = dh00.copy(arena);
+            GuardedFloats dc0R = dc00.copy(arena);
+            GuardedFloats dWxR = dWx0.copy(arena);
+            GuardedFloats dWhR = dWh0.copy(arena);
+            GuardedFloats dbR = db0.copy(arena);
             MemorySegment dhRun = OffHeap.allocateFloats(arena, bh);
             MemorySegment dcRun = OffHeap.allocateFloats(arena, bh);
             MemorySegment dhNext = OffHeap.allocateFloats(arena, bh);
@@ -111,9 +111,9 @@ class LstmSequenceTest {
             for (Object[] cand : LstmCellTest.candidates()) {
                 LstmCell cell = (LstmCell) cand[1];
                 String name = (String) cand[0];
-                Blk hs = Blk.random(arena, rnd, rows * hidden, 1);
-                Blk cLast = Blk.random(arena, rnd, bh, 1);
-                Blk ws = Blk.random(arena, rnd, (int) LstmCell.sequenceWorkspaceFloats(steps, hidden, batch), 1);
+                GuardedFloats hs = GuardedFloats.random(arena, rnd, rows * hidden, 1);
+                GuardedFloats cLast = GuardedFloats.random(arena, rnd, bh, 1);
+                GuardedFloats ws = GuardedFloats.random(arena, rnd, (int) LstmCell.sequenceWorkspaceFloats(steps, hidden, batch), 1);
                 cell.sequenceForward(steps, batch, input, hidden, fb, xs.seg, xs.off, seg(h0), off(h0), seg(c0), off(c0),
                         wx.seg, wx.off, wh.seg, wh.off, b.seg, b.off, hs.seg, hs.off, cLast.seg, cLast.off, ws.seg, ws.off);
                 Close.assertClose(name + " hs", hsExpected, hs.values(), LstmCellTest.TOL);
@@ -122,13 +122,13 @@ class LstmSequenceTest {
                         OffHeap.toArray(ws.seg, ws.off + LstmCell.sequenceCellOffset(steps, hidden, batch, 0), rows * hidden),
                         LstmCellTest.TOL);
 
-                Blk dxs = dxs0.copy(arena);
-                Blk dh0 = dh00.copy(arena);
-                Blk dc0 = dc00.copy(arena);
-                Blk dWx = dWx0.copy(arena);
-                Blk dWh = dWh0.copy(arena);
-                Blk db = db0.copy(arena);
-                Blk seqScratch = Blk.random(arena, rnd, (int) LstmCell.sequenceBackwardScratchFloats(steps, hidden, batch), 1);
+                GuardedFloats dxs = dxs0.copy(arena);
+                GuardedFloats dh0 = dh00.copy(arena);
+                GuardedFloats dc0 = dc00.copy(arena);
+                GuardedFloats dWx = dWx0.copy(arena);
+                GuardedFloats dWh = dWh0.copy(arena);
+                GuardedFloats db = db0.copy(arena);
+                GuardedFloats seqScratch = GuardedFloats.random(arena, rnd, (int) LstmCell.sequenceBackwardScratchFloats(steps, hidden, batch), 1);
                 cell.sequenceBackward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0), seg(c0), off(c0),
                         wx.seg, wx.off, wh.seg, wh.off, hs.seg, hs.off, ws.seg, ws.off, dHs.seg, dHs.off,
                         seg(dhLast), off(dhLast), seg(dcLast), off(dcLast), seqScratch.seg, seqScratch.off,
@@ -146,30 +146,30 @@ class LstmSequenceTest {
 
     /** Runs forward+backward of the sequence kernels; returns hs, dxs, dh0, dc0, dWx, dWh, db (null when skipped). */
     static float[][] runSequence(Arena arena, LstmCell cell, int steps, int batch, int input, int hidden,
-                                 Blk xs, Blk h0, Blk c0, Blk wx, Blk wh, Blk b, Blk dHs, Blk dhLast, Blk dcLast,
+                                 GuardedFloats xs, GuardedFloats h0, GuardedFloats c0, GuardedFloats wx, GuardedFloats wh, GuardedFloats b, GuardedFloats dHs, GuardedFloats dhLast, GuardedFloats dcLast,
                                  boolean[] wanted) {
         Random rnd = new Random(4);
         int rows = steps * batch;
         int bh = batch * hidden;
-        Blk hs = Blk.random(arena, rnd, rows * hidden, 1);
-        Blk ws = Blk.random(arena, rnd, (int) LstmCell.sequenceWorkspaceFloats(steps, hidden, batch), 1);
+        GuardedFloats hs = GuardedFloats.random(arena, rnd, rows * hidden, 1);
+        GuardedFloats ws = GuardedFloats.random(arena, rnd, (int) LstmCell.sequenceWorkspaceFloats(steps, hidden, batch), 1);
         cell.sequenceForward(steps, batch, input, hidden, 1f, xs.seg, xs.off, seg(h0), off(h0), seg(c0), off(c0),
                 wx.seg, wx.off, wh.seg, wh.off, b.seg, b.off, hs.seg, hs.off, null, 0, ws.seg, ws.off);
-        Blk[] g = {Blk.zeros(arena, rnd, rows * input), Blk.zeros(arena, rnd, bh), Blk.zeros(arena, rnd, bh),
-            Blk.zeros(arena, rnd, 4 * hidden * input), Blk.zeros(arena, rnd, 4 * hidden * hidden), Blk.zeros(arena, rnd, 4 * hidden)};
+        GuardedFloats[] g = {GuardedFloats.zeros(arena, rnd, rows * input), GuardedFloats.zeros(arena, rnd, bh), GuardedFloats.zeros(arena, rnd, bh),
+            GuardedFloats.zeros(arena, rnd, 4 * hidden * input), GuardedFloats.zeros(arena, rnd, 4 * hidden * hidden), GuardedFloats.zeros(arena, rnd, 4 * hidden)};
         for (int i = 0; i < g.length; i++) {
             if (!wanted[i]) {
                 g[i] = null;
             }
         }
-        Blk scratch = Blk.random(arena, rnd, (int) LstmCell.sequenceBackwardScratchFloats(steps, hidden, batch), 1);
+        GuardedFloats scratch = GuardedFloats.random(arena, rnd, (int) LstmCell.sequenceBackwardScratchFloats(steps, hidden, batch), 1);
         cell.sequenceBackward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0), seg(c0), off(c0),
                 wx.seg, wx.off, wh.seg, wh.off, hs.seg, hs.off, ws.seg, ws.off, seg(dHs), off(dHs),
                 seg(dhLast), off(dhLast), seg(dcLast), off(dcLast), scratch.seg, scratch.off,
                 seg(g[0]), off(g[0]), seg(g[1]), off(g[1]), seg(g[2]), off(g[2]), seg(g[3]), off(g[3]),
                 seg(g[4]), off(g[4]), seg(g[5]), off(g[5]));
-        return new float[][] {hs.values(), Blk.values(g[0]), Blk.values(g[1]), Blk.values(g[2]), Blk.values(g[3]),
-            Blk.values(g[4]), Blk.values(g[5])};
+        return new float[][] {hs.values(), GuardedFloats.values(g[0]), GuardedFloats.values(g[1]), GuardedFloats.values(g[2]), GuardedFloats.values(g[3]),
+            GuardedFloats.values(g[4]), GuardedFloats.values(g[5])};
     }
 
     @org.junit.jupiter.api.Test
@@ -182,15 +182,15 @@ class LstmSequenceTest {
             Random rnd = new Random(11);
             int rows = steps * batch;
             int bh = batch * hidden;
-            Blk xs = Blk.random(arena, rnd, rows * input, 1);
-            Blk h0 = Blk.random(arena, rnd, bh, 1);
-            Blk c0 = Blk.random(arena, rnd, bh, 1);
-            Blk wx = Blk.random(arena, rnd, 4 * hidden * input, 0.5);
-            Blk wh = Blk.random(arena, rnd, 4 * hidden * hidden, 0.5);
-            Blk b = Blk.random(arena, rnd, 4 * hidden, 0.5);
-            Blk dHs = Blk.random(arena, rnd, rows * hidden, 1);
-            Blk dhLast = Blk.random(arena, rnd, bh, 1);
-            Blk dcLast = Blk.random(arena, rnd, bh, 1);
+            GuardedFloats xs = GuardedFloats.random(arena, rnd, rows * input, 1);
+            GuardedFloats h0 = GuardedFloats.random(arena, rnd, bh, 1);
+            GuardedFloats c0 = GuardedFloats.random(arena, rnd, bh, 1);
+            GuardedFloats wx = GuardedFloats.random(arena, rnd, 4 * hidden * input, 0.5);
+            GuardedFloats wh = GuardedFloats.random(arena, rnd, 4 * hidden * hidden, 0.5);
+            GuardedFloats b = GuardedFloats.random(arena, rnd, 4 * hidden, 0.5);
+            GuardedFloats dHs = GuardedFloats.random(arena, rnd, rows * hidden, 1);
+            GuardedFloats dhLast = GuardedFloats.random(arena, rnd, bh, 1);
+            GuardedFloats dcLast = GuardedFloats.random(arena, rnd, bh, 1);
             boolean[] all = {true, true, true, true, true, true};
             String[] names = {"hs", "dxs", "dh0", "dc0", "dWx", "dWh", "db"};
             for (Object[] cand : LstmCellTest.candidates()) {
@@ -210,8 +210,8 @@ class LstmSequenceTest {
                     }
                 }
                 // null upstream gradients equal explicit zeros
-                Blk zeros = Blk.zeros(arena, rnd, rows * hidden);
-                Blk zerosLast = Blk.zeros(arena, rnd, bh);
+                GuardedFloats zeros = GuardedFloats.zeros(arena, rnd, rows * hidden);
+                GuardedFloats zerosLast = GuardedFloats.zeros(arena, rnd, bh);
                 float[][] nullDhs = runSequence(arena, cell, steps, batch, input, hidden, xs, h0, c0, wx, wh, b, null, null, dcLast, all);
                 float[][] zeroDhs = runSequence(arena, cell, steps, batch, input, hidden, xs, h0, c0, wx, wh, b, zeros, zerosLast, dcLast, all);
                 for (int i = 0; i < full.length; i++) {

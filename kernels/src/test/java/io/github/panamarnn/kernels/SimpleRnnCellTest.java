@@ -1,7 +1,7 @@
 package io.github.panamarnn.kernels;
 
-import static io.github.panamarnn.kernels.Blk.off;
-import static io.github.panamarnn.kernels.Blk.seg;
+import static io.github.panamarnn.kernels.GuardedFloats.off;
+import static io.github.panamarnn.kernels.GuardedFloats.seg;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,13 +30,7 @@ class SimpleRnnCellTest {
     static final String[] NAMES = {"h", "dx", "dhPrev", "dWx", "dWh", "db"};
 
     static List<Object[]> candidates() {
-        List<Object[]> list = new ArrayList<>();
-        list.add(new Object[] {"scalar", SimpleRnnCell.scalar()});
-        list.add(new Object[] {"selected", SimpleRnnCell.get()});
-        if (Kernels.simd().isPresent() && CellActivations.simd().isPresent()) {
-            list.add(new Object[] {"panama", SimpleRnnCell.of(Kernels.simd().get(), CellActivations.simd().get())});
-        }
-        return list;
+        return CellImplementations.named(SimpleRnnCell.scalar(), SimpleRnnCell.get(), SimpleRnnCell::of);
     }
 
     static SimpleRnnCell reference(Arena arena, int hidden) {
@@ -47,39 +41,38 @@ class SimpleRnnCellTest {
         final int batch;
         final int input;
         final int hidden;
-        final Blk x;
-        final Blk hPrev;
-        final Blk wx;
-        final Blk wh;
-        final Blk b;
-        final Blk dh;
-        final Blk[] grads;
+        final GuardedFloats x;
+        final GuardedFloats hPrev;
+        final GuardedFloats wx;
+        final GuardedFloats wh;
+        final GuardedFloats b;
+        final GuardedFloats dh;
+        final GuardedFloats[] grads;
 
         StepCase(Arena arena, long seed, int batch, int input, int hidden) {
             Random rnd = new Random(seed);
             this.batch = batch;
             this.input = input;
             this.hidden = hidden;
-            x = Blk.random(arena, rnd, batch * input, 1);
-            hPrev = Blk.random(arena, rnd, batch * hidden, 1);
-            wx = Blk.random(arena, rnd, hidden * input, 0.6);
-            wh = Blk.random(arena, rnd, hidden * hidden, 0.6);
-            b = Blk.random(arena, rnd, hidden, 0.5);
-            dh = Blk.random(arena, rnd, batch * hidden, 1);
-            grads = new Blk[] {Blk.random(arena, rnd, batch * input, 1), Blk.random(arena, rnd, batch * hidden, 1),
-                Blk.random(arena, rnd, hidden * input, 1), Blk.random(arena, rnd, hidden * hidden, 1),
-                Blk.random(arena, rnd, hidden, 1)};
+            x = GuardedFloats.random(arena, rnd, batch * input, 1);
+            hPrev = GuardedFloats.random(arena, rnd, batch * hidden, 1);
+            wx = GuardedFloats.random(arena, rnd, hidden * input, 0.6);
+            wh = GuardedFloats.random(arena, rnd, hidden * hidden, 0.6);
+            b = GuardedFloats.random(arena, rnd, hidden, 0.5);
+            dh = GuardedFloats.random(arena, rnd, batch * hidden, 1);
+            grads = new GuardedFloats[] {GuardedFloats.random(arena, rnd, batch * input, 1), GuardedFloats.random(arena, rnd, batch * hidden, 1),
+                GuardedFloats.random(arena, rnd, hidden * input, 1), GuardedFloats.random(arena, rnd, hidden * hidden, 1),
+                GuardedFloats.random(arena, rnd, hidden, 1)};
         }
 
         float[][] run(Arena arena, SimpleRnnCell cell, Set<String> nulls) {
-            Blk hp = nulls.contains("hPrev") ? null : hPrev;
+            GuardedFloats hp = nulls.contains("hPrev") ? null : hPrev;
             Random rnd = new Random(3);
-            Blk h = Blk.random(arena, rnd, batch * hidden, 1);
-            Blk scratch = Blk.random(arena, rnd, (int) SimpleRnnCell.stepBackwardScratchFloats(hidden, batch), 1);
-            float[] hPad = h.all();
+            GuardedFloats h = GuardedFloats.random(arena, rnd, batch * hidden, 1);
+            GuardedFloats scratch = GuardedFloats.random(arena, rnd, (int) SimpleRnnCell.stepBackwardScratchFloats(hidden, batch), 1);
             if (nulls.contains(LstmCellTest.TRANSPOSED_WEIGHTS)) {
-                Blk wxT = Blk.random(arena, rnd, hidden * input, 1);
-                Blk whT = Blk.random(arena, rnd, hidden * hidden, 1);
+                GuardedFloats wxT = GuardedFloats.random(arena, rnd, hidden * input, 1);
+                GuardedFloats whT = GuardedFloats.random(arena, rnd, hidden * hidden, 1);
                 Kernels.scalar().transpose(hidden, input, wx.seg, wx.off, wxT.seg, wxT.off);
                 Kernels.scalar().transpose(hidden, hidden, wh.seg, wh.off, whT.seg, whT.off);
                 cell.stepForward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp), wx.seg, wx.off, wxT.seg, wxT.off,
@@ -88,17 +81,17 @@ class SimpleRnnCellTest {
                 cell.stepForward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp), wx.seg, wx.off, wh.seg, wh.off,
                         b.seg, b.off, h.seg, h.off);
             }
-            h.assertPaddingUnchanged("h", hPad);
-            Blk gdh = nulls.contains("dh") ? null : dh;
-            Blk[] g = new Blk[5];
+            h.assertGuardsIntact("h");
+            GuardedFloats gdh = nulls.contains("dh") ? null : dh;
+            GuardedFloats[] g = new GuardedFloats[5];
             for (int i = 0; i < 5; i++) {
                 g[i] = nulls.contains(NAMES[1 + i]) ? null : grads[i].copy(arena);
             }
             cell.stepBackward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp), wx.seg, wx.off, wh.seg, wh.off,
                     h.seg, h.off, seg(gdh), off(gdh), scratch.seg, scratch.off, seg(g[0]), off(g[0]), seg(g[1]), off(g[1]),
                     seg(g[2]), off(g[2]), seg(g[3]), off(g[3]), seg(g[4]), off(g[4]));
-            return new float[][] {h.values(), Blk.values(g[0]), Blk.values(g[1]), Blk.values(g[2]), Blk.values(g[3]),
-                Blk.values(g[4])};
+            return new float[][] {h.values(), GuardedFloats.values(g[0]), GuardedFloats.values(g[1]), GuardedFloats.values(g[2]), GuardedFloats.values(g[3]),
+                GuardedFloats.values(g[4])};
         }
     }
 
@@ -154,7 +147,7 @@ class SimpleRnnCellTest {
                     }
                 }
                 float[][] withNull = sc.run(arena, cell, Set.of("hPrev"));
-                sc.hPrev.set(new float[sc.hPrev.n]);
+                sc.hPrev.set(new float[sc.hPrev.length]);
                 float[][] withZeros = sc.run(arena, cell, Set.of());
                 for (int i = 0; i < all.length; i++) {
                     Close.assertClose(cand[0] + " null state " + NAMES[i], withZeros[i], withNull[i], 1e-6);
@@ -178,8 +171,8 @@ class SimpleRnnCellTest {
     void backwardMatchesCentralFiniteDifferencesInDouble(int batch, int input, int hidden) {
         try (Arena arena = Arena.ofConfined()) {
             StepCase sc = new StepCase(arena, 77L + hidden, batch, input, hidden);
-            for (Blk g : sc.grads) {
-                g.set(new float[g.n]);
+            for (GuardedFloats g : sc.grads) {
+                g.set(new float[g.length]);
             }
             double[][] args = {LstmCellTest.toDouble(sc.x.values()), LstmCellTest.toDouble(sc.hPrev.values()),
                 LstmCellTest.toDouble(sc.wx.values()), LstmCellTest.toDouble(sc.wh.values()), LstmCellTest.toDouble(sc.b.values())};
@@ -240,15 +233,15 @@ class SimpleRnnCellTest {
             Random rnd = new Random(steps * 1000L + batch * 100L + hidden);
             int bh = batch * hidden;
             int rows = steps * batch;
-            Blk xs = Blk.random(arena, rnd, rows * input, 1);
-            Blk h0 = initialState ? Blk.random(arena, rnd, bh, 1) : null;
-            Blk wx = Blk.random(arena, rnd, hidden * input, 0.6);
-            Blk wh = Blk.random(arena, rnd, hidden * hidden, 0.6);
-            Blk b = Blk.random(arena, rnd, hidden, 0.5);
-            Blk dHs = Blk.random(arena, rnd, rows * hidden, 1);
-            Blk dhLast = initialState ? Blk.random(arena, rnd, bh, 1) : null;
-            Blk[] g0 = {Blk.random(arena, rnd, rows * input, 1), Blk.random(arena, rnd, bh, 1),
-                Blk.random(arena, rnd, hidden * input, 1), Blk.random(arena, rnd, hidden * hidden, 1), Blk.random(arena, rnd, hidden, 1)};
+            GuardedFloats xs = GuardedFloats.random(arena, rnd, rows * input, 1);
+            GuardedFloats h0 = initialState ? GuardedFloats.random(arena, rnd, bh, 1) : null;
+            GuardedFloats wx = GuardedFloats.random(arena, rnd, hidden * input, 0.6);
+            GuardedFloats wh = GuardedFloats.random(arena, rnd, hidden * hidden, 0.6);
+            GuardedFloats b = GuardedFloats.random(arena, rnd, hidden, 0.5);
+            GuardedFloats dHs = GuardedFloats.random(arena, rnd, rows * hidden, 1);
+            GuardedFloats dhLast = initialState ? GuardedFloats.random(arena, rnd, bh, 1) : null;
+            GuardedFloats[] g0 = {GuardedFloats.random(arena, rnd, rows * input, 1), GuardedFloats.random(arena, rnd, bh, 1),
+                GuardedFloats.random(arena, rnd, hidden * input, 1), GuardedFloats.random(arena, rnd, hidden * hidden, 1), GuardedFloats.random(arena, rnd, hidden, 1)};
 
             SimpleRnnCell ref = reference(arena, hidden);
             MemorySegment hsR = OffHeap.allocateFloats(arena, (long) rows * hidden);
@@ -257,7 +250,7 @@ class SimpleRnnCellTest {
                 ref.stepForward(batch, input, hidden, xs.seg, xs.off + (long) t * batch * input,
                         t == 0 ? seg(h0) : hsR, t == 0 ? off(h0) : st - bh, wx.seg, wx.off, wh.seg, wh.off, b.seg, b.off, hsR, st);
             }
-            Blk[] gR = new Blk[5];
+            GuardedFloats[] gR = new GuardedFloats[5];
             for (int i = 0; i < 5; i++) {
                 gR[i] = g0[i].copy(arena);
             }
@@ -280,8 +273,8 @@ class SimpleRnnCellTest {
             }
             for (Object[] cand : candidates()) {
                 SimpleRnnCell cell = (SimpleRnnCell) cand[1];
-                Blk hs = Blk.random(arena, rnd, rows * hidden, 1);
-                Blk whT = Blk.random(arena, rnd, hidden * hidden, 1);
+                GuardedFloats hs = GuardedFloats.random(arena, rnd, rows * hidden, 1);
+                GuardedFloats whT = GuardedFloats.random(arena, rnd, hidden * hidden, 1);
                 Kernels.scalar().transpose(hidden, hidden, wh.seg, wh.off, whT.seg, whT.off);
                 cell.sequenceForward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0), wx.seg, wx.off,
                         wh.seg, wh.off, whT.seg, whT.off, b.seg, b.off, hs.seg, hs.off);
@@ -289,11 +282,11 @@ class SimpleRnnCellTest {
                 cell.sequenceForward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0), wx.seg, wx.off,
                         wh.seg, wh.off, b.seg, b.off, hs.seg, hs.off);
                 Close.assertClose(cand[0] + " hs", OffHeap.toArray(hsR, 0, rows * hidden), hs.values(), TOL);
-                Blk[] g = new Blk[5];
+                GuardedFloats[] g = new GuardedFloats[5];
                 for (int i = 0; i < 5; i++) {
                     g[i] = g0[i].copy(arena);
                 }
-                Blk seqScratch = Blk.random(arena, rnd, (int) SimpleRnnCell.sequenceBackwardScratchFloats(steps, hidden, batch), 1);
+                GuardedFloats seqScratch = GuardedFloats.random(arena, rnd, (int) SimpleRnnCell.sequenceBackwardScratchFloats(steps, hidden, batch), 1);
                 cell.sequenceBackward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0), wx.seg, wx.off,
                         wh.seg, wh.off, hs.seg, hs.off, dHs.seg, dHs.off, seg(dhLast), off(dhLast), seqScratch.seg, seqScratch.off,
                         g[0].seg, g[0].off, g[1].seg, g[1].off, g[2].seg, g[2].off, g[3].seg, g[3].off, g[4].seg, g[4].off);

@@ -8,7 +8,6 @@ import static io.github.panamarnn.kernels.ElementwiseFixtures.implementations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.panamarnn.kernels.ElementwiseFixtures.Buf;
 import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,14 +70,14 @@ class SoftmaxKernelsTest {
                         String ctx = context + " [" + impl.name() + "]";
                         try (Arena arena = Arena.ofConfined()) {
                             SplittableRandom rnd = new SplittableRandom(cols * 7L + off[0]);
-                            Buf x = new Buf(arena, off[0], n, trail, rnd, -10, 10);
-                            Buf soft = new Buf(arena, off[1], n, trail, rnd, -1, 1);
-                            Buf logSoft = new Buf(arena, off[2], n, trail, rnd, -1, 1);
-                            Buf lse = new Buf(arena, off[1], rows, trail, rnd, -1, 1);
+                            GuardedFloats x = GuardedFloats.uniform(arena, off[0], n, trail, rnd, -10, 10);
+                            GuardedFloats soft = GuardedFloats.uniform(arena, off[1], n, trail, rnd, -1, 1);
+                            GuardedFloats logSoft = GuardedFloats.uniform(arena, off[2], n, trail, rnd, -1, 1);
+                            GuardedFloats lse = GuardedFloats.uniform(arena, off[1], rows, trail, rnd, -1, 1);
                             impl.softmax(rows, cols, x.seg, x.off, soft.seg, soft.off);
                             impl.logSoftmax(rows, cols, x.seg, x.off, logSoft.seg, logSoft.off);
                             impl.logSumExp(rows, cols, x.seg, x.off, lse.seg, lse.off);
-                            for (Buf b : new Buf[] {x, soft, logSoft, lse}) {
+                            for (GuardedFloats b : new GuardedFloats[] {x, soft, logSoft, lse}) {
                                 b.assertGuardsIntact(ctx);
                             }
                             assertSameFloats(x.initialValues(), x.values(), ctx + ": input modified");
@@ -115,7 +114,7 @@ class SoftmaxKernelsTest {
                             assertClose(lseRef, lse.values(), lseTol, ctx + " logSumExp");
 
                             // In place: the same range as input and output, same answer bit for bit.
-                            Buf y = new Buf(arena, off[2], n, trail, rnd, 0, 1).set(xv);
+                            GuardedFloats y = GuardedFloats.uniform(arena, off[2], n, trail, rnd, 0, 1).set(xv);
                             impl.softmax(rows, cols, y.seg, y.off, y.seg, y.off);
                             y.assertGuardsIntact(ctx + " softmax in place");
                             assertSameFloats(softGot, y.values(), ctx + " softmax in place");
@@ -141,7 +140,7 @@ class SoftmaxKernelsTest {
                     String ctx = context + " [" + impl.name() + "]";
                     try (Arena arena = Arena.ofConfined()) {
                         SplittableRandom rnd = new SplittableRandom(cols * 13L + off[1]);
-                        Buf logits = new Buf(arena, 0, n, 0, rnd, -5, 5);
+                        GuardedFloats logits = GuardedFloats.uniform(arena, 0, n, 0, rnd, -5, 5);
                         // y = softmax(logits) and log y, rounded to float as a forward pass would leave them.
                         float[] lv = logits.initialValues();
                         float[] probs = new float[n];
@@ -153,14 +152,14 @@ class SoftmaxKernelsTest {
                                 logProbs[r * cols + c] = (float) (lv[r * cols + c] - l);
                             }
                         }
-                        Buf y = new Buf(arena, off[0], n, 0, rnd, 0, 1).set(probs);
-                        Buf logY = new Buf(arena, off[0], n, 1, rnd, 0, 1).set(logProbs);
-                        Buf dy = new Buf(arena, off[1], n, 0, rnd, -3, 3);
-                        Buf dxSoft = new Buf(arena, off[2], n, 0, rnd, -2, 2);
-                        Buf dxLog = new Buf(arena, off[2], n, 3, rnd, -2, 2);
+                        GuardedFloats y = GuardedFloats.uniform(arena, off[0], n, 0, rnd, 0, 1).set(probs);
+                        GuardedFloats logY = GuardedFloats.uniform(arena, off[0], n, 1, rnd, 0, 1).set(logProbs);
+                        GuardedFloats dy = GuardedFloats.uniform(arena, off[1], n, 0, rnd, -3, 3);
+                        GuardedFloats dxSoft = GuardedFloats.uniform(arena, off[2], n, 0, rnd, -2, 2);
+                        GuardedFloats dxLog = GuardedFloats.uniform(arena, off[2], n, 3, rnd, -2, 2);
                         impl.softmaxBackward(rows, cols, y.seg, y.off, dy.seg, dy.off, dxSoft.seg, dxSoft.off);
                         impl.logSoftmaxBackward(rows, cols, logY.seg, logY.off, dy.seg, dy.off, dxLog.seg, dxLog.off);
-                        for (Buf b : new Buf[] {y, logY, dy, dxSoft, dxLog}) {
+                        for (GuardedFloats b : new GuardedFloats[] {y, logY, dy, dxSoft, dxLog}) {
                             b.assertGuardsIntact(ctx);
                         }
                         assertSameFloats(dy.initialValues(), dy.values(), ctx + ": dy modified");
@@ -367,8 +366,8 @@ class SoftmaxKernelsTest {
 
     static float[] runSoftmax(FloatKernels impl, int rows, int cols, float[] x) {
         try (Arena arena = Arena.ofConfined()) {
-            Buf in = new Buf(arena, 3, x.length, 0, new SplittableRandom(1), -1, 1).set(x);
-            Buf out = new Buf(arena, 1, x.length, 0, new SplittableRandom(2), -1, 1);
+            GuardedFloats in = GuardedFloats.uniform(arena, 3, x.length, 0, new SplittableRandom(1), -1, 1).set(x);
+            GuardedFloats out = GuardedFloats.uniform(arena, 1, x.length, 0, new SplittableRandom(2), -1, 1);
             impl.softmax(rows, cols, in.seg, in.off, out.seg, out.off);
             out.assertGuardsIntact("softmax");
             return out.values();
@@ -377,8 +376,8 @@ class SoftmaxKernelsTest {
 
     static float[] runLogSoftmax(FloatKernels impl, int rows, int cols, float[] x) {
         try (Arena arena = Arena.ofConfined()) {
-            Buf in = new Buf(arena, 3, x.length, 0, new SplittableRandom(1), -1, 1).set(x);
-            Buf out = new Buf(arena, 1, x.length, 0, new SplittableRandom(2), -1, 1);
+            GuardedFloats in = GuardedFloats.uniform(arena, 3, x.length, 0, new SplittableRandom(1), -1, 1).set(x);
+            GuardedFloats out = GuardedFloats.uniform(arena, 1, x.length, 0, new SplittableRandom(2), -1, 1);
             impl.logSoftmax(rows, cols, in.seg, in.off, out.seg, out.off);
             out.assertGuardsIntact("logSoftmax");
             return out.values();
@@ -387,8 +386,8 @@ class SoftmaxKernelsTest {
 
     static float[] runLogSumExp(FloatKernels impl, int rows, int cols, float[] x) {
         try (Arena arena = Arena.ofConfined()) {
-            Buf in = new Buf(arena, 3, x.length, 0, new SplittableRandom(1), -1, 1).set(x);
-            Buf out = new Buf(arena, 1, rows, 0, new SplittableRandom(2), -1, 1);
+            GuardedFloats in = GuardedFloats.uniform(arena, 3, x.length, 0, new SplittableRandom(1), -1, 1).set(x);
+            GuardedFloats out = GuardedFloats.uniform(arena, 1, rows, 0, new SplittableRandom(2), -1, 1);
             impl.logSumExp(rows, cols, in.seg, in.off, out.seg, out.off);
             out.assertGuardsIntact("logSumExp");
             return out.values();

@@ -8,6 +8,7 @@ import static io.github.panamarnn.graph.Dy.renewCg;
 import static io.github.panamarnn.graph.Dy.sumBatches;
 
 import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.graph.FiniteDifferences;
 import io.github.panamarnn.graph.ParameterCollection;
 import io.github.panamarnn.graph.Parameters;
 import io.github.panamarnn.properties.CellGradientProperties.CellType;
@@ -317,7 +318,7 @@ class BatchedBuilderGradientProperties {
 
     /** The loss of a build, projected in double from the float values (as the dropout property's). */
     static double projectedLoss(Case c, Built g) {
-        return Fd.project(weights(c), values(g));
+        return FiniteDifferences.project(weights(c), values(g));
     }
 
     static List<Parameters> parameters(RNNBuilder b) {
@@ -342,7 +343,7 @@ class BatchedBuilderGradientProperties {
     }
 
     /**
-     * The case in brackets after what is compared: {@link Fd} records margins per text before the
+     * The case in brackets after what is compared: {@link FiniteDifferences} records margins per text before the
      * first bracket, and its failure message appends the worst index.
      */
     static String name(Case c) {
@@ -377,7 +378,7 @@ class BatchedBuilderGradientProperties {
      * element or a missing broadcast sum changes a coordinate by a whole term's contribution
      * (0.1 |output| and up, against 5e-5) and fails.
      */
-    static final Fd.Tolerance GRADIENT = new Fd.Tolerance(5e-5, 3e-4);
+    static final FiniteDifferences.Tolerance GRADIENT = new FiniteDifferences.Tolerance(5e-5, 3e-4);
 
     @Property(tries = 200, edgeCases = EdgeCasesMode.NONE)
     void gradientsMatchFiniteDifferences(@ForAll("batchedCases") Case c) {
@@ -387,29 +388,29 @@ class BatchedBuilderGradientProperties {
             Run got = run(c, b);
             // the graph's float loss against its projection in double: the same value, but for the
             // float rounding of summing up to 288 terms in the graph (measured: 5% of the tolerance)
-            Fd.assertClose("FD: graph loss against its projection" + name, new double[] {got.loss},
-                    new double[] {Fd.project(weights(c), got.values)}, new Fd.Tolerance(1e-5, 1e-5));
+            FiniteDifferences.assertClose("FD: graph loss against its projection" + name, new double[] {got.loss},
+                    new double[] {FiniteDifferences.project(weights(c), got.values)}, new FiniteDifferences.Tolerance(1e-5, 1e-5));
             float[][] xs = Arrays.stream(c.inputs).map(float[]::clone).toArray(float[][]::new);
             float[][] s0 = Arrays.stream(c.state).map(float[]::clone).toArray(float[][]::new);
             List<Parameters> ps = parameters(b);
             for (int k = 0; k < ps.size(); k++) {
                 Parameters p = ps.get(k);
                 float[] at = p.values();
-                double[] numeric = Fd.richardsonGradient(at, STEP, v -> {
+                double[] numeric = FiniteDifferences.richardsonGradient(at, STEP, v -> {
                     p.setValues(v);
                     return projectedLoss(c, build(c, b, xs, s0));
                 });
                 p.setValues(at);
-                Fd.assertClose("FD: d parameter" + name + " parameter " + k + " (layer " + (k / (ps.size() / c.layers))
+                FiniteDifferences.assertClose("FD: d parameter" + name + " parameter " + k + " (layer " + (k / (ps.size() / c.layers))
                         + ", " + p.dim() + ")", got.dParams[k], numeric, GRADIENT);
             }
             for (int t = 0; t < xs.length; t++) {
-                double[] numeric = Fd.richardsonGradient(xs[t], STEP, v -> projectedLoss(c, build(c, b, xs, s0)));
-                Fd.assertClose("FD: d input" + name + " input " + t, got.dInputs[t], numeric, GRADIENT);
+                double[] numeric = FiniteDifferences.richardsonGradient(xs[t], STEP, v -> projectedLoss(c, build(c, b, xs, s0)));
+                FiniteDifferences.assertClose("FD: d input" + name + " input " + t, got.dInputs[t], numeric, GRADIENT);
             }
             for (int j = 0; j < s0.length; j++) {
-                double[] numeric = Fd.richardsonGradient(s0[j], STEP, v -> projectedLoss(c, build(c, b, xs, s0)));
-                Fd.assertClose("FD: d initial state" + name + " vector " + j, got.dState[j], numeric, GRADIENT);
+                double[] numeric = FiniteDifferences.richardsonGradient(s0[j], STEP, v -> projectedLoss(c, build(c, b, xs, s0)));
+                FiniteDifferences.assertClose("FD: d initial state" + name + " vector " + j, got.dState[j], numeric, GRADIENT);
             }
         }
     }
@@ -424,7 +425,7 @@ class BatchedBuilderGradientProperties {
      * absolute floor of {@code 2e-6} for values and gradients that cancel to near zero.
      * Measured over 1500 tries: worst |diff|/tolerance 0.35 (parameter gradients).
      */
-    static final Fd.Tolerance SAME = new Fd.Tolerance(2e-6, 1e-5);
+    static final FiniteDifferences.Tolerance SAME = new FiniteDifferences.Tolerance(2e-6, 1e-5);
 
     @Property(tries = 400, edgeCases = EdgeCasesMode.NONE)
     void batchedRunsEqualSeparateBatchOneRuns(@ForAll("batchedCases") Case c) {
@@ -440,25 +441,25 @@ class BatchedBuilderGradientProperties {
             for (Run r : alone) {
                 loss += r.loss;
             }
-            Fd.assertClose("B runs: loss" + name, new double[] {batched.loss}, new double[] {loss}, SAME);
+            FiniteDifferences.assertClose("B runs: loss" + name, new double[] {batched.loss}, new double[] {loss}, SAME);
             // values: each {H X B} of the batched run holds the elements' vectors one after the other
-            Fd.assertClose("B runs: values" + name, Fd.toDouble(batched.values), interleave(c, alone, Run::values, c.hidden),
+            FiniteDifferences.assertClose("B runs: values" + name, FiniteDifferences.toDouble(batched.values), interleave(c, alone, Run::values, c.hidden),
                     SAME);
             for (int k = 0; k < batched.dParams.length; k++) {
                 int which = k;
-                Fd.assertClose("B runs: d parameter" + name + " parameter " + k, batched.dParams[k],
+                FiniteDifferences.assertClose("B runs: d parameter" + name + " parameter " + k, batched.dParams[k],
                         sum(alone, r -> r.dParams[which]), SAME);
             }
             for (int t = 0; t < c.steps; t++) {
                 int step = t;
-                Fd.assertClose("B runs: d input" + name + " input " + t, Fd.toDouble(batched.dInputs[t]),
+                FiniteDifferences.assertClose("B runs: d input" + name + " input " + t, FiniteDifferences.toDouble(batched.dInputs[t]),
                         interleave(c, alone, r -> r.dInputs[step], c.input), SAME);
             }
             for (int j = 0; j < c.state.length; j++) {
                 int which = j;
                 double[] expected = c.init == Init.BROADCAST ? sum(alone, r -> r.dState[which])
                         : interleave(c, alone, r -> r.dState[which], c.hidden);
-                Fd.assertClose("B runs: d initial state" + name + " vector " + j, Fd.toDouble(batched.dState[j]),
+                FiniteDifferences.assertClose("B runs: d initial state" + name + " vector " + j, FiniteDifferences.toDouble(batched.dState[j]),
                         expected, SAME);
             }
         }
@@ -532,13 +533,13 @@ class BatchedBuilderGradientProperties {
                 }
                 for (int t = 0; t < c.steps; t++) {
                     float[] expected = states.get(Math.min(t + 1, length)).output().vecValue();
-                    Fd.assertClose("lengths: output" + name + " element " + e + " step " + t, slice(outputs[t], e, c.hidden),
-                            Fd.toDouble(expected), SAME);
+                    FiniteDifferences.assertClose("lengths: output" + name + " element " + e + " step " + t, slice(outputs[t], e, c.hidden),
+                            FiniteDifferences.toDouble(expected), SAME);
                 }
                 List<Expression> s = states.get(length).s();
                 for (int j = 0; j < s.size(); j++) {
-                    Fd.assertClose("lengths: final s()" + name + " element " + e + " vector " + j, slice(finalState[j], e, c.hidden),
-                            Fd.toDouble(s.get(j).vecValue()), SAME);
+                    FiniteDifferences.assertClose("lengths: final s()" + name + " element " + e + " vector " + j, slice(finalState[j], e, c.hidden),
+                            FiniteDifferences.toDouble(s.get(j).vecValue()), SAME);
                 }
             }
         }
@@ -551,6 +552,6 @@ class BatchedBuilderGradientProperties {
 
     @AfterContainer
     static void margins() {
-        Fd.printMargins("BatchedBuilderGradientProperties");
+        FiniteDifferences.printMargins("BatchedBuilderGradientProperties");
     }
 }

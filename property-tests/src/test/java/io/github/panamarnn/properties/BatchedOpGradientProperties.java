@@ -4,6 +4,7 @@ import static io.github.panamarnn.graph.Dy.*;
 
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.graph.FiniteDifferences;
 import io.github.panamarnn.graph.LookupParameters;
 import io.github.panamarnn.graph.ParameterCollection;
 import io.github.panamarnn.graph.Parameters;
@@ -32,7 +33,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
  */
 class BatchedOpGradientProperties {
 
-    private static final Fd.Tolerance TOLERANCE = new Fd.Tolerance(1e-3, 1e-3);
+    private static final FiniteDifferences.Tolerance TOLERANCE = new FiniteDifferences.Tolerance(1e-3, 1e-3);
     private static final int ROWS = 6;
 
     /** The parameters of one case, filled from a seed. */
@@ -147,16 +148,16 @@ class BatchedOpGradientProperties {
 
     private static void check(String what, float[] analytic, float[] at, java.util.function.Consumer<float[]> set,
                               Model m, int[] ids, int[] targets, int[] picks, int split) {
-        double[] numeric = Fd.richardsonGradient(at, 0.05, xs -> {
+        double[] numeric = FiniteDifferences.richardsonGradient(at, 0.05, xs -> {
             set.accept(xs);
             return loss(terms(m, ids, targets, picks, split));
         });
         set.accept(at);
-        Fd.assertClose(what, analytic, numeric, TOLERANCE);
+        FiniteDifferences.assertClose(what, analytic, numeric, TOLERANCE);
     }
 
     @AfterContainer
     static void margins() {
-        Fd.printMargins("BatchedOpGradientProperties");
+        FiniteDifferences.printMargins("BatchedOpGradientProperties");
     }
 }

@@ -7,6 +7,7 @@ import static io.github.panamarnn.graph.Dy.lookup;
 import static io.github.panamarnn.graph.Dy.renewCg;
 
 import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.graph.FiniteDifferences;
 import io.github.panamarnn.graph.LookupParameters;
 import io.github.panamarnn.graph.ParameterCollection;
 import io.github.panamarnn.graph.Parameters;
@@ -448,7 +449,7 @@ class BuilderGradientProperties {
     }
 
     /** Graph values against the double reference: as {@link CellGradientProperties#FORWARD}. */
-    static final Fd.Tolerance FORWARD = new Fd.Tolerance(2e-6, 2e-6);
+    static final FiniteDifferences.Tolerance FORWARD = new FiniteDifferences.Tolerance(2e-6, 2e-6);
 
     /**
      * Gradients from the graph (float) against central differences (step 1e-5) of the double
@@ -456,7 +457,7 @@ class BuilderGradientProperties {
      * builders run those kernels), with room for 3 stacked layers and shared prefixes whose
      * gradients are sums over branches: {@code abs 4e-6 + rel 2e-5}.
      */
-    static final Fd.Tolerance GRADIENT = new Fd.Tolerance(4e-6, 2e-5);
+    static final FiniteDifferences.Tolerance GRADIENT = new FiniteDifferences.Tolerance(4e-6, 2e-5);
 
     /**
      * Builds and differentiates the case's graph on a fresh collection: returns the outputs and
@@ -537,29 +538,29 @@ class BuilderGradientProperties {
         String name = c.type + " " + c.mode + " layers=" + c.layers;
         float[][] got = analytic(c);
         List<String> names = names(c);
-        double[] flat = Fd.toDouble(c.params);
-        double[][] xs = Arrays.stream(c.inputs).map(Fd::toDouble).toArray(double[][]::new);
-        double[][] s0 = Arrays.stream(c.state).map(Fd::toDouble).toArray(double[][]::new);
-        Fd.assertClose(name + " " + names.get(0), Fd.toDouble(got[0]), reference(c, flat, xs, s0), FORWARD);
+        double[] flat = FiniteDifferences.toDouble(c.params);
+        double[][] xs = Arrays.stream(c.inputs).map(FiniteDifferences::toDouble).toArray(double[][]::new);
+        double[][] s0 = Arrays.stream(c.state).map(FiniteDifferences::toDouble).toArray(double[][]::new);
+        FiniteDifferences.assertClose(name + " " + names.get(0), FiniteDifferences.toDouble(got[0]), reference(c, flat, xs, s0), FORWARD);
         float[] w = weights(c);
-        double[] numericParams = Fd.gradient(flat, 1e-5, p -> Fd.project(w, reference(c, p, xs, s0)));
-        Fd.assertClose(name + " " + names.get(1), got[1], numericParams, GRADIENT);
+        double[] numericParams = FiniteDifferences.gradient(flat, 1e-5, p -> FiniteDifferences.project(w, reference(c, p, xs, s0)));
+        FiniteDifferences.assertClose(name + " " + names.get(1), got[1], numericParams, GRADIENT);
         for (int i = 0; i < xs.length; i++) {
             int which = i;
-            double[] numeric = Fd.gradient(xs[i], 1e-5, x -> {
+            double[] numeric = FiniteDifferences.gradient(xs[i], 1e-5, x -> {
                 xs[which] = x;
-                return Fd.project(w, reference(c, flat, xs, s0));
+                return FiniteDifferences.project(w, reference(c, flat, xs, s0));
             });
-            Fd.assertClose(name + " " + names.get(2 + i), got[2 + i], numeric, GRADIENT);
+            FiniteDifferences.assertClose(name + " " + names.get(2 + i), got[2 + i], numeric, GRADIENT);
         }
         List<Integer> used = usedStateVectors(c);
         for (int k = 0; k < used.size(); k++) {
             int which = used.get(k);
-            double[] numeric = Fd.gradient(s0[which], 1e-5, s -> {
+            double[] numeric = FiniteDifferences.gradient(s0[which], 1e-5, s -> {
                 s0[which] = s;
-                return Fd.project(w, reference(c, flat, xs, s0));
+                return FiniteDifferences.project(w, reference(c, flat, xs, s0));
             });
-            Fd.assertClose(name + " " + names.get(2 + xs.length + k), got[2 + xs.length + k], numeric, GRADIENT);
+            FiniteDifferences.assertClose(name + " " + names.get(2 + xs.length + k), got[2 + xs.length + k], numeric, GRADIENT);
         }
     }
 
@@ -623,12 +624,12 @@ class BuilderGradientProperties {
                 }
             }
             LookupParameters t = table;
-            double[] numeric = Fd.richardsonGradient(c.params.clone(), 0.05, values -> {
+            double[] numeric = FiniteDifferences.richardsonGradient(c.params.clone(), 0.05, values -> {
                 setParameters(b, values);
                 return projectedLoss(c, build(c, b, t, seed));
             });
-            Fd.assertClose(c.type + " " + c.mode + " dropout " + p + " d parameters", analytic, numeric,
-                    new Fd.Tolerance(5e-5, 3e-4));
+            FiniteDifferences.assertClose(c.type + " " + c.mode + " dropout " + p + " d parameters", analytic, numeric,
+                    new FiniteDifferences.Tolerance(5e-5, 3e-4));
         }
     }
 
@@ -639,6 +640,6 @@ class BuilderGradientProperties {
 
     @AfterContainer
     static void margins() {
-        Fd.printMargins("BuilderGradientProperties");
+        FiniteDifferences.printMargins("BuilderGradientProperties");
     }
 }

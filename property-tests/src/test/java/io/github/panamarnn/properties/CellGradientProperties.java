@@ -1,9 +1,11 @@
 package io.github.panamarnn.properties;
 
+import io.github.panamarnn.graph.FiniteDifferences;
 import io.github.panamarnn.kernels.CellActivations;
 import io.github.panamarnn.kernels.ComposedCellActivations;
 import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.GruCell;
+import io.github.panamarnn.kernels.GuardedFloats;
 import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.SimpleRnnCell;
@@ -222,17 +224,17 @@ class CellGradientProperties {
         FloatKernels k = impl.kernels();
         CellActivations act = impl.activations(arena, c.hidden);
         int n = c.args.length;
-        Seg[] in = new Seg[n];
-        Seg[] grad = new Seg[n];
+        GuardedFloats[] in = new GuardedFloats[n];
+        GuardedFloats[] grad = new GuardedFloats[n];
         float[][] prior = new float[n][];
         for (int i = 0; i < n; i++) {
-            in[i] = Seg.of(arena, (c.offset + 3 * i) % 17, c.args[i]);
+            in[i] = GuardedFloats.of(arena, (c.offset + 3 * i) % 17, c.args[i]);
             // a non-zero prior: backward must ACCUMULATE; it is subtracted below
             prior[i] = new float[c.args[i].length];
             for (int j = 0; j < prior[i].length; j++) {
                 prior[i][j] = (float) Math.sin(7 * j + i);
             }
-            grad[i] = Seg.of(arena, (c.offset + 5 * i + 1) % 17, prior[i]);
+            grad[i] = GuardedFloats.of(arena, (c.offset + 5 * i + 1) % 17, prior[i]);
         }
         boolean[] isState = new boolean[n];
         isState[1] = true;
@@ -245,72 +247,72 @@ class CellGradientProperties {
         long[] go = new long[n];
         for (int i = 0; i < n; i++) {
             boolean absent = isState[i] && c.zeroState;
-            s[i] = absent ? null : in[i].segment;
-            o[i] = in[i].offset;
-            g[i] = absent ? null : grad[i].segment;
-            go[i] = grad[i].offset;
+            s[i] = absent ? null : in[i].seg;
+            o[i] = in[i].off;
+            g[i] = absent ? null : grad[i].seg;
+            go[i] = grad[i].off;
         }
         int bh = c.batch * c.hidden;
         int T = c.steps;
         int B = c.batch;
         int I = c.input;
         int H = c.hidden;
-        Seg hs = Seg.zeros(arena, c.offset, T * bh);
-        Seg cLast = Seg.zeros(arena, 2, bh);
-        Seg dHs = Seg.of(arena, 1, c.uH);
-        Seg dLast = c.uLast == null ? null : Seg.of(arena, 4, c.uLast);
-        Seg dC = c.uC == null ? null : Seg.of(arena, 3, c.uC);
-        MemorySegment dLastSeg = dLast == null ? null : dLast.segment;
-        long dLastOff = dLast == null ? 0 : dLast.offset;
-        MemorySegment dCSeg = dC == null ? null : dC.segment;
-        long dCOff = dC == null ? 0 : dC.offset;
+        GuardedFloats hs = GuardedFloats.zeros(arena, c.offset, T * bh);
+        GuardedFloats cLast = GuardedFloats.zeros(arena, 2, bh);
+        GuardedFloats dHs = GuardedFloats.of(arena, 1, c.uH);
+        GuardedFloats dLast = c.uLast == null ? null : GuardedFloats.of(arena, 4, c.uLast);
+        GuardedFloats dC = c.uC == null ? null : GuardedFloats.of(arena, 3, c.uC);
+        MemorySegment dLastSeg = dLast == null ? null : dLast.seg;
+        long dLastOff = dLast == null ? 0 : dLast.off;
+        MemorySegment dCSeg = dC == null ? null : dC.seg;
+        long dCOff = dC == null ? 0 : dC.off;
 
         switch (c.type) {
             case LSTM -> {
                 LstmCell cell = LstmCell.of(k, act);
                 if (c.mode == Mode.STEP) {
-                    Seg ws = Seg.zeros(arena, 5, (int) LstmCell.stepWorkspaceFloats(H, B));
-                    Seg scratch = Seg.zeros(arena, 6, (int) LstmCell.stepBackwardScratchFloats(H, B));
+                    GuardedFloats ws = GuardedFloats.zeros(arena, 5, (int) LstmCell.stepWorkspaceFloats(H, B));
+                    GuardedFloats scratch = GuardedFloats.zeros(arena, 6, (int) LstmCell.stepBackwardScratchFloats(H, B));
                     cell.stepForward(B, I, H, LstmCell.DEFAULT_FORGET_BIAS, s[0], o[0], s[1], o[1], s[2], o[2],
-                            s[3], o[3], s[4], o[4], s[5], o[5], hs.segment, hs.offset, cLast.segment, cLast.offset,
-                            ws.segment, ws.offset);
+                            s[3], o[3], s[4], o[4], s[5], o[5], hs.seg, hs.off, cLast.seg, cLast.off,
+                            ws.seg, ws.off);
                     cell.stepBackward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
-                            ws.segment, ws.offset, dHs.segment, dHs.offset, dCSeg, dCOff, scratch.segment,
-                            scratch.offset, g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4],
+                            ws.seg, ws.off, dHs.seg, dHs.off, dCSeg, dCOff, scratch.seg,
+                            scratch.off, g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4],
                             g[5], go[5]);
                 } else {
-                    Seg ws = Seg.zeros(arena, 5, (int) LstmCell.sequenceWorkspaceFloats(T, H, B));
-                    Seg scratch = Seg.zeros(arena, 6, (int) LstmCell.sequenceBackwardScratchFloats(T, H, B));
+                    GuardedFloats ws = GuardedFloats.zeros(arena, 5, (int) LstmCell.sequenceWorkspaceFloats(T, H, B));
+                    GuardedFloats scratch = GuardedFloats.zeros(arena, 6, (int) LstmCell.sequenceBackwardScratchFloats(T, H, B));
                     cell.sequenceForward(T, B, I, H, LstmCell.DEFAULT_FORGET_BIAS, s[0], o[0], s[1], o[1], s[2], o[2],
-                            s[3], o[3], s[4], o[4], s[5], o[5], hs.segment, hs.offset, cLast.segment, cLast.offset,
-                            ws.segment, ws.offset);
+                            s[3], o[3], s[4], o[4], s[5], o[5], hs.seg, hs.off, cLast.seg, cLast.off,
+                            ws.seg, ws.off);
                     cell.sequenceBackward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
-                            hs.segment, hs.offset, ws.segment, ws.offset, dHs.segment, dHs.offset, dLastSeg, dLastOff,
-                            dCSeg, dCOff, scratch.segment, scratch.offset, g[0], go[0], g[1], go[1], g[2], go[2],
+                            hs.seg, hs.off, ws.seg, ws.off, dHs.seg, dHs.off, dLastSeg, dLastOff,
+                            dCSeg, dCOff, scratch.seg, scratch.off, g[0], go[0], g[1], go[1], g[2], go[2],
                             g[3], go[3], g[4], go[4], g[5], go[5]);
                 }
             }
             case GRU -> {
                 GruCell cell = GruCell.of(k, act);
                 if (c.mode == Mode.STEP) {
-                    Seg ws = Seg.zeros(arena, 5, (int) GruCell.stepWorkspaceFloats(H, B));
-                    Seg scratch = Seg.zeros(arena, 6, (int) GruCell.stepBackwardScratchFloats(H, B));
+                    GuardedFloats ws = GuardedFloats.zeros(arena, 5, (int) GruCell.stepWorkspaceFloats(H, B));
+                    GuardedFloats scratch = GuardedFloats.zeros(arena, 6, (int) GruCell.stepBackwardScratchFloats(H, B));
                     cell.stepForward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4], s[5], o[5],
-                            s[6], o[6], s[7], o[7], s[8], o[8], s[9], o[9], s[10], o[10], hs.segment, hs.offset,
-                            ws.segment, ws.offset);
+                            s[6], o[6], s[7], o[7], s[8], o[8], s[9], o[9], s[10], o[10], hs.seg, hs.off,
+                            ws.seg, ws.off);
                     cell.stepBackward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[5], o[5], s[6], o[6],
-                            s[8], o[8], s[9], o[9], ws.segment, ws.offset, dHs.segment, dHs.offset, scratch.segment,
-                            scratch.offset, g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4],
+                            s[8], o[8], s[9], o[9], ws.seg, ws.off, dHs.seg, dHs.off, scratch.seg,
+                            scratch.off, g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4],
                             g[5], go[5], g[6], go[6], g[7], go[7], g[8], go[8], g[9], go[9], g[10], go[10]);
                 } else {
-                    Seg ws = Seg.zeros(arena, 5, (int) GruCell.sequenceWorkspaceFloats(T, H, B));
-                    Seg scratch = Seg.zeros(arena, 6, (int) GruCell.sequenceBackwardScratchFloats(T, H, B));
+                    GuardedFloats ws = GuardedFloats.zeros(arena, 5, (int) GruCell.sequenceWorkspaceFloats(T, H, B));
+                    GuardedFloats scratch = GuardedFloats.zeros(arena, 6, (int) GruCell.sequenceBackwardScratchFloats(T, H, B));
                     cell.sequenceForward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
-                            s[5], o[5], s[6], o[6], s[7], o[7], s[8], o[8], s[9], o[9], s[10], o[10], hs.segment,
-                            hs.offset, ws.segment, ws.offset);
+                            s[5], o[5], s[6], o[6], s[7], o[7], s[8], o[8], s[9], o[9], s[10], o[10], hs.seg,
+                            hs.off, ws.seg, ws.off);
                     cell.sequenceBackward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[5], o[5],
-                            s[6], o[6], s[8], o[8], s[9], o[9], hs.segment, hs.offset, ws.segment, ws.offset,
-                            dHs.segment, dHs.offset, dLastSeg, dLastOff, scratch.segment, scratch.offset,
+                            s[6], o[6], s[8], o[8], s[9], o[9], hs.seg, hs.off, ws.seg, ws.off,
+                            dHs.seg, dHs.off, dLastSeg, dLastOff, scratch.seg, scratch.off,
                             g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4],
                             g[5], go[5], g[6], go[6], g[7], go[7], g[8], go[8], g[9], go[9], g[10], go[10]);
                 }
@@ -318,19 +320,19 @@ class CellGradientProperties {
             case RNN -> {
                 SimpleRnnCell cell = SimpleRnnCell.of(k, act);
                 if (c.mode == Mode.STEP) {
-                    Seg scratch = Seg.zeros(arena, 6, (int) SimpleRnnCell.stepBackwardScratchFloats(H, B));
+                    GuardedFloats scratch = GuardedFloats.zeros(arena, 6, (int) SimpleRnnCell.stepBackwardScratchFloats(H, B));
                     cell.stepForward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
-                            hs.segment, hs.offset);
-                    cell.stepBackward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], hs.segment, hs.offset,
-                            dHs.segment, dHs.offset, scratch.segment, scratch.offset, g[0], go[0], g[1], go[1],
+                            hs.seg, hs.off);
+                    cell.stepBackward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], hs.seg, hs.off,
+                            dHs.seg, dHs.off, scratch.seg, scratch.off, g[0], go[0], g[1], go[1],
                             g[2], go[2], g[3], go[3], g[4], go[4]);
                 } else {
-                    Seg scratch = Seg.zeros(arena, 6, (int) SimpleRnnCell.sequenceBackwardScratchFloats(T, H, B));
+                    GuardedFloats scratch = GuardedFloats.zeros(arena, 6, (int) SimpleRnnCell.sequenceBackwardScratchFloats(T, H, B));
                     cell.sequenceForward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
-                            hs.segment, hs.offset);
+                            hs.seg, hs.off);
                     cell.sequenceBackward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3],
-                            hs.segment, hs.offset, dHs.segment, dHs.offset, dLastSeg, dLastOff, scratch.segment,
-                            scratch.offset, g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4]);
+                            hs.seg, hs.off, dHs.seg, dHs.off, dLastSeg, dLastOff, scratch.seg,
+                            scratch.off, g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4]);
                 }
             }
         }
@@ -341,16 +343,16 @@ class CellGradientProperties {
             grad[i].assertGuardsIntact("gradient of " + slots(c.type).get(i));
             in[i].assertGuardsIntact(slots(c.type).get(i) + " (an input)");
             if (g[i] != null) {
-                gradients[i] = KernelGradientProperties.minus(grad[i].read(), prior[i]);
+                gradients[i] = KernelGradientProperties.minus(grad[i].values(), prior[i]);
             }
-            if (!Arrays.equals(in[i].read(), c.args[i])) {
+            if (!Arrays.equals(in[i].values(), c.args[i])) {
                 throw new AssertionError(slots(c.type).get(i) + " (an input) was modified by the kernels");
             }
         }
         float[] outputs = new float[T * bh + (c.type == CellType.LSTM ? bh : 0)];
-        System.arraycopy(hs.read(), 0, outputs, 0, T * bh);
+        System.arraycopy(hs.values(), 0, outputs, 0, T * bh);
         if (c.type == CellType.LSTM) {
-            System.arraycopy(cLast.read(), 0, outputs, T * bh, bh);
+            System.arraycopy(cLast.values(), 0, outputs, T * bh, bh);
         }
         return new Result(outputs, gradients);
     }
@@ -361,7 +363,7 @@ class CellGradientProperties {
      * (a few 1e-7), propagated through at most 4 contracting steps (measured worst over 1500
      * tries: well below half of it).
      */
-    static final Fd.Tolerance FORWARD = new Fd.Tolerance(2e-6, 2e-6);
+    static final FiniteDifferences.Tolerance FORWARD = new FiniteDifferences.Tolerance(2e-6, 2e-6);
 
     /**
      * Gradients: float kernels against central differences (step 1e-5 max(1,|x|)) of the
@@ -371,41 +373,41 @@ class CellGradientProperties {
      * 1e-7 to 1e-6. {@code abs 4e-6 + rel 2e-5} (over 1500 tries the worst error was 0.54 of
      * {@code 2e-6 + 1e-5 |g|}, i.e. about a quarter of this bound).
      */
-    static final Fd.Tolerance GRADIENT = new Fd.Tolerance(4e-6, 2e-5);
+    static final FiniteDifferences.Tolerance GRADIENT = new FiniteDifferences.Tolerance(4e-6, 2e-5);
 
     /** Fused against composed: the same float operations in other orders; a few ulps. */
-    static final Fd.Tolerance TWINS = new Fd.Tolerance(2e-6, 2e-5);
+    static final FiniteDifferences.Tolerance TWINS = new FiniteDifferences.Tolerance(2e-6, 2e-5);
 
     @Property(tries = 150)
     void cellGradientsMatchFiniteDifferencesOfTheReference(@ForAll("cellCases") CellCase c) {
         String name = c.type + " " + c.mode + " " + c.impl;
         double[][] a = new double[c.args.length][];
         for (int i = 0; i < a.length; i++) {
-            a[i] = Fd.toDouble(c.args[i]);
+            a[i] = FiniteDifferences.toDouble(c.args[i]);
         }
         float[] w = lossWeights(c);
         try (Arena arena = Arena.ofConfined()) {
             Result r = run(c, c.impl, arena);
-            Fd.assertClose(name + " forward", Fd.toDouble(r.outputs), reference(c, a), FORWARD);
+            FiniteDifferences.assertClose(name + " forward", FiniteDifferences.toDouble(r.outputs), reference(c, a), FORWARD);
             List<String> names = slots(c.type);
             for (int i = 0; i < a.length; i++) {
                 if (r.gradients[i] == null) {
                     continue; // a null (zero) initial state has no gradient
                 }
                 int which = i;
-                double[] numeric = Fd.gradient(a[i], 1e-5, x -> {
+                double[] numeric = FiniteDifferences.gradient(a[i], 1e-5, x -> {
                     a[which] = x;
-                    return Fd.project(w, reference(c, a));
+                    return FiniteDifferences.project(w, reference(c, a));
                 });
-                Fd.assertClose(name + " d" + names.get(i), r.gradients[i], numeric, GRADIENT);
+                FiniteDifferences.assertClose(name + " d" + names.get(i), r.gradients[i], numeric, GRADIENT);
             }
             if (c.impl != Impl.COMPOSED_SCALAR) {
                 Result composed = run(c, Impl.COMPOSED_SCALAR, arena);
-                Fd.assertClose(name + " forward vs composed(scalar)", r.outputs, Fd.toDouble(composed.outputs), TWINS);
+                FiniteDifferences.assertClose(name + " forward vs composed(scalar)", r.outputs, FiniteDifferences.toDouble(composed.outputs), TWINS);
                 for (int i = 0; i < a.length; i++) {
                     if (r.gradients[i] != null) {
-                        Fd.assertClose(name + " d" + names.get(i) + " vs composed(scalar)", r.gradients[i],
-                                Fd.toDouble(composed.gradients[i]), TWINS);
+                        FiniteDifferences.assertClose(name + " d" + names.get(i) + " vs composed(scalar)", r.gradients[i],
+                                FiniteDifferences.toDouble(composed.gradients[i]), TWINS);
                     }
                 }
             }
@@ -414,6 +416,6 @@ class CellGradientProperties {
 
     @AfterContainer
     static void margins() {
-        Fd.printMargins("CellGradientProperties");
+        FiniteDifferences.printMargins("CellGradientProperties");
     }
 }

@@ -9,6 +9,7 @@ import static io.github.panamarnn.graph.Dy.renewCg;
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.graph.FiniteDifferences;
 import io.github.panamarnn.graph.LookupParameters;
 import io.github.panamarnn.graph.ParameterCollection;
 import io.github.panamarnn.graph.Parameters;
@@ -47,9 +48,9 @@ final class GraphCheck {
     }
 
     /** How the numeric gradient is taken, and how close the analytic one must be. */
-    record Method(double step, boolean richardson, Fd.Tolerance tolerance) {
-        double[] numeric(float[] x, Fd.FloatLoss loss) {
-            return richardson ? Fd.richardsonGradient(x, step, loss) : Fd.gradient(x, step, loss);
+    record Method(double step, boolean richardson, FiniteDifferences.Tolerance tolerance) {
+        double[] numeric(float[] x, FiniteDifferences.FloatLoss loss) {
+            return richardson ? FiniteDifferences.richardsonGradient(x, step, loss) : FiniteDifferences.gradient(x, step, loss);
         }
     }
 
@@ -107,9 +108,9 @@ final class GraphCheck {
             Collection coll = new Collection(pc, leaves);
             int n = leaves.size();
             float[][] result = coll.analytic(name, leaves, u, op, seed, 1);
-            double projected = Fd.project(u, result[0]);
-            Fd.assertClose(name + " loss value", new double[] {result[1][0]}, new double[] {projected},
-                    new Fd.Tolerance(1e-5 * (1 + Math.abs(projected)), 1e-5));
+            double projected = FiniteDifferences.project(u, result[0]);
+            FiniteDifferences.assertClose(name + " loss value", new double[] {result[1][0]}, new double[] {projected},
+                    new FiniteDifferences.Tolerance(1e-5 * (1 + Math.abs(projected)), 1e-5));
             float[][] current = new float[n][];
             for (int i = 0; i < n; i++) {
                 current[i] = leaves.get(i).values.clone();
@@ -119,9 +120,9 @@ final class GraphCheck {
                 double[] numeric = method.numeric(current[i], xs -> {
                     current[which] = xs;
                     Expression out = build(leaves, current, coll.params, coll.tables, op, seed, new Expression[n]);
-                    return Fd.project(u, out.vecValue());
+                    return FiniteDifferences.project(u, out.vecValue());
                 });
-                Fd.assertClose(name + " d/d leaf " + i + " (" + leaves.get(i).kind + ")", result[2 + i], numeric,
+                FiniteDifferences.assertClose(name + " d/d leaf " + i + " (" + leaves.get(i).kind + ")", result[2 + i], numeric,
                         method.tolerance);
             }
         }

@@ -28,6 +28,7 @@ import static io.github.panamarnn.graph.Dy.transpose;
 
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.graph.FiniteDifferences;
 import io.github.panamarnn.properties.GraphCheck.Kind;
 import io.github.panamarnn.properties.GraphCheck.Leaf;
 import io.github.panamarnn.properties.GraphCheck.Method;
@@ -67,9 +68,9 @@ class GraphOpGradientProperties {
      *       step 0.1, abs 1e-3 + rel 1e-3 (see KernelGradientProperties).</li>
      * </ul>
      */
-    static final Method LINEAR = new Method(0.5, false, new Fd.Tolerance(2e-4, 2e-4));
-    static final Method SMOOTH = new Method(1e-2, false, new Fd.Tolerance(2e-4, 1e-3));
-    static final Method SOFTMAX = new Method(0.1, true, new Fd.Tolerance(1e-3, 1e-3));
+    static final Method LINEAR = new Method(0.5, false, new FiniteDifferences.Tolerance(2e-4, 2e-4));
+    static final Method SMOOTH = new Method(1e-2, false, new FiniteDifferences.Tolerance(2e-4, 1e-3));
+    static final Method SOFTMAX = new Method(0.1, true, new FiniteDifferences.Tolerance(1e-3, 1e-3));
 
     /** One generated case: which op, its leaves, an integer parameter (index, factor...), and the weights. */
     record OpCase(Op op, List<Leaf> leaves, int param, float[] u) implements java.io.Serializable {
@@ -332,8 +333,8 @@ class GraphOpGradientProperties {
             for (int j = 0; j < doubled.length; j++) {
                 doubled[j] = 2.0 * once[2 + i][j];
             }
-            Fd.assertClose(c.op + " two backward calls, parameter " + i, Fd.toDouble(twice[2 + i]), doubled,
-                    new Fd.Tolerance(0, 0));
+            FiniteDifferences.assertClose(c.op + " two backward calls, parameter " + i, FiniteDifferences.toDouble(twice[2 + i]), doubled,
+                    new FiniteDifferences.Tolerance(0, 0));
         }
     }
 
@@ -386,13 +387,13 @@ class GraphOpGradientProperties {
             expectedOut[i] = kept ? c.leaf.values()[i] * keep : 0;
             expectedGrad[i] = kept ? c.u[i] * keep : 0;
         }
-        Fd.Tolerance ulps = new Fd.Tolerance(0, 1e-6);
-        Fd.assertClose("dropout output against its implied mask", Fd.toDouble(out), expectedOut, ulps);
-        Fd.assertClose("dropout gradient against its implied mask", Fd.toDouble(grad), expectedGrad, ulps);
+        FiniteDifferences.Tolerance ulps = new FiniteDifferences.Tolerance(0, 1e-6);
+        FiniteDifferences.assertClose("dropout output against its implied mask", FiniteDifferences.toDouble(out), expectedOut, ulps);
+        FiniteDifferences.assertClose("dropout gradient against its implied mask", FiniteDifferences.toDouble(grad), expectedGrad, ulps);
     }
 
     @AfterContainer
     static void margins() {
-        Fd.printMargins("GraphOpGradientProperties");
+        FiniteDifferences.printMargins("GraphOpGradientProperties");
     }
 }

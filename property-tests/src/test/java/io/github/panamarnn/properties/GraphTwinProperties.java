@@ -1,5 +1,6 @@
 package io.github.panamarnn.properties;
 
+import io.github.panamarnn.graph.FiniteDifferences;
 import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.properties.GraphOpGradientProperties.OpCase;
 import java.util.ArrayList;
@@ -102,6 +103,6 @@ class GraphTwinProperties {
     @AfterContainer
     static void stopOtherJvm() {
         OtherProviderJvm.stop();
-        Fd.printMargins("GraphTwinProperties");
+        FiniteDifferences.printMargins("GraphTwinProperties");
     }
 }

@@ -1,6 +1,8 @@
 package io.github.panamarnn.properties;
 
+import io.github.panamarnn.graph.FiniteDifferences;
 import io.github.panamarnn.kernels.FloatKernels;
+import io.github.panamarnn.kernels.GuardedFloats;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.List;
@@ -47,24 +49,24 @@ class KernelGradientProperties {
             return this == RECTIFY ? Gen.awayFromZero(n, lo, hi) : Gen.floats(n, lo, hi);
         }
 
-        void forward(FloatKernels k, int n, Seg x, Seg y) {
+        void forward(FloatKernels k, int n, GuardedFloats x, GuardedFloats y) {
             switch (this) {
-                case TANH -> k.tanh(n, x.segment, x.offset, y.segment, y.offset);
-                case LOGISTIC -> k.logistic(n, x.segment, x.offset, y.segment, y.offset);
-                case EXP -> k.exp(n, x.segment, x.offset, y.segment, y.offset);
-                case LOG -> k.log(n, x.segment, x.offset, y.segment, y.offset);
-                case RECTIFY -> k.rectify(n, x.segment, x.offset, y.segment, y.offset);
+                case TANH -> k.tanh(n, x.seg, x.off, y.seg, y.off);
+                case LOGISTIC -> k.logistic(n, x.seg, x.off, y.seg, y.off);
+                case EXP -> k.exp(n, x.seg, x.off, y.seg, y.off);
+                case LOG -> k.log(n, x.seg, x.off, y.seg, y.off);
+                case RECTIFY -> k.rectify(n, x.seg, x.off, y.seg, y.off);
             }
         }
 
         /** The backward as the graph uses it: exp's is {@code mulAdd(y, dy)}, log's reads {@code x}. */
-        void backward(FloatKernels k, int n, Seg x, Seg y, Seg dy, Seg dx) {
+        void backward(FloatKernels k, int n, GuardedFloats x, GuardedFloats y, GuardedFloats dy, GuardedFloats dx) {
             switch (this) {
-                case TANH -> k.tanhBackward(n, y.segment, y.offset, dy.segment, dy.offset, dx.segment, dx.offset);
-                case LOGISTIC -> k.logisticBackward(n, y.segment, y.offset, dy.segment, dy.offset, dx.segment, dx.offset);
-                case EXP -> k.mulAdd(n, y.segment, y.offset, dy.segment, dy.offset, dx.segment, dx.offset);
-                case LOG -> k.logBackward(n, x.segment, x.offset, dy.segment, dy.offset, dx.segment, dx.offset);
-                case RECTIFY -> k.rectifyBackward(n, y.segment, y.offset, dy.segment, dy.offset, dx.segment, dx.offset);
+                case TANH -> k.tanhBackward(n, y.seg, y.off, dy.seg, dy.off, dx.seg, dx.off);
+                case LOGISTIC -> k.logisticBackward(n, y.seg, y.off, dy.seg, dy.off, dx.seg, dx.off);
+                case EXP -> k.mulAdd(n, y.seg, y.off, dy.seg, dy.off, dx.seg, dx.off);
+                case LOG -> k.logBackward(n, x.seg, x.off, dy.seg, dy.off, dx.seg, dx.off);
+                case RECTIFY -> k.rectifyBackward(n, y.seg, y.off, dy.seg, dy.off, dx.seg, dx.off);
             }
         }
     }
@@ -130,7 +132,7 @@ class KernelGradientProperties {
      * error h^2/6 |f'''| is at most 3.7e-4 relative to f' (log at x = 0.3: h^2/(3x^2)), below
      * 1e-3. A wrong factor anywhere in a backward exceeds both by orders of magnitude.
      */
-    private static final Fd.Tolerance ELEMENTWISE = new Fd.Tolerance(1e-4, 1e-3);
+    private static final FiniteDifferences.Tolerance ELEMENTWISE = new FiniteDifferences.Tolerance(1e-4, 1e-3);
 
     @Property(tries = 150)
     void elementwiseBackwardMatchesFiniteDifferences(@ForAll("kernels") Gen.Twin twin,
@@ -141,22 +143,22 @@ class KernelGradientProperties {
         float[] prior = c.prior();
         int n = xs0.length;
         try (Arena arena = Arena.ofConfined()) {
-            Seg x = Seg.of(arena, c.xOff, xs0);
-            Seg y = Seg.zeros(arena, c.yOff, n);
-            Seg dy = Seg.of(arena, c.gradOff, u);
-            Seg dx = Seg.of(arena, c.gradOff, prior);
+            GuardedFloats x = GuardedFloats.of(arena, c.xOff, xs0);
+            GuardedFloats y = GuardedFloats.zeros(arena, c.yOff, n);
+            GuardedFloats dy = GuardedFloats.of(arena, c.gradOff, u);
+            GuardedFloats dx = GuardedFloats.of(arena, c.gradOff, prior);
             c.op.forward(k, n, x, y);
             c.op.backward(k, n, x, y, dy, dx);
             y.assertGuardsIntact(c.op + " forward");
             dx.assertGuardsIntact(c.op + " backward");
-            float[] analytic = minus(dx.read(), prior);
+            float[] analytic = minus(dx.values(), prior);
 
-            double[] numeric = Fd.gradient(xs0, 1e-2, xs -> {
-                x.write(xs);
+            double[] numeric = FiniteDifferences.gradient(xs0, 1e-2, xs -> {
+                x.set(xs);
                 c.op.forward(k, n, x, y);
-                return Fd.project(u, y.read());
+                return FiniteDifferences.project(u, y.values());
             });
-            Fd.assertClose(c.op + "Backward(" + k.name() + ") dx", analytic, numeric, ELEMENTWISE);
+            FiniteDifferences.assertClose(c.op + "Backward(" + k.name() + ") dx", analytic, numeric, ELEMENTWISE);
         }
     }
 
@@ -190,41 +192,41 @@ class KernelGradientProperties {
         FloatKernels k = twin.kernels();
         int n = c.a.length;
         try (Arena arena = Arena.ofConfined()) {
-            Seg a = Seg.of(arena, c.off, c.a);
-            Seg b = Seg.of(arena, c.off + 1, c.b);
-            Seg out = Seg.zeros(arena, 3, n);
-            Seg dy = Seg.of(arena, c.off + 2, c.u);
-            Seg da = Seg.zeros(arena, c.off, n);
-            Seg db = Seg.zeros(arena, 0, n);
+            GuardedFloats a = GuardedFloats.of(arena, c.off, c.a);
+            GuardedFloats b = GuardedFloats.of(arena, c.off + 1, c.b);
+            GuardedFloats out = GuardedFloats.zeros(arena, 3, n);
+            GuardedFloats dy = GuardedFloats.of(arena, c.off + 2, c.u);
+            GuardedFloats da = GuardedFloats.zeros(arena, c.off, n);
+            GuardedFloats db = GuardedFloats.zeros(arena, 0, n);
             switch (c.op) {
                 case ADD -> {
-                    k.axpy(n, 1f, dy.segment, dy.offset, da.segment, da.offset);
-                    k.axpy(n, 1f, dy.segment, dy.offset, db.segment, db.offset);
+                    k.axpy(n, 1f, dy.seg, dy.off, da.seg, da.off);
+                    k.axpy(n, 1f, dy.seg, dy.off, db.seg, db.off);
                 }
                 case SUB -> {
-                    k.axpy(n, 1f, dy.segment, dy.offset, da.segment, da.offset);
-                    k.axpy(n, -1f, dy.segment, dy.offset, db.segment, db.offset);
+                    k.axpy(n, 1f, dy.seg, dy.off, da.seg, da.off);
+                    k.axpy(n, -1f, dy.seg, dy.off, db.seg, db.off);
                 }
                 case MUL -> {
-                    k.mulAdd(n, dy.segment, dy.offset, b.segment, b.offset, da.segment, da.offset);
-                    k.mulAdd(n, dy.segment, dy.offset, a.segment, a.offset, db.segment, db.offset);
+                    k.mulAdd(n, dy.seg, dy.off, b.seg, b.off, da.seg, da.off);
+                    k.mulAdd(n, dy.seg, dy.off, a.seg, a.off, db.seg, db.off);
                 }
             }
-            Fd.FloatLoss loss = ignored -> {
+            FiniteDifferences.FloatLoss loss = ignored -> {
                 switch (c.op) {
-                    case ADD -> k.add(n, a.segment, a.offset, b.segment, b.offset, out.segment, out.offset);
-                    case SUB -> k.sub(n, a.segment, a.offset, b.segment, b.offset, out.segment, out.offset);
-                    case MUL -> k.mul(n, a.segment, a.offset, b.segment, b.offset, out.segment, out.offset);
+                    case ADD -> k.add(n, a.seg, a.off, b.seg, b.off, out.seg, out.off);
+                    case SUB -> k.sub(n, a.seg, a.off, b.seg, b.off, out.seg, out.off);
+                    case MUL -> k.mul(n, a.seg, a.off, b.seg, b.off, out.seg, out.off);
                 }
                 out.assertGuardsIntact(c.op.toString());
-                return Fd.project(c.u, out.read());
+                return FiniteDifferences.project(c.u, out.values());
             };
-            Fd.Tolerance linear = new Fd.Tolerance(1e-6, 1e-6);
-            Fd.assertClose(c.op + "(" + k.name() + ") da", da.read(),
-                    Fd.gradient(c.a.clone(), 0.5, xs -> { a.write(xs); return loss.at(xs); }), linear);
-            a.write(c.a);
-            Fd.assertClose(c.op + "(" + k.name() + ") db", db.read(),
-                    Fd.gradient(c.b.clone(), 0.5, xs -> { b.write(xs); return loss.at(xs); }), linear);
+            FiniteDifferences.Tolerance linear = new FiniteDifferences.Tolerance(1e-6, 1e-6);
+            FiniteDifferences.assertClose(c.op + "(" + k.name() + ") da", da.values(),
+                    FiniteDifferences.gradient(c.a.clone(), 0.5, xs -> { a.set(xs); return loss.at(xs); }), linear);
+            a.set(c.a);
+            FiniteDifferences.assertClose(c.op + "(" + k.name() + ") db", db.values(),
+                    FiniteDifferences.gradient(c.b.clone(), 0.5, xs -> { b.set(xs); return loss.at(xs); }), linear);
         }
     }
 
@@ -265,7 +267,7 @@ class KernelGradientProperties {
      * 3000 tries: 2.2e-4). Tolerance abs 1e-3 + rel 1e-3: a backward missing its
      * {@code - sum dy y} term errs by {@code p_c * sum u}, about 1e-2 and more.
      */
-    private static final Fd.Tolerance ROWWISE = new Fd.Tolerance(1e-3, 1e-3);
+    private static final FiniteDifferences.Tolerance ROWWISE = new FiniteDifferences.Tolerance(1e-3, 1e-3);
 
     @Property(tries = 120)
     void softmaxFamilyBackwardMatchesFiniteDifferences(@ForAll("kernels") Gen.Twin twin, @ForAll("rowCases") RowCase c) {
@@ -273,42 +275,42 @@ class KernelGradientProperties {
         int n = c.rows * c.cols;
         int outputs = c.u.length;
         try (Arena arena = Arena.ofConfined()) {
-            Seg x = Seg.of(arena, c.off, c.x);
-            Seg y = Seg.zeros(arena, c.off + 5, outputs);
-            Seg dy = Seg.of(arena, 1, c.u);
-            Seg dx = Seg.of(arena, c.off + 2, c.prior);
+            GuardedFloats x = GuardedFloats.of(arena, c.off, c.x);
+            GuardedFloats y = GuardedFloats.zeros(arena, c.off + 5, outputs);
+            GuardedFloats dy = GuardedFloats.of(arena, 1, c.u);
+            GuardedFloats dx = GuardedFloats.of(arena, c.off + 2, c.prior);
             Runnable forward = () -> {
                 switch (c.op) {
-                    case SOFTMAX -> k.softmax(c.rows, c.cols, x.segment, x.offset, y.segment, y.offset);
-                    case LOG_SOFTMAX -> k.logSoftmax(c.rows, c.cols, x.segment, x.offset, y.segment, y.offset);
-                    case LOG_SUM_EXP -> k.logSumExp(c.rows, c.cols, x.segment, x.offset, y.segment, y.offset);
+                    case SOFTMAX -> k.softmax(c.rows, c.cols, x.seg, x.off, y.seg, y.off);
+                    case LOG_SOFTMAX -> k.logSoftmax(c.rows, c.cols, x.seg, x.off, y.seg, y.off);
+                    case LOG_SUM_EXP -> k.logSumExp(c.rows, c.cols, x.seg, x.off, y.seg, y.off);
                 }
             };
             forward.run();
             y.assertGuardsIntact(c.op + " forward");
             switch (c.op) {
-                case SOFTMAX -> k.softmaxBackward(c.rows, c.cols, y.segment, y.offset, dy.segment, dy.offset,
-                        dx.segment, dx.offset);
-                case LOG_SOFTMAX -> k.logSoftmaxBackward(c.rows, c.cols, y.segment, y.offset, dy.segment, dy.offset,
-                        dx.segment, dx.offset);
+                case SOFTMAX -> k.softmaxBackward(c.rows, c.cols, y.seg, y.off, dy.seg, dy.off,
+                        dx.seg, dx.off);
+                case LOG_SOFTMAX -> k.logSoftmaxBackward(c.rows, c.cols, y.seg, y.off, dy.seg, dy.off,
+                        dx.seg, dx.off);
                 case LOG_SUM_EXP -> {
                     // d logSumExp_r / dx_rc = softmax(x)_rc: dx += u_r * softmax
-                    Seg p = Seg.zeros(arena, 0, n);
-                    k.softmax(c.rows, c.cols, x.segment, x.offset, p.segment, p.offset);
+                    GuardedFloats p = GuardedFloats.zeros(arena, 0, n);
+                    k.softmax(c.rows, c.cols, x.seg, x.off, p.seg, p.off);
                     for (int r = 0; r < c.rows; r++) {
-                        k.axpy(c.cols, c.u[r], p.segment, p.offset + (long) r * c.cols, dx.segment,
-                                dx.offset + (long) r * c.cols);
+                        k.axpy(c.cols, c.u[r], p.seg, p.off + (long) r * c.cols, dx.seg,
+                                dx.off + (long) r * c.cols);
                     }
                 }
             }
             dx.assertGuardsIntact(c.op + " backward");
-            float[] analytic = minus(dx.read(), c.prior);
-            double[] numeric = Fd.richardsonGradient(c.x.clone(), 0.1, xs -> {
-                x.write(xs);
+            float[] analytic = minus(dx.values(), c.prior);
+            double[] numeric = FiniteDifferences.richardsonGradient(c.x.clone(), 0.1, xs -> {
+                x.set(xs);
                 forward.run();
-                return Fd.project(c.u, y.read());
+                return FiniteDifferences.project(c.u, y.values());
             });
-            Fd.assertClose(c.op + "Backward(" + k.name() + ") dx", analytic, numeric, ROWWISE);
+            FiniteDifferences.assertClose(c.op + "Backward(" + k.name() + ") dx", analytic, numeric, ROWWISE);
         }
     }
 
@@ -316,8 +318,8 @@ class KernelGradientProperties {
 
     /** A dense logical matrix stored with a leading dimension {@code ld >= cols}. */
     record Mat(int rows, int cols, int ld, float[] values) {
-        Seg store(Arena arena, int offset) {
-            return Seg.of(arena, offset, padded(values));
+        GuardedFloats store(Arena arena, int offset) {
+            return GuardedFloats.of(arena, offset, padded(values));
         }
 
         /** {@code logical} (rows x cols, dense) laid out with this matrix's leading dimension. */
@@ -330,8 +332,8 @@ class KernelGradientProperties {
             return padded;
         }
 
-        static float[] logical(Seg s, int rows, int cols, int ld) {
-            float[] padded = s.read();
+        static float[] logical(GuardedFloats s, int rows, int cols, int ld) {
+            float[] padded = s.values();
             float[] out = new float[rows * cols];
             for (int r = 0; r < rows; r++) {
                 System.arraycopy(padded, r * ld, out, r * cols, cols);
@@ -392,7 +394,7 @@ class KernelGradientProperties {
      * perturbation moves at most 40 outputs of magnitude at most 80, whose accumulated rounding
      * (typically sqrt(40) ulps) over a step of 1 stays below 1e-4. Tolerance abs 2e-4 + rel 1e-4.
      */
-    private static final Fd.Tolerance PRODUCTS = new Fd.Tolerance(2e-4, 1e-4);
+    private static final FiniteDifferences.Tolerance PRODUCTS = new FiniteDifferences.Tolerance(2e-4, 1e-4);
 
     @Property(tries = 80)
     void matrixVectorAdjointsMatchFiniteDifferences(@ForAll("kernels") Gen.Twin twin,
@@ -402,59 +404,59 @@ class KernelGradientProperties {
         int rows = w.rows;
         int cols = w.cols;
         try (Arena arena = Arena.ofConfined()) {
-            Seg ws = w.store(arena, c.off);
-            Seg x = Seg.of(arena, c.off + 1, c.x);
-            Seg y = Seg.of(arena, 2, c.y0);
-            Seg u = Seg.of(arena, c.off, c.u);
+            GuardedFloats ws = w.store(arena, c.off);
+            GuardedFloats x = GuardedFloats.of(arena, c.off + 1, c.x);
+            GuardedFloats y = GuardedFloats.of(arena, 2, c.y0);
+            GuardedFloats u = GuardedFloats.of(arena, c.off, c.u);
             // analytic gradients of L = sum u * output
-            Seg dW = new Mat(rows, cols, w.ld, new float[rows * cols]).store(arena, 3);
-            Seg dx = Seg.zeros(arena, c.off + 3, c.x.length);
-            Seg dy = Seg.zeros(arena, 1, c.y0.length);
+            GuardedFloats dW = new Mat(rows, cols, w.ld, new float[rows * cols]).store(arena, 3);
+            GuardedFloats dx = GuardedFloats.zeros(arena, c.off + 3, c.x.length);
+            GuardedFloats dy = GuardedFloats.zeros(arena, 1, c.y0.length);
             switch (c.op) {
                 case GEMV -> { // y (rows) += a W x (cols)
-                    k.gemvT(rows, cols, c.alpha, ws.segment, ws.offset, w.ld, u.segment, u.offset, dx.segment, dx.offset);
-                    k.ger(rows, cols, c.alpha, u.segment, u.offset, x.segment, x.offset, dW.segment, dW.offset, w.ld);
+                    k.gemvT(rows, cols, c.alpha, ws.seg, ws.off, w.ld, u.seg, u.off, dx.seg, dx.off);
+                    k.ger(rows, cols, c.alpha, u.seg, u.off, x.seg, x.off, dW.seg, dW.off, w.ld);
                 }
                 case GEMV_T -> { // y (cols) += a Wᵀ x (rows)
-                    k.gemv(rows, cols, c.alpha, ws.segment, ws.offset, w.ld, u.segment, u.offset, dx.segment, dx.offset);
-                    k.ger(rows, cols, c.alpha, x.segment, x.offset, u.segment, u.offset, dW.segment, dW.offset, w.ld);
+                    k.gemv(rows, cols, c.alpha, ws.seg, ws.off, w.ld, u.seg, u.off, dx.seg, dx.off);
+                    k.ger(rows, cols, c.alpha, x.seg, x.off, u.seg, u.off, dW.seg, dW.off, w.ld);
                 }
                 case GER -> { // W += a x (rows) yᵀ (cols); u is rows x cols, dense
-                    Seg us = new Mat(rows, cols, cols, c.u).store(arena, 0);
-                    k.gemv(rows, cols, c.alpha, us.segment, us.offset, cols, y.segment, y.offset, dx.segment, dx.offset);
-                    k.gemvT(rows, cols, c.alpha, us.segment, us.offset, cols, x.segment, x.offset, dy.segment, dy.offset);
+                    GuardedFloats us = new Mat(rows, cols, cols, c.u).store(arena, 0);
+                    k.gemv(rows, cols, c.alpha, us.seg, us.off, cols, y.seg, y.off, dx.seg, dx.off);
+                    k.gemvT(rows, cols, c.alpha, us.seg, us.off, cols, x.seg, x.off, dy.seg, dy.off);
                 }
             }
             float[] wv = w.values.clone();
-            Seg wRun = w.store(arena, c.off);
-            Seg yRun = Seg.of(arena, 2, c.y0);
-            Fd.FloatLoss loss = ignored -> {
-                wRun.write(w.padded(wv));
-                yRun.write(c.y0);
+            GuardedFloats wRun = w.store(arena, c.off);
+            GuardedFloats yRun = GuardedFloats.of(arena, 2, c.y0);
+            FiniteDifferences.FloatLoss loss = ignored -> {
+                wRun.set(w.padded(wv));
+                yRun.set(c.y0);
                 switch (c.op) {
-                    case GEMV -> k.gemv(rows, cols, c.alpha, wRun.segment, wRun.offset, w.ld, x.segment, x.offset,
-                            yRun.segment, yRun.offset);
-                    case GEMV_T -> k.gemvT(rows, cols, c.alpha, wRun.segment, wRun.offset, w.ld, x.segment, x.offset,
-                            yRun.segment, yRun.offset);
+                    case GEMV -> k.gemv(rows, cols, c.alpha, wRun.seg, wRun.off, w.ld, x.seg, x.off,
+                            yRun.seg, yRun.off);
+                    case GEMV_T -> k.gemvT(rows, cols, c.alpha, wRun.seg, wRun.off, w.ld, x.seg, x.off,
+                            yRun.seg, yRun.off);
                     case GER -> {
-                        k.ger(rows, cols, c.alpha, x.segment, x.offset, y.segment, y.offset, wRun.segment, wRun.offset,
+                        k.ger(rows, cols, c.alpha, x.seg, x.off, y.seg, y.off, wRun.seg, wRun.off,
                                 w.ld);
-                        return Fd.project(c.u, Mat.logical(wRun, rows, cols, w.ld));
+                        return FiniteDifferences.project(c.u, Mat.logical(wRun, rows, cols, w.ld));
                     }
                 }
                 yRun.assertGuardsIntact(c.op.toString());
-                return Fd.project(c.u, yRun.read());
+                return FiniteDifferences.project(c.u, yRun.values());
             };
             String name = c.op + "(" + k.name() + ")";
-            Fd.assertClose(name + " dx", dx.read(),
-                    Fd.gradient(c.x.clone(), 0.5, xs -> { x.write(xs); return loss.at(xs); }), PRODUCTS);
-            x.write(c.x);
+            FiniteDifferences.assertClose(name + " dx", dx.values(),
+                    FiniteDifferences.gradient(c.x.clone(), 0.5, xs -> { x.set(xs); return loss.at(xs); }), PRODUCTS);
+            x.set(c.x);
             if (c.op == MatVec.GER) {
-                Fd.assertClose(name + " dy", dy.read(),
-                        Fd.gradient(c.y0.clone(), 0.5, ys -> { y.write(ys); return loss.at(ys); }), PRODUCTS);
+                FiniteDifferences.assertClose(name + " dy", dy.values(),
+                        FiniteDifferences.gradient(c.y0.clone(), 0.5, ys -> { y.set(ys); return loss.at(ys); }), PRODUCTS);
             } else {
-                double[] numeric = Fd.gradient(wv, 0.5, loss);
-                Fd.assertClose(name + " dW", Mat.logical(dW, rows, cols, w.ld), numeric, PRODUCTS);
+                double[] numeric = FiniteDifferences.gradient(wv, 0.5, loss);
+                FiniteDifferences.assertClose(name + " dW", Mat.logical(dW, rows, cols, w.ld), numeric, PRODUCTS);
             }
         }
     }
@@ -505,44 +507,44 @@ class KernelGradientProperties {
         int k = c.k;
         int ldc = n + c.ldcPad;
         try (Arena arena = Arena.ofConfined()) {
-            Seg a = c.a.store(arena, 1);
-            Seg b = c.b.store(arena, 2);
-            Seg u = Seg.of(arena, 3, c.u); // m x n, dense
-            Seg dA = new Mat(c.a.rows, c.a.cols, c.a.ld, new float[c.a.values.length]).store(arena, 0);
-            Seg dB = new Mat(c.b.rows, c.b.cols, c.b.ld, new float[c.b.values.length]).store(arena, 5);
+            GuardedFloats a = c.a.store(arena, 1);
+            GuardedFloats b = c.b.store(arena, 2);
+            GuardedFloats u = GuardedFloats.of(arena, 3, c.u); // m x n, dense
+            GuardedFloats dA = new Mat(c.a.rows, c.a.cols, c.a.ld, new float[c.a.values.length]).store(arena, 0);
+            GuardedFloats dB = new Mat(c.b.rows, c.b.cols, c.b.ld, new float[c.b.values.length]).store(arena, 5);
             if (!c.transA) { // dA (m x k) += a U op(B)ᵀ
-                kern.gemm(false, !c.transB, m, k, n, c.alpha, u.segment, u.offset, n, b.segment, b.offset, c.b.ld,
-                        dA.segment, dA.offset, c.a.ld);
+                kern.gemm(false, !c.transB, m, k, n, c.alpha, u.seg, u.off, n, b.seg, b.off, c.b.ld,
+                        dA.seg, dA.off, c.a.ld);
             } else { // dA stored k x m += a op(B) Uᵀ
-                kern.gemm(c.transB, true, k, m, n, c.alpha, b.segment, b.offset, c.b.ld, u.segment, u.offset, n,
-                        dA.segment, dA.offset, c.a.ld);
+                kern.gemm(c.transB, true, k, m, n, c.alpha, b.seg, b.off, c.b.ld, u.seg, u.off, n,
+                        dA.seg, dA.off, c.a.ld);
             }
             if (!c.transB) { // dB (k x n) += a op(A)ᵀ U
-                kern.gemm(!c.transA, false, k, n, m, c.alpha, a.segment, a.offset, c.a.ld, u.segment, u.offset, n,
-                        dB.segment, dB.offset, c.b.ld);
+                kern.gemm(!c.transA, false, k, n, m, c.alpha, a.seg, a.off, c.a.ld, u.seg, u.off, n,
+                        dB.seg, dB.off, c.b.ld);
             } else { // dB stored n x k += a Uᵀ op(A)
-                kern.gemm(true, c.transA, n, k, m, c.alpha, u.segment, u.offset, n, a.segment, a.offset, c.a.ld,
-                        dB.segment, dB.offset, c.b.ld);
+                kern.gemm(true, c.transA, n, k, m, c.alpha, u.seg, u.off, n, a.seg, a.off, c.a.ld,
+                        dB.seg, dB.off, c.b.ld);
             }
             float[] av = c.a.values.clone();
             float[] bv = c.b.values.clone();
             Mat cShape = new Mat(m, n, ldc, c.c0);
-            Seg aRun = c.a.store(arena, 1);
-            Seg bRun = c.b.store(arena, 2);
-            Seg cRun = cShape.store(arena, 4);
-            Fd.FloatLoss loss = ignored -> {
-                aRun.write(c.a.padded(av));
-                bRun.write(c.b.padded(bv));
-                cRun.write(cShape.padded(c.c0));
-                kern.gemm(c.transA, c.transB, m, n, k, c.alpha, aRun.segment, aRun.offset, c.a.ld, bRun.segment,
-                        bRun.offset, c.b.ld, cRun.segment, cRun.offset, ldc);
-                return Fd.project(c.u, Mat.logical(cRun, m, n, ldc));
+            GuardedFloats aRun = c.a.store(arena, 1);
+            GuardedFloats bRun = c.b.store(arena, 2);
+            GuardedFloats cRun = cShape.store(arena, 4);
+            FiniteDifferences.FloatLoss loss = ignored -> {
+                aRun.set(c.a.padded(av));
+                bRun.set(c.b.padded(bv));
+                cRun.set(cShape.padded(c.c0));
+                kern.gemm(c.transA, c.transB, m, n, k, c.alpha, aRun.seg, aRun.off, c.a.ld, bRun.seg,
+                        bRun.off, c.b.ld, cRun.seg, cRun.off, ldc);
+                return FiniteDifferences.project(c.u, Mat.logical(cRun, m, n, ldc));
             };
             String name = "gemm(" + kern.name() + ") transA=" + c.transA + " transB=" + c.transB;
-            double[] numericA = Fd.gradient(av, 0.5, loss);
-            Fd.assertClose(name + " dA", Mat.logical(dA, c.a.rows, c.a.cols, c.a.ld), numericA, PRODUCTS);
-            double[] numericB = Fd.gradient(bv, 0.5, loss);
-            Fd.assertClose(name + " dB", Mat.logical(dB, c.b.rows, c.b.cols, c.b.ld), numericB, PRODUCTS);
+            double[] numericA = FiniteDifferences.gradient(av, 0.5, loss);
+            FiniteDifferences.assertClose(name + " dA", Mat.logical(dA, c.a.rows, c.a.cols, c.a.ld), numericA, PRODUCTS);
+            double[] numericB = FiniteDifferences.gradient(bv, 0.5, loss);
+            FiniteDifferences.assertClose(name + " dB", Mat.logical(dB, c.b.rows, c.b.cols, c.b.ld), numericB, PRODUCTS);
         }
     }
 
@@ -553,7 +555,7 @@ class KernelGradientProperties {
 
     @AfterContainer
     static void margins() {
-        Fd.printMargins("KernelGradientProperties");
+        FiniteDifferences.printMargins("KernelGradientProperties");
     }
 
     static float[] minus(float[] a, float[] b) {

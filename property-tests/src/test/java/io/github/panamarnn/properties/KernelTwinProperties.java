@@ -1,6 +1,8 @@
 package io.github.panamarnn.properties;
 
+import io.github.panamarnn.graph.FiniteDifferences;
 import io.github.panamarnn.kernels.FloatKernels;
+import io.github.panamarnn.kernels.GuardedFloats;
 import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
@@ -108,9 +110,9 @@ class KernelTwinProperties {
     /** Runs {@code c}'s kernel on {@code k}; returns the output and fills {@code bound} (per element, for this run). */
     static float[] run(FloatKernels k, TwinCase c, double[][] bound) {
         try (Arena arena = Arena.ofConfined()) {
-            Seg a = Seg.of(arena, c.offA, c.a);
-            Seg b = Seg.of(arena, c.offB, c.b);
-            Seg out = Seg.of(arena, c.offC, c.c);
+            GuardedFloats a = GuardedFloats.of(arena, c.offA, c.a);
+            GuardedFloats b = GuardedFloats.of(arena, c.offB, c.b);
+            GuardedFloats out = GuardedFloats.of(arena, c.offC, c.c);
             int n = c.n;
             float[] av = c.a;
             float[] bv = c.b;
@@ -128,9 +130,9 @@ class KernelTwinProperties {
                         };
                     }
                     float r = switch (c.kernel) {
-                        case DOT -> k.dot(n, a.segment, a.offset, b.segment, b.offset);
-                        case SUM -> k.sum(n, a.segment, a.offset);
-                        default -> k.sumOfSquares(n, a.segment, a.offset);
+                        case DOT -> k.dot(n, a.seg, a.off, b.seg, b.off);
+                        case SUM -> k.sum(n, a.seg, a.off);
+                        default -> k.sumOfSquares(n, a.seg, a.off);
                     };
                     result = new float[] {r};
                     tol = new double[] {2 * n * U * abs};
@@ -141,37 +143,37 @@ class KernelTwinProperties {
                                 + Math.abs(av[i]) + Math.abs(bv[i]) + Math.abs(cv[i]));
                     }
                     switch (c.kernel) {
-                        case AXPY -> k.axpy(n, c.alpha, a.segment, a.offset, out.segment, out.offset);
-                        case SCALE -> k.scale(n, c.alpha, out.segment, out.offset);
-                        case ADD -> k.add(n, a.segment, a.offset, b.segment, b.offset, out.segment, out.offset);
-                        case SUB -> k.sub(n, a.segment, a.offset, b.segment, b.offset, out.segment, out.offset);
-                        case MUL -> k.mul(n, a.segment, a.offset, b.segment, b.offset, out.segment, out.offset);
-                        default -> k.mulAdd(n, a.segment, a.offset, b.segment, b.offset, out.segment, out.offset);
+                        case AXPY -> k.axpy(n, c.alpha, a.seg, a.off, out.seg, out.off);
+                        case SCALE -> k.scale(n, c.alpha, out.seg, out.off);
+                        case ADD -> k.add(n, a.seg, a.off, b.seg, b.off, out.seg, out.off);
+                        case SUB -> k.sub(n, a.seg, a.off, b.seg, b.off, out.seg, out.off);
+                        case MUL -> k.mul(n, a.seg, a.off, b.seg, b.off, out.seg, out.off);
+                        default -> k.mulAdd(n, a.seg, a.off, b.seg, b.off, out.seg, out.off);
                     }
-                    result = out.read();
+                    result = out.values();
                 }
                 case TANH, LOGISTIC, EXP, LOG, RECTIFY -> {
                     switch (c.kernel) {
-                        case TANH -> k.tanh(n, a.segment, a.offset, out.segment, out.offset);
-                        case LOGISTIC -> k.logistic(n, a.segment, a.offset, out.segment, out.offset);
-                        case EXP -> k.exp(n, a.segment, a.offset, out.segment, out.offset);
-                        case LOG -> k.log(n, a.segment, a.offset, out.segment, out.offset);
-                        default -> k.rectify(n, a.segment, a.offset, out.segment, out.offset);
+                        case TANH -> k.tanh(n, a.seg, a.off, out.seg, out.off);
+                        case LOGISTIC -> k.logistic(n, a.seg, a.off, out.seg, out.off);
+                        case EXP -> k.exp(n, a.seg, a.off, out.seg, out.off);
+                        case LOG -> k.log(n, a.seg, a.off, out.seg, out.off);
+                        default -> k.rectify(n, a.seg, a.off, out.seg, out.off);
                     }
-                    result = out.read();
+                    result = out.values();
                     for (int i = 0; i < n; i++) {
                         tol[i] = 8 * Math.ulp(result[i]) + 1e-37;
                     }
                 }
                 case TANH_BACKWARD, LOGISTIC_BACKWARD, LOG_BACKWARD, RECTIFY_BACKWARD -> {
                     switch (c.kernel) {
-                        case TANH_BACKWARD -> k.tanhBackward(n, a.segment, a.offset, b.segment, b.offset, out.segment, out.offset);
-                        case LOGISTIC_BACKWARD -> k.logisticBackward(n, a.segment, a.offset, b.segment, b.offset,
-                                out.segment, out.offset);
-                        case LOG_BACKWARD -> k.logBackward(n, a.segment, a.offset, b.segment, b.offset, out.segment, out.offset);
-                        default -> k.rectifyBackward(n, a.segment, a.offset, b.segment, b.offset, out.segment, out.offset);
+                        case TANH_BACKWARD -> k.tanhBackward(n, a.seg, a.off, b.seg, b.off, out.seg, out.off);
+                        case LOGISTIC_BACKWARD -> k.logisticBackward(n, a.seg, a.off, b.seg, b.off,
+                                out.seg, out.off);
+                        case LOG_BACKWARD -> k.logBackward(n, a.seg, a.off, b.seg, b.off, out.seg, out.off);
+                        default -> k.rectifyBackward(n, a.seg, a.off, b.seg, b.off, out.seg, out.off);
                     }
-                    result = out.read();
+                    result = out.values();
                     for (int i = 0; i < n; i++) {
                         double term = c.kernel == Kernel.LOG_BACKWARD ? Math.abs(bv[i] / av[i]) : Math.abs(bv[i]);
                         tol[i] = 4 * U * (term + Math.abs(cv[i]));
@@ -180,16 +182,16 @@ class KernelTwinProperties {
                 case SOFTMAX, LOG_SOFTMAX, LOG_SUM_EXP, SOFTMAX_BACKWARD, LOG_SOFTMAX_BACKWARD -> {
                     int cols = c.cols;
                     int outputs = c.kernel == Kernel.LOG_SUM_EXP ? n : n * cols;
-                    Seg o = c.kernel.ordinal() >= Kernel.SOFTMAX_BACKWARD.ordinal() ? out : Seg.zeros(arena, c.offC, outputs);
+                    GuardedFloats o = c.kernel.ordinal() >= Kernel.SOFTMAX_BACKWARD.ordinal() ? out : GuardedFloats.zeros(arena, c.offC, outputs);
                     switch (c.kernel) {
-                        case SOFTMAX -> k.softmax(n, cols, a.segment, a.offset, o.segment, o.offset);
-                        case LOG_SOFTMAX -> k.logSoftmax(n, cols, a.segment, a.offset, o.segment, o.offset);
-                        case LOG_SUM_EXP -> k.logSumExp(n, cols, a.segment, a.offset, o.segment, o.offset);
-                        case SOFTMAX_BACKWARD -> k.softmaxBackward(n, cols, a.segment, a.offset, b.segment, b.offset,
-                                o.segment, o.offset);
-                        default -> k.logSoftmaxBackward(n, cols, a.segment, a.offset, b.segment, b.offset, o.segment, o.offset);
+                        case SOFTMAX -> k.softmax(n, cols, a.seg, a.off, o.seg, o.off);
+                        case LOG_SOFTMAX -> k.logSoftmax(n, cols, a.seg, a.off, o.seg, o.off);
+                        case LOG_SUM_EXP -> k.logSumExp(n, cols, a.seg, a.off, o.seg, o.off);
+                        case SOFTMAX_BACKWARD -> k.softmaxBackward(n, cols, a.seg, a.off, b.seg, b.off,
+                                o.seg, o.off);
+                        default -> k.logSoftmaxBackward(n, cols, a.seg, a.off, b.seg, b.off, o.seg, o.off);
                     }
-                    result = o.read();
+                    result = o.values();
                     tol = new double[outputs];
                     for (int r = 0; r < n; r++) {
                         double dySum = 0;
@@ -221,16 +223,16 @@ class KernelTwinProperties {
                     int cols = c.kernel == Kernel.GEMM ? c.cols % 1000 : c.cols;
                     int inner = c.cols / 1000;
                     switch (c.kernel) {
-                        case GEMV -> k.gemv(rows, cols, c.alpha, a.segment, a.offset, cols, b.segment, b.offset,
-                                out.segment, out.offset);
-                        case GEMV_T -> k.gemvT(rows, cols, c.alpha, a.segment, a.offset, cols, b.segment, b.offset,
-                                out.segment, out.offset);
-                        case GER -> k.ger(rows, cols, c.alpha, a.segment, a.offset, b.segment, b.offset, out.segment,
-                                out.offset, cols);
-                        default -> k.gemm(false, false, rows, cols, inner, c.alpha, a.segment, a.offset, inner,
-                                b.segment, b.offset, cols, out.segment, out.offset, cols);
+                        case GEMV -> k.gemv(rows, cols, c.alpha, a.seg, a.off, cols, b.seg, b.off,
+                                out.seg, out.off);
+                        case GEMV_T -> k.gemvT(rows, cols, c.alpha, a.seg, a.off, cols, b.seg, b.off,
+                                out.seg, out.off);
+                        case GER -> k.ger(rows, cols, c.alpha, a.seg, a.off, b.seg, b.off, out.seg,
+                                out.off, cols);
+                        default -> k.gemm(false, false, rows, cols, inner, c.alpha, a.seg, a.off, inner,
+                                b.seg, b.off, cols, out.seg, out.off, cols);
                     }
-                    result = out.read();
+                    result = out.values();
                     for (int i = 0; i < cv.length; i++) {
                         double terms = 0;
                         int count;
@@ -282,18 +284,18 @@ class KernelTwinProperties {
             throw new AssertionError(c.kernel + ": " + scalar.length + " scalar results, " + simd.length + " SIMD");
         }
         // compared element by element with the larger of the two runs' bounds as absolute tolerance
-        double[] want = Fd.toDouble(scalar);
-        double[] got = Fd.toDouble(simd);
+        double[] want = FiniteDifferences.toDouble(scalar);
+        double[] got = FiniteDifferences.toDouble(simd);
         for (int i = 0; i < want.length; i++) {
             double tol = Math.max(boundScalar[0][Math.min(i, boundScalar[0].length - 1)],
                     boundSimd[0][Math.min(i, boundSimd[0].length - 1)]);
-            Fd.assertClose(c.kernel + " SIMD vs scalar", new double[] {got[i]}, new double[] {want[i]},
-                    new Fd.Tolerance(tol, 0));
+            FiniteDifferences.assertClose(c.kernel + " SIMD vs scalar", new double[] {got[i]}, new double[] {want[i]},
+                    new FiniteDifferences.Tolerance(tol, 0));
         }
     }
 
     @AfterContainer
     static void margins() {
-        Fd.printMargins("KernelTwinProperties");
+        FiniteDifferences.printMargins("KernelTwinProperties");
     }
 }

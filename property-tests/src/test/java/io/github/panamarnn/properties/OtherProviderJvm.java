@@ -1,5 +1,6 @@
 package io.github.panamarnn.properties;
 
+import io.github.panamarnn.graph.FiniteDifferences;
 import io.github.panamarnn.kernels.Kernels;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -178,8 +179,8 @@ final class OtherProviderJvm implements AutoCloseable {
             for (float v : there[i]) {
                 scale = Math.max(scale, 1 + Math.abs(v));
             }
-            Fd.assertClose(what + " " + names.get(i), Fd.toDouble(here[i]), Fd.toDouble(there[i]),
-                    new Fd.Tolerance(abs * scale, rel));
+            FiniteDifferences.assertClose(what + " " + names.get(i), FiniteDifferences.toDouble(here[i]), FiniteDifferences.toDouble(there[i]),
+                    new FiniteDifferences.Tolerance(abs * scale, rel));
         }
     }
 }

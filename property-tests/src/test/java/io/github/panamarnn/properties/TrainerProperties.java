@@ -11,6 +11,7 @@ import static io.github.panamarnn.graph.Dy.renewCg;
 import io.github.panamarnn.graph.AdagradTrainer;
 import io.github.panamarnn.graph.AdamTrainer;
 import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.graph.FiniteDifferences;
 import io.github.panamarnn.graph.LookupParameters;
 import io.github.panamarnn.graph.MomentumSGDTrainer;
 import io.github.panamarnn.graph.ParameterCollection;
@@ -166,14 +167,14 @@ class TrainerProperties {
             dense = new double[c.denseInit.length][];
             denseState = new double[dense.length][2][];
             for (int i = 0; i < dense.length; i++) {
-                dense[i] = Fd.toDouble(c.denseInit[i]);
+                dense[i] = FiniteDifferences.toDouble(c.denseInit[i]);
                 denseState[i][0] = new double[dense[i].length];
                 denseState[i][1] = new double[dense[i].length];
             }
             rows = new double[TABLE_ROWS][];
             rowState = new double[TABLE_ROWS][2][];
             for (int r = 0; r < TABLE_ROWS; r++) {
-                rows[r] = Fd.toDouble(c.tableInit[r]);
+                rows[r] = FiniteDifferences.toDouble(c.tableInit[r]);
                 rowState[r][0] = new double[rows[r].length];
                 rowState[r][1] = new double[rows[r].length];
             }
@@ -246,7 +247,7 @@ class TrainerProperties {
      * (a missing clip scale, a bias correction off by one step, a squared instead of a root)
      * changes the update by a large factor.
      */
-    static final Fd.Tolerance VALUES = new Fd.Tolerance(2e-6, 1e-5);
+    static final FiniteDifferences.Tolerance VALUES = new FiniteDifferences.Tolerance(2e-6, 1e-5);
 
     // Edge cases off: the cartesian product of the nested generators' edge cases costs jqwik
     // several times the run time of the property itself, and adds nothing a trainer cares for.
@@ -276,14 +277,14 @@ class TrainerProperties {
                 trainer.update();
                 ref.apply(u);
                 for (int i = 0; i < params.length; i++) {
-                    Fd.assertClose(when + " parameter " + i, Fd.toDouble(params[i].values()), ref.dense[i], VALUES);
-                    Fd.assertClose(when + " gradient of parameter " + i + " is cleared", Fd.toDouble(params[i].gradient()),
-                            new double[ref.dense[i].length], new Fd.Tolerance(0, 0));
+                    FiniteDifferences.assertClose(when + " parameter " + i, FiniteDifferences.toDouble(params[i].values()), ref.dense[i], VALUES);
+                    FiniteDifferences.assertClose(when + " gradient of parameter " + i + " is cleared", FiniteDifferences.toDouble(params[i].gradient()),
+                            new double[ref.dense[i].length], new FiniteDifferences.Tolerance(0, 0));
                 }
                 for (int r = 0; r < TABLE_ROWS; r++) {
-                    Fd.assertClose(when + " lookup row " + r, Fd.toDouble(table.row(r)), ref.rows[r], VALUES);
-                    Fd.assertClose(when + " gradient of lookup row " + r + " is cleared",
-                            Fd.toDouble(table.gradientRow(r)), new double[c.rowDim], new Fd.Tolerance(0, 0));
+                    FiniteDifferences.assertClose(when + " lookup row " + r, FiniteDifferences.toDouble(table.row(r)), ref.rows[r], VALUES);
+                    FiniteDifferences.assertClose(when + " gradient of lookup row " + r + " is cleared",
+                            FiniteDifferences.toDouble(table.gradientRow(r)), new double[c.rowDim], new FiniteDifferences.Tolerance(0, 0));
                 }
             }
         }
@@ -340,6 +341,6 @@ class TrainerProperties {
 
     @AfterContainer
     static void margins() {
-        Fd.printMargins("TrainerProperties");
+        FiniteDifferences.printMargins("TrainerProperties");
     }
 }

@@ -1,7 +1,7 @@
 package io.github.panamarnn.graph.spi;
 
 import static io.github.panamarnn.graph.Dy.*;
-import static io.github.panamarnn.graph.GradCheck.assertArrayClose;
+import static io.github.panamarnn.graph.FiniteDifferences.assertArrayClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Expression;
-import io.github.panamarnn.graph.GradCheck;
+import io.github.panamarnn.graph.FiniteDifferences;
 import io.github.panamarnn.graph.LookupParameters;
 import io.github.panamarnn.graph.Node;
 import io.github.panamarnn.graph.ParameterCollection;
@@ -100,7 +100,7 @@ class CustomNodeTest {
 
     @Test
     void gradientsThroughTheViewsMatchFiniteDifferences() {
-        GradCheck.check(v -> {
+        FiniteDifferences.check(v -> {
             Expression out = TwoPartNode.of(v.get(0), v.get(1));
             return cmult(tanh(pickRange(out, 0, 3)), pickRange(out, 3, 6));
         }, Dim.of(3), Dim.of(3));
