@@ -37,6 +37,11 @@ public final class ComputationGraph {
     long version = 1;
     /** Incremented by every backward pass; nodes it reaches carry it in {@code gradStamp}. */
     int backwardStamp = 1;
+    /** Deferred-product recorders handed to this graph's nodes, reused after renewal. */
+    private DeferredProducts[] deferredPool = new DeferredProducts[0];
+    private int deferredInUse;
+    /** Forward runs of nodes on this graph so far: the versions of computed values. */
+    private long forwardRuns;
 
     private Node[] nodes = new Node[1024];
     private int nodeCount;
@@ -86,6 +91,29 @@ public final class ComputationGraph {
         watermark = 0;
         values.reset();
         gradients.reset();
+        deferredInUse = 0;
+    }
+
+    /**
+     * Node SPI: a {@link DeferredProducts} for a node of this graph, with output-gradient rows
+     * of {@code dyWidth} floats and operands of {@code operandWidths} floats (at most three),
+     * valid until {@link Dy#renewCg()}; the graph reuses it for the next graph's nodes.
+     *
+     * @throws IllegalArgumentException if a width is not positive or there are more than three operands
+     */
+    public DeferredProducts deferredProducts(int dyWidth, int... operandWidths) {
+        if (deferredInUse == deferredPool.length) {
+            deferredPool = java.util.Arrays.copyOf(deferredPool, Math.max(4, 2 * deferredPool.length));
+        }
+        DeferredProducts d = deferredPool[deferredInUse];
+        if (d == null) {
+            d = new DeferredProducts(dyWidth, operandWidths);
+            deferredPool[deferredInUse] = d;
+        } else {
+            d.reset(dyWidth, operandWidths);
+        }
+        deferredInUse++;
+        return d;
     }
 
     // ------------------------------------------------------------------ public surface
@@ -372,6 +400,7 @@ public final class ComputationGraph {
         for (int i = watermark; i <= last; i++) {
             Node n = tape[i];
             n.forward();
+            n.computedVersion = ++forwardRuns;
             if (checkValidity) {
                 checkFinite(n, "value", n.valueSeg, n.valueOff);
             }

@@ -37,6 +37,8 @@ public abstract sealed class Expression permits Node {
     final Dim dim;
     /** Where the value lives; a view or parameter node points into another node's or parameter's memory. */
     MemorySegment valueSeg;
+    /** The version of the value computed last (see {@link #valueVersion()}); set by the graph after each forward. */
+    long computedVersion;
     long valueOff;
     /** Where dLoss/dThis lives during the latest backward pass; null when that pass does not need it. */
     MemorySegment gradSeg;
@@ -65,6 +67,15 @@ public abstract sealed class Expression permits Node {
         }
         this.dim = dim;
         this.workspaceFloats = workspaceFloats;
+    }
+
+    /**
+     * A number that changes whenever this value may have changed: after every forward run of
+     * its node, and for a parameter or lookup row (whose value is the parameter's own memory)
+     * also on every write to the parameter.
+     */
+    long valueVersion() {
+        return computedVersion;
     }
 
     /** The shape, e.g. {@code {50}} or {@code {28,50}}. */

@@ -109,25 +109,16 @@ final class InputNodes {
      * outer products of 28 x 50 per sentence into one GEMM.
      */
     static final class ParameterNode extends Node {
-        private static final int INITIAL_PRODUCTS = 16;
-        private static final long NOT_MADE = -1;
 
         private final Parameters parameter;
         private final boolean constant;
-
-        // Outer products dy xᵀ recorded in the backward pass numbered deferredStamp.
-        private int deferred;
-        private int deferredStamp;
-        private MemorySegment[] dySeg;
-        private long[] dyOff;
-        private MemorySegment[] xSeg;
-        private long[] xOff;
-
-        // The value transposed (cols x rows) for matrix-vector products, made at transposedAt.
+        /** Outer products dy xᵀ of this backward pass; made on the first. */
+        private DeferredProducts deferred;
+        /** The value transposed (cols x rows) for matrix-vector products, in graph memory once reserved. */
         private int matrixVectorProducts;
+        private TransposedCopy transposed;
         private MemorySegment transposedSeg;
         private long transposedOff;
-        private long transposedAt = NOT_MADE;
 
         ParameterNode(Parameters p, boolean constant) {
             super(p.dim());
@@ -138,71 +129,58 @@ final class InputNodes {
             this.needsGrad = !constant;
         }
 
+        /** The parameter's own memory: its value changes with every write to the parameter, not only with forward runs. */
+        @Override
+        long valueVersion() {
+            // Both counters only grow, so the sum changes whenever either does.
+            return parameter.valueVersion() + computedVersion;
+        }
+
         /**
          * Records {@code dW += dy xᵀ} for this (matrix) parameter, {@code dy} of {@code rows()}
          * and {@code x} of {@code cols()} floats, to be added by this node's backward in the
-         * current pass. Only for a node whose gradient the current backward pass computes, from
-         * the backward of a node that uses it (such nodes come later on the tape); both vectors
-         * must keep their values until then (gradients and values of the graph do).
+         * current pass ({@link DeferredProducts}). Only from the backward of a node that uses
+         * this one, while the current pass computes this node's gradient.
          */
         void deferOuterProduct(MemorySegment dy, long dyOffset, MemorySegment x, long xOffset) {
-            int stamp = graph.backwardStamp;
-            if (deferredStamp != stamp) {
-                // Rows of a pass that an exception cut short are dropped, not added twice.
-                deferred = 0;
-                deferredStamp = stamp;
+            DeferredProducts d = deferred;
+            if (d == null) {
+                d = graph.deferredProducts(dim.rows(), dim.cols());
+                deferred = d;
             }
-            int n = deferred;
-            if (dySeg == null) {
-                dySeg = new MemorySegment[INITIAL_PRODUCTS];
-                dyOff = new long[INITIAL_PRODUCTS];
-                xSeg = new MemorySegment[INITIAL_PRODUCTS];
-                xOff = new long[INITIAL_PRODUCTS];
-            } else if (n == dySeg.length) {
-                dySeg = Arrays.copyOf(dySeg, 2 * n);
-                dyOff = Arrays.copyOf(dyOff, 2 * n);
-                xSeg = Arrays.copyOf(xSeg, 2 * n);
-                xOff = Arrays.copyOf(xOff, 2 * n);
-            }
-            dySeg[n] = dy;
-            dyOff[n] = dyOffset;
-            xSeg[n] = x;
-            xOff[n] = xOffset;
-            deferred = n + 1;
+            d.record(graph, 1, dy, dyOffset, dim.rows());
+            d.operand(0, x, xOffset, dim.cols());
         }
 
         /** {@code gradient += dYᵀ X} over the outer products recorded in the current pass, then forgets them. */
         void addDeferredOuterProducts() {
-            int n = deferred;
-            if (n == 0 || deferredStamp != graph.backwardStamp) {
+            DeferredProducts d = deferred;
+            int n = d == null ? 0 : d.rows(graph);
+            if (n == 0) {
                 return;
             }
             int rows = dim.rows();
             int cols = dim.cols();
+            long xsAt = OffHeap.roundUpToLine((long) n * rows);
+            MemorySegment s = scratch(xsAt + (long) n * cols);
+            operandAt[0] = xsAt;
+            d.gather(K, s, 0, operandAt);
             if (n == 1) {
-                K.ger(rows, cols, 1f, dySeg[0], dyOff[0], xSeg[0], xOff[0], gradSeg, gradOff, cols);
+                K.ger(rows, cols, 1f, s, 0, s, xsAt, gradSeg, gradOff, cols);
             } else {
-                long xsAt = OffHeap.roundUpToLine((long) n * rows);
-                MemorySegment s = scratch(xsAt + (long) n * cols);
-                for (int i = 0; i < n; i++) {
-                    K.copy(rows, dySeg[i], dyOff[i], s, (long) i * rows);
-                    K.copy(cols, xSeg[i], xOff[i], s, xsAt + (long) i * cols);
-                }
                 K.gemm(true, false, rows, cols, n, 1f, s, 0, rows, s, xsAt, cols, gradSeg, gradOff, cols);
             }
-            Arrays.fill(dySeg, 0, n, null);
-            Arrays.fill(xSeg, 0, n, null);
-            deferred = 0;
         }
+
+        private final long[] operandAt = new long[1];
 
         /**
          * For the forward of a matrix-vector product {@code W x} with this parameter: whether to
          * read {@code W} transposed, from {@link #transposedSegment()} at {@link #transposedOffset()}.
          * Only for a matrix the kernels say gains from it ({@link Kernels#matrixVectorPrefersTransposed},
          * short rows), and from its second such product in this graph on (a single product is
-         * cheaper on {@code W} than a transpose plus the product); the copy is
-         * made once and remade whenever any parameter's values have changed since
-         * ({@link Parameters#valueVersion()}: a graph run again after a trainer update).
+         * cheaper on {@code W} than a transpose plus the product); the {@link TransposedCopy} is
+         * remade whenever the parameter's values have changed since.
          */
         boolean transposedForProducts() {
             int rows = dim.rows();
@@ -213,15 +191,12 @@ final class InputNodes {
             if (++matrixVectorProducts < 2) {
                 return false;
             }
-            if (transposedSeg == null) {
+            if (transposed == null) {
                 transposedOff = graph.reserveValues((long) rows * cols);
                 transposedSeg = graph.reservedSegment();
+                transposed = new TransposedCopy();
             }
-            long version = Parameters.valueVersion();
-            if (transposedAt != version) {
-                K.transpose(rows, cols, valueSeg, valueOff, transposedSeg, transposedOff);
-                transposedAt = version;
-            }
+            transposed.refresh(K, valueVersion(), rows, cols, valueSeg, valueOff, transposedSeg, transposedOff);
             return true;
         }
 
@@ -236,8 +211,6 @@ final class InputNodes {
         @Override
         protected void forward() {
             parameter.checkUsable();
-            // Run again: the value may have been written since, whatever the version says.
-            transposedAt = NOT_MADE;
         }
 
         @Override
@@ -270,6 +243,12 @@ final class InputNodes {
             this.valueSeg = p.valueSegment();
             this.valueOff = p.rowOffset(row);
             this.needsGrad = !constant;
+        }
+
+        /** The table's own memory: changes with every write to the table too. */
+        @Override
+        long valueVersion() {
+            return table.valueVersion() + computedVersion;
         }
 
         @Override

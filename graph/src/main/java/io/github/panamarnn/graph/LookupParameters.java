@@ -23,6 +23,7 @@ public final class LookupParameters {
     private final boolean[] touched;
     private final int[] touchedRows;
     private int touchedCount;
+    private volatile long valueVersion = Parameters.nextVersion();
 
     LookupParameters(ParameterCollection collection, String name, int size, Dim rowDim,
                      MemorySegment values, MemorySegment gradients) {
@@ -34,6 +35,19 @@ public final class LookupParameters {
         this.gradients = gradients;
         this.touched = new boolean[size];
         this.touchedRows = new int[size];
+    }
+
+    /**
+     * A number that changes whenever any row's values change after creation ({@code initRow}, a
+     * trainer's update, a model load), as {@link Parameters#valueVersion()}.
+     */
+    public long valueVersion() {
+        return valueVersion;
+    }
+
+    /** Records that values were written; call after the writes. */
+    void valuesWritten() {
+        valueVersion = Parameters.nextVersion();
     }
 
     /** Number of rows. */
@@ -76,7 +90,7 @@ public final class LookupParameters {
                     + " values (row dim " + rowDim + "), got " + (rowValues == null ? "null" : rowValues.length));
         }
         OffHeap.fromArray(rowValues, values, rowOffset(index));
-        Parameters.valuesWritten();
+        valuesWritten();
     }
 
     /**

@@ -451,7 +451,8 @@ final class ModelFile {
                 Entry e = entries.get(i);
                 MemorySegment.copy(data, FLOAT_LE, e.valueOffset, targets.get(i), JAVA_FLOAT, 0, e.floatCount);
             }
-            Parameters.valuesWritten();
+            pc.parameters().forEach(Parameters::valuesWritten);
+            pc.lookupParameters().forEach(LookupParameters::valuesWritten);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(file.toString(), null, "cannot load model: no such file");
         }

@@ -158,6 +158,16 @@ public abstract non-sealed class Node extends Expression {
         return argNode(i).valueSeg;
     }
 
+    /**
+     * A number that changes whenever argument {@code i}'s value may have changed (its node ran
+     * forward again; a parameter's values were written): a node that keeps something derived
+     * from an argument's value across forward passes (a transposed copy) remakes it when this
+     * differs from what it was when it made it. See {@link TransposedCopy}.
+     */
+    protected final long argValueVersion(int i) {
+        return argNode(i).valueVersion();
+    }
+
     /** The element offset of argument {@code i}'s value in {@link #argValueSegment(int)}. */
     protected final long argValueOffset(int i) {
         return argNode(i).valueOff;

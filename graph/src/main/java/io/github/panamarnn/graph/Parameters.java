@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Parameters {
 
-    /** Writes to the values of any parameter or lookup table so far (see {@link #valueVersion()}). */
-    private static final AtomicLong VALUE_WRITES = new AtomicLong();
+    /** Source of value versions, JVM-wide so that no two writes anywhere share a number. */
+    private static final AtomicLong VERSIONS = new AtomicLong();
 
     private final ParameterCollection collection;
     private final String name;
@@ -21,6 +21,7 @@ public final class Parameters {
     private final MemorySegment values;
     private final MemorySegment gradients;
     private boolean touched;
+    private volatile long valueVersion = nextVersion();
 
     Parameters(ParameterCollection collection, String name, Dim dim, MemorySegment values, MemorySegment gradients) {
         this.collection = collection;
@@ -62,18 +63,24 @@ public final class Parameters {
     }
 
     /**
-     * A number that changes whenever the values of any parameter or lookup table change after
-     * their creation ({@code setValues}, a trainer's {@code update}, a model load): a value
-     * derived from weights and kept for reuse (the rnn module's transposed weights) is still
-     * good while this number is what it was when the value was made.
+     * A number that changes whenever this parameter's values change after its creation
+     * ({@code setValues}, a trainer's {@code update} that touched it, a model load): a value
+     * derived from them and kept for reuse (a transposed copy for matrix-vector products) is
+     * still good while this number is what it was when the value was made. Never equal to the
+     * version of another parameter, lookup table or graph value.
      */
-    public static long valueVersion() {
-        return VALUE_WRITES.get();
+    public long valueVersion() {
+        return valueVersion;
     }
 
-    /** Records that values were written; call after the writes. */
-    static void valuesWritten() {
-        VALUE_WRITES.incrementAndGet();
+    /** Records that this parameter's values were written; call after the writes. */
+    void valuesWritten() {
+        valueVersion = nextVersion();
+    }
+
+    /** A version number no other value has had. */
+    static long nextVersion() {
+        return VERSIONS.incrementAndGet();
     }
 
     /** A row-major copy of the gradient accumulated since the last update ({@code dim().size()} floats). */

@@ -130,7 +130,8 @@ public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTraine
         try {
             applyUpdate(params, tables, gradScale, step);
         } finally {
-            Parameters.valuesWritten();
+            params.forEach(Parameters::valuesWritten);
+            tables.forEach(LookupParameters::valuesWritten);
         }
         updates = step;
     }

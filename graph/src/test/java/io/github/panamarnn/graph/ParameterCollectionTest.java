@@ -121,25 +121,32 @@ class ParameterCollectionTest {
     void valueVersionChangesWithEveryWriteOfValues(@TempDir Path dir) throws IOException {
         try (ParameterCollection pc = new ParameterCollection(3)) {
             Parameters w = pc.addParameters(2, 2);
+            Parameters other = pc.addParameters(2);
             LookupParameters table = pc.addLookupParameters(4, 2);
-            long v0 = Parameters.valueVersion();
+            long v0 = w.valueVersion();
+            long o0 = other.valueVersion();
             w.setValues(1, 2, 3, 4);
-            long v1 = Parameters.valueVersion();
+            long v1 = w.valueVersion();
             assertNotEquals(v0, v1, "setValues");
+            assertEquals(o0, other.valueVersion(), "setValues of another parameter leaves this one's version");
+            long t0 = table.valueVersion();
             table.initRow(1, 5, 6);
-            long v2 = Parameters.valueVersion();
-            assertNotEquals(v1, v2, "initRow");
+            long t1 = table.valueVersion();
+            assertNotEquals(t0, t1, "initRow");
+            assertEquals(v1, w.valueVersion(), "initRow of a table leaves a parameter's version");
             Dy.renewCg();
             Expression loss = Dy.sumElems(Dy.parameter(w));
             loss.scalarValue();
             loss.backward();
             new SimpleSGDTrainer(pc).update();
-            long v3 = Parameters.valueVersion();
-            assertNotEquals(v2, v3, "trainer update");
+            long v3 = w.valueVersion();
+            assertNotEquals(v1, v3, "trainer update");
             Path file = dir.resolve("m.bin");
             pc.save(file);
             pc.load(file);
-            assertNotEquals(v3, Parameters.valueVersion(), "load");
+            assertNotEquals(v3, w.valueVersion(), "load");
+            assertNotEquals(t1, table.valueVersion(), "load of a table");
+            assertNotEquals(w.valueVersion(), other.valueVersion(), "versions are never shared");
             Dy.renewCg();
         }
     }

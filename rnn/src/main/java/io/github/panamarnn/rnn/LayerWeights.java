@@ -3,7 +3,8 @@ package io.github.panamarnn.rnn;
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
-import io.github.panamarnn.graph.Parameters;
+import io.github.panamarnn.graph.DeferredProducts;
+import io.github.panamarnn.graph.TransposedCopy;
 import io.github.panamarnn.kernels.CellActivations;
 import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.Kernels;
@@ -11,7 +12,6 @@ import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 
 /**
  * One layer's weights as the step nodes of a sequence see them, and the place where their
@@ -23,7 +23,8 @@ import java.util.Arrays;
  * gradients and its input and state gradients as usual, but leaves the weights alone: it keeps
  * its pre-activation gradients in its own workspace (where the forward's gates were; a step
  * that runs backward again recomputes its forward first) and {@link #record records} where
- * they and its inputs are. This node precedes every step on the tape, so its backward runs
+ * they and its inputs are ({@link DeferredProducts}, the mechanism the graph's parameters use for
+ * their products too). This node precedes every step on the tape, so its backward runs
  * after all of theirs: it gathers the recorded rows and accumulates {@code dW += dGᵀ X} with
  * one product per weight, and the biases' gradients as column sums. This is what the
  * whole-sequence kernels do (Appleyard et al. 2016), applied to steps made one at a time; it
@@ -38,9 +39,10 @@ import java.util.Arrays;
  * instead of short dot products over rows of {@code W}). Each input and recurrent weight of at
  * most {@link LstmCell#TRANSPOSE_MAX_FLOATS} floats (the sequence kernels' limit, 256 KB: past it
  * the rows of {@code W} are long enough for {@code gemv}) gets room for its transpose in this node's
- * workspace; the first batch-1 step of the graph to ask transposes it, once per graph, and
- * later steps reuse it, until any weight changes ({@link Parameters#valueVersion()}): steps that
- * run again after an update read the new weights, as they would without the copies.
+ * workspace ({@link TransposedCopy}); the first batch-1 step of the graph to ask transposes it,
+ * and later steps reuse it until that weight's value changes ({@link #argValueVersion}: a
+ * trainer update, or a forward run of a masked weight): steps that run again after an update
+ * read the new weights, as they would without the copies.
  *
  * <p>Row layout ({@link Layout}, given by the fused cell): the pre-activation gradient row is
  * {@code blocks} blocks of {@code blockWidth} floats; block {@code j} belongs to input weight
@@ -54,8 +56,6 @@ final class LayerWeights extends CellNode {
 
     private static final FloatKernels K = Kernels.get();
     private static final CellActivations ACT = CellActivations.get();
-    private static final int INITIAL_ROWS = 64;
-    private static final long NOT_MADE = -1;
 
     private final int input;
     private final int hidden;
@@ -64,25 +64,13 @@ final class LayerWeights extends CellNode {
     /** GRU: the last block's recurrent input is r⊙h', stored in the step's workspace after the row. */
     private final boolean resetProduct;
 
-    // Rows recorded by steps in the current backward pass.
-    private int rows;
-    private MemorySegment[] rowSeg = new MemorySegment[INITIAL_ROWS];
-    private long[] rowOff = new long[INITIAL_ROWS];
-    private MemorySegment[] xSeg = new MemorySegment[INITIAL_ROWS];
-    private long[] xOff = new long[INITIAL_ROWS];
-    private MemorySegment[] hSeg = new MemorySegment[INITIAL_ROWS];
-    private long[] hOff = new long[INITIAL_ROWS];
-    private int[] batchOf = new int[INITIAL_ROWS];
-    private int[] strideOf = new int[INITIAL_ROWS];
+    /** Rows recorded by the steps in the current backward pass: gate gradients, x, h' (and r⊙h'). */
+    private final DeferredProducts rows;
+    private final long[] operandAt;
 
     /** Per weight: where its transpose is in the workspace, or -1 when it has none. */
     private final long[] transposeOffset;
-    /**
-     * Per weight: the {@link Parameters#valueVersion()} its transpose was made at, or
-     * {@link #NOT_MADE}: a copy is remade when any weight has changed since (a graph run again
-     * after a trainer update, DyNet's static-graph loop).
-     */
-    private final long[] madeAt;
+    private final TransposedCopy[] transposed;
 
     /**
      * How a fused cell's step rows and weights line up: {@code blocks} triples (input weight,
@@ -100,9 +88,14 @@ final class LayerWeights extends CellNode {
         this.blockWidth = blockWidth;
         this.resetProduct = resetProduct;
         this.transposeOffset = new long[3 * blocks];
-        this.madeAt = new long[3 * blocks];
-        Arrays.fill(madeAt, NOT_MADE);
+        this.transposed = new TransposedCopy[3 * blocks];
+        for (int k = 0; k < transposed.length; k++) {
+            transposed[k] = new TransposedCopy();
+        }
         transposeFloats(blocks, blockWidth, input, hidden, transposeOffset);
+        this.rows = resetProduct ? Dy.cg().deferredProducts(blocks * blockWidth, input, hidden, hidden)
+                : Dy.cg().deferredProducts(blocks * blockWidth, input, hidden);
+        this.operandAt = new long[resetProduct ? 3 : 2];
     }
 
     /**
@@ -169,13 +162,8 @@ final class LayerWeights extends CellNode {
             return -1;
         }
         long where = workspaceOffset() + at;
-        long version = Parameters.valueVersion();
-        if (madeAt[k] != version) {
-            int rows = blockWidth;
-            int cols = k % 3 == 0 ? input : hidden;
-            K.transpose(rows, cols, argValueSegment(k), argValueOffset(k), workspaceSegment(), where);
-            madeAt[k] = version;
-        }
+        transposed[k].refresh(K, argValueVersion(k), blockWidth, k % 3 == 0 ? input : hidden, argValueSegment(k),
+                argValueOffset(k), workspaceSegment(), where);
         return where;
     }
 
@@ -185,63 +173,27 @@ final class LayerWeights extends CellNode {
      * floats apart from {@code rowOffset}; its input {@code x} ({@code batch x input}) and its
      * previous {@code h} ({@code batch x hidden}, {@code null} for a zero state). Only for a step
      * that has this node as an argument whose gradient is wanted, inside its backward.
-     *
-     * <p>The count of steps recorded in the current pass is kept in this node's gradient, which
-     * every backward pass zeroes: should a pass be aborted by an exception, its rows are
-     * ignored by the next one instead of being counted twice.
      */
     void record(int batch, MemorySegment row, long rowOffset, int rowStride, MemorySegment x, long xOffset,
                 MemorySegment h, long hOffset) {
-        int n = rows;
-        if (n == rowSeg.length) {
-            int size = 2 * n;
-            rowSeg = Arrays.copyOf(rowSeg, size);
-            rowOff = Arrays.copyOf(rowOff, size);
-            xSeg = Arrays.copyOf(xSeg, size);
-            xOff = Arrays.copyOf(xOff, size);
-            hSeg = Arrays.copyOf(hSeg, size);
-            hOff = Arrays.copyOf(hOff, size);
-            batchOf = Arrays.copyOf(batchOf, size);
-            strideOf = Arrays.copyOf(strideOf, size);
+        rows.record(ownerGraph(), batch, row, rowOffset, rowStride);
+        rows.operand(0, x, xOffset, input);
+        rows.operand(1, h, hOffset, hidden);
+        if (resetProduct) {
+            rows.operand(2, row, rowOffset + rowWidth(), rowStride);
         }
-        rowSeg[n] = row;
-        rowOff[n] = rowOffset;
-        xSeg[n] = x;
-        xOff[n] = xOffset;
-        hSeg[n] = h;
-        hOff[n] = hOffset;
-        batchOf[n] = batch;
-        strideOf[n] = rowStride;
-        rows = n + 1;
-        MemorySegment count = gradientSegment();
-        long at = gradientOffset();
-        count.setAtIndex(ValueLayout.JAVA_FLOAT, at, count.getAtIndex(ValueLayout.JAVA_FLOAT, at) + 1f);
     }
 
     @Override
     protected void forward() {
         valueSegment().setAtIndex(ValueLayout.JAVA_FLOAT, valueOffset(), 0f);
-        // Run again: the weight arguments may have other values now, whatever the version says.
-        Arrays.fill(madeAt, NOT_MADE);
     }
 
     @Override
     protected void backpropagate() {
-        int steps = (int) gradientSegment().getAtIndex(ValueLayout.JAVA_FLOAT, gradientOffset());
-        if (steps > 0) {
-            accumulate(rows - steps, steps);
-        }
-        Arrays.fill(rowSeg, 0, rows, null);
-        Arrays.fill(xSeg, 0, rows, null);
-        Arrays.fill(hSeg, 0, rows, null);
-        rows = 0;
-    }
-
-    /** The weight gradients of the steps recorded at {@code [first, first + steps)}. */
-    private void accumulate(int first, int steps) {
-        int n = 0;
-        for (int i = first; i < first + steps; i++) {
-            n += batchOf[i];
+        int n = rows.rows(ownerGraph());
+        if (n == 0) {
+            return;
         }
         int width = rowWidth();
         long gOff = 0;
@@ -250,26 +202,12 @@ final class LayerWeights extends CellNode {
         long rhOff = hsOff + OffHeap.roundUpToLine((long) n * hidden);
         long total = rhOff + (resetProduct ? (long) n * hidden : 0);
         MemorySegment s = scratch(total);
-        boolean anyState = false;
-        int r = 0;
-        for (int i = first; i < first + steps; i++) {
-            int batch = batchOf[i];
-            K.copy(batch * input, xSeg[i], xOff[i], s, xsOff + (long) r * input);
-            long hRows = hsOff + (long) r * hidden;
-            if (hSeg[i] == null) {
-                K.fill(batch * hidden, 0f, s, hRows);
-            } else {
-                anyState = true;
-                K.copy(batch * hidden, hSeg[i], hOff[i], s, hRows);
-            }
-            for (int b = 0; b < batch; b++, r++) {
-                long row = rowOff[i] + (long) b * strideOf[i];
-                K.copy(width, rowSeg[i], row, s, gOff + (long) r * width);
-                if (resetProduct) {
-                    K.copy(hidden, rowSeg[i], row + width, s, rhOff + (long) r * hidden);
-                }
-            }
+        operandAt[0] = xsOff;
+        operandAt[1] = hsOff;
+        if (resetProduct) {
+            operandAt[2] = rhOff;
         }
+        boolean anyState = (rows.gather(K, s, gOff, operandAt) & 2) != 0;
         for (int j = 0; j < blocks; j++) {
             long block = gOff + (long) j * blockWidth;
             int wx = 3 * j;
