@@ -4,7 +4,6 @@ import static io.github.panamarnn.graph.Shapes.live;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -12,8 +11,6 @@ import java.lang.foreign.MemorySegment;
  * any shape, minibatches included (over {@code dim.totalSize()} floats), and keep the shape.
  */
 final class ElementwiseNodes {
-
-    private static final FloatKernels K = Kernels.get();
 
     private ElementwiseNodes() {
     }
@@ -160,10 +157,10 @@ final class ElementwiseNodes {
             if (a.dim.batchSize() == b.dim.batchSize()) {
                 int n = dim.totalSize();
                 if (a.gradSeg != null) {
-                    K.mulAdd(n, gradSeg, gradOff, b.valueSeg, b.valueOff, a.gradSeg, a.gradOff);
+                    kernels().blas().mulAdd(n, gradSeg, gradOff, b.valueSeg, b.valueOff, a.gradSeg, a.gradOff);
                 }
                 if (b.gradSeg != null) {
-                    K.mulAdd(n, gradSeg, gradOff, a.valueSeg, a.valueOff, b.gradSeg, b.gradOff);
+                    kernels().blas().mulAdd(n, gradSeg, gradOff, a.valueSeg, a.valueOff, b.gradSeg, b.gradOff);
                 }
                 return;
             }
@@ -171,11 +168,11 @@ final class ElementwiseNodes {
             for (int e = 0; e < dim.batchSize(); e++) {
                 long out = (long) e * n;
                 if (a.gradSeg != null) {
-                    K.mulAdd(n, gradSeg, gradOff + out, b.valueSeg, b.valueOff + blockOf(b, e),
+                    kernels().blas().mulAdd(n, gradSeg, gradOff + out, b.valueSeg, b.valueOff + blockOf(b, e),
                             a.gradSeg, a.gradOff + blockOf(a, e));
                 }
                 if (b.gradSeg != null) {
-                    K.mulAdd(n, gradSeg, gradOff + out, a.valueSeg, a.valueOff + blockOf(a, e),
+                    kernels().blas().mulAdd(n, gradSeg, gradOff + out, a.valueSeg, a.valueOff + blockOf(a, e),
                             b.gradSeg, b.gradOff + blockOf(b, e));
                 }
             }
@@ -201,14 +198,14 @@ final class ElementwiseNodes {
         @Override
         protected void forward() {
             int n = dim.totalSize();
-            K.copy(n, x.valueSeg, x.valueOff, valueSeg, valueOff);
-            K.scale(n, factor, valueSeg, valueOff);
+            kernels().blas().copy(n, x.valueSeg, x.valueOff, valueSeg, valueOff);
+            kernels().blas().scale(n, factor, valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.axpy(dim.totalSize(), factor, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                kernels().blas().axpy(dim.totalSize(), factor, gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
         }
 
@@ -232,18 +229,18 @@ final class ElementwiseNodes {
         @Override
         protected void forward() {
             int n = dim.totalSize();
-            K.copy(n, x.valueSeg, x.valueOff, valueSeg, valueOff);
-            K.scale(n, s.valueSeg.getAtIndex(JAVA_FLOAT, s.valueOff), valueSeg, valueOff);
+            kernels().blas().copy(n, x.valueSeg, x.valueOff, valueSeg, valueOff);
+            kernels().blas().scale(n, s.valueSeg.getAtIndex(JAVA_FLOAT, s.valueOff), valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             int n = dim.totalSize();
             if (x.gradSeg != null) {
-                K.axpy(n, s.valueSeg.getAtIndex(JAVA_FLOAT, s.valueOff), gradSeg, gradOff, x.gradSeg, x.gradOff);
+                kernels().blas().axpy(n, s.valueSeg.getAtIndex(JAVA_FLOAT, s.valueOff), gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
             if (s.gradSeg != null) {
-                float ds = K.dot(n, gradSeg, gradOff, x.valueSeg, x.valueOff);
+                float ds = kernels().blas().dot(n, gradSeg, gradOff, x.valueSeg, x.valueOff);
                 addAt(s.gradSeg, s.gradOff, ds);
             }
         }
@@ -265,13 +262,13 @@ final class ElementwiseNodes {
 
         @Override
         protected void forward() {
-            K.tanh(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+            kernels().blas().tanh(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.tanhBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                kernels().blas().tanhBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
         }
 
@@ -292,13 +289,13 @@ final class ElementwiseNodes {
 
         @Override
         protected void forward() {
-            K.logistic(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+            kernels().blas().logistic(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.logisticBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                kernels().blas().logisticBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
         }
 
@@ -319,13 +316,13 @@ final class ElementwiseNodes {
 
         @Override
         protected void forward() {
-            K.exp(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+            kernels().blas().exp(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.mulAdd(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                kernels().blas().mulAdd(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
         }
 
@@ -346,13 +343,13 @@ final class ElementwiseNodes {
 
         @Override
         protected void forward() {
-            K.log(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+            kernels().blas().log(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.logBackward(dim.totalSize(), x.valueSeg, x.valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                kernels().blas().logBackward(dim.totalSize(), x.valueSeg, x.valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
         }
 
@@ -373,13 +370,13 @@ final class ElementwiseNodes {
 
         @Override
         protected void forward() {
-            K.rectify(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+            kernels().blas().rectify(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.rectifyBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                kernels().blas().rectifyBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
         }
 
@@ -413,7 +410,7 @@ final class ElementwiseNodes {
                 drawMask(n);
                 maskDrawn = true;
             }
-            K.mul(n, x.valueSeg, x.valueOff, valueSeg, workspaceOffset(), valueSeg, valueOff);
+            kernels().blas().mul(n, x.valueSeg, x.valueOff, valueSeg, workspaceOffset(), valueSeg, valueOff);
         }
 
         private void drawMask(int n) {
@@ -428,7 +425,7 @@ final class ElementwiseNodes {
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.mulAdd(dim.totalSize(), valueSeg, workspaceOffset(), gradSeg, gradOff, x.gradSeg, x.gradOff);
+                kernels().blas().mulAdd(dim.totalSize(), valueSeg, workspaceOffset(), gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
         }
 
@@ -441,22 +438,23 @@ final class ElementwiseNodes {
     /** An elementwise kernel of two operands, {@code out = f(a, b)} over {@code n} floats. */
     @FunctionalInterface
     interface BinaryKernel {
-        void apply(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff);
+        void apply(FloatKernels k, int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff);
     }
 
-    private static final BinaryKernel ADD = K::add;
-    private static final BinaryKernel SUB = K::sub;
-    private static final BinaryKernel MUL = K::mul;
+    private static final BinaryKernel ADD = FloatKernels::add;
+    private static final BinaryKernel SUB = FloatKernels::sub;
+    private static final BinaryKernel MUL = FloatKernels::mul;
 
     /** {@code out = f(a, b)}, one kernel call when the batch sizes agree, else one per batch element. */
     static void forwardBroadcast(Node out, Node a, Node b, BinaryKernel f) {
+        FloatKernels k = out.kernels().blas();
         if (a.dim.batchSize() == b.dim.batchSize()) {
-            f.apply(out.dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, out.valueSeg, out.valueOff);
+            f.apply(k, out.dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, out.valueSeg, out.valueOff);
             return;
         }
         int n = out.dim.size();
         for (int e = 0; e < out.dim.batchSize(); e++) {
-            f.apply(n, a.valueSeg, a.valueOff + blockOf(a, e), b.valueSeg, b.valueOff + blockOf(b, e),
+            f.apply(k, n, a.valueSeg, a.valueOff + blockOf(a, e), b.valueSeg, b.valueOff + blockOf(b, e),
                     out.valueSeg, out.valueOff + (long) e * n);
         }
     }
@@ -477,13 +475,14 @@ final class ElementwiseNodes {
         if (operand.gradSeg == null) {
             return;
         }
+        FloatKernels k = out.kernels().blas();
         if (operand.dim.batchSize() == out.dim.batchSize()) {
-            K.axpy(out.dim.totalSize(), factor, out.gradSeg, out.gradOff, operand.gradSeg, operand.gradOff);
+            k.axpy(out.dim.totalSize(), factor, out.gradSeg, out.gradOff, operand.gradSeg, operand.gradOff);
             return;
         }
         int n = out.dim.size();
         for (int e = 0; e < out.dim.batchSize(); e++) {
-            K.axpy(n, factor, out.gradSeg, out.gradOff + (long) e * n, operand.gradSeg, operand.gradOff);
+            k.axpy(n, factor, out.gradSeg, out.gradOff + (long) e * n, operand.gradSeg, operand.gradOff);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.github.panamarnn.graph;
 
-import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.MemorySegment;
@@ -8,8 +7,6 @@ import java.util.Arrays;
 
 /** Leaves of the tape: inputs the user sets, and parameters entering the graph. */
 final class InputNodes {
-
-    private static final FloatKernels K = Kernels.get();
 
     private InputNodes() {
     }
@@ -19,7 +16,7 @@ final class InputNodes {
         Input node = new Input(dim, true);
         g.append0(node);
         if (values == null) {
-            K.fill(dim.totalSize(), 0f, node.valueSeg, node.valueOff);
+            g.kernels().blas().fill(dim.totalSize(), 0f, node.valueSeg, node.valueOff);
         } else {
             OffHeap.fromArray(values, node.valueSeg, node.valueOff);
         }
@@ -29,8 +26,9 @@ final class InputNodes {
     /** A constant of zeros ({@link Dy#zeros}): a leaf like an input, but one that {@code set()} refuses. */
     static Expression zeros(Dim dim) {
         Input node = new Input(dim, false);
-        ComputationGraph.current().append0(node);
-        K.fill(dim.totalSize(), 0f, node.valueSeg, node.valueOff);
+        ComputationGraph g = ComputationGraph.current();
+        g.append0(node);
+        g.kernels().blas().fill(dim.totalSize(), 0f, node.valueSeg, node.valueOff);
         return node;
     }
 
@@ -180,15 +178,15 @@ final class InputNodes {
             int rows = dim.rows();
             int cols = dim.cols();
             if (n == 1) {
-                K.ger(rows, cols, 1f, dySeg[0], dyOff[0], xSeg[0], xOff[0], gradSeg, gradOff, cols);
+                kernels().blas().ger(rows, cols, 1f, dySeg[0], dyOff[0], xSeg[0], xOff[0], gradSeg, gradOff, cols);
             } else {
                 long xsAt = OffHeap.roundUpToLine((long) n * rows);
                 MemorySegment s = scratch(xsAt + (long) n * cols);
                 for (int i = 0; i < n; i++) {
-                    K.copy(rows, dySeg[i], dyOff[i], s, (long) i * rows);
-                    K.copy(cols, xSeg[i], xOff[i], s, xsAt + (long) i * cols);
+                    kernels().blas().copy(rows, dySeg[i], dyOff[i], s, (long) i * rows);
+                    kernels().blas().copy(cols, xSeg[i], xOff[i], s, xsAt + (long) i * cols);
                 }
-                K.gemm(true, false, rows, cols, n, 1f, s, 0, rows, s, xsAt, cols, gradSeg, gradOff, cols);
+                kernels().blas().gemm(true, false, rows, cols, n, 1f, s, 0, rows, s, xsAt, cols, gradSeg, gradOff, cols);
             }
             Arrays.fill(dySeg, 0, n, null);
             Arrays.fill(xSeg, 0, n, null);
@@ -219,7 +217,7 @@ final class InputNodes {
             }
             long version = Parameters.valueVersion();
             if (transposedAt != version) {
-                K.transpose(rows, cols, valueSeg, valueOff, transposedSeg, transposedOff);
+                kernels().blas().transpose(rows, cols, valueSeg, valueOff, transposedSeg, transposedOff);
                 transposedAt = version;
             }
             return true;
@@ -245,7 +243,7 @@ final class InputNodes {
             if (!constant) {
                 parameter.checkUsable();
                 addDeferredOuterProducts();
-                K.axpy(dim.size(), 1f, gradSeg, gradOff, parameter.gradientSegment(), 0);
+                kernels().blas().axpy(dim.size(), 1f, gradSeg, gradOff, parameter.gradientSegment(), 0);
                 parameter.markTouched();
             }
         }
@@ -281,7 +279,7 @@ final class InputNodes {
         protected void backpropagate() {
             if (!constant) {
                 table.checkUsable();
-                K.axpy(dim.size(), 1f, gradSeg, gradOff, table.gradientSegment(), table.rowOffset(row));
+                kernels().blas().axpy(dim.size(), 1f, gradSeg, gradOff, table.gradientSegment(), table.rowOffset(row));
                 table.markTouched(row);
             }
         }

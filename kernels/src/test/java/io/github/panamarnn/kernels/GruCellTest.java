@@ -33,11 +33,10 @@ class GruCellTest {
 
     static List<Object[]> candidates() {
         List<Object[]> list = new ArrayList<>();
-        list.add(new Object[] {"scalar", GruCell.scalar()});
-        list.add(new Object[] {"selected", GruCell.get()});
-        if (Kernels.simd().isPresent() && CellActivations.simd().isPresent()) {
-            list.add(new Object[] {"panama", GruCell.of(Kernels.simd().get(), CellActivations.simd().get())});
-        }
+        list.add(new Object[] {"scalar", KernelProvider.scalar().gru()});
+        list.add(new Object[] {"selected", KernelProvider.selected().gru()});
+        KernelProvider.simdIfAvailable().ifPresent(simd ->
+                list.add(new Object[] {"panama", GruCell.of(simd.blas(), simd.activations())}));
         return list;
     }
 
@@ -322,18 +321,18 @@ class GruCellTest {
             StepCase sc = new StepCase(arena, 3, 2, 3, 4);
             Blk[] w = sc.params;
             MemorySegment out = OffHeap.allocateFloats(arena, 100);
-            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> GruCell.get().stepForward(
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> KernelProvider.selected().gru().stepForward(
                     2, 3, 4, sc.x.seg, sc.x.off, null, 0, w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
                     w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[7].seg, w[7].off,
                     w[8].seg, w[8].off, out, 0, OffHeap.allocateFloats(arena, 31), 0));
             assertTrue(e.getMessage().contains("workspace"), e.getMessage());
             // a bias (H floats) where the H x H Whh belongs
-            IndexOutOfBoundsException whh = assertThrows(IndexOutOfBoundsException.class, () -> GruCell.get().stepForward(
+            IndexOutOfBoundsException whh = assertThrows(IndexOutOfBoundsException.class, () -> KernelProvider.selected().gru().stepForward(
                     2, 3, 4, sc.x.seg, sc.x.off, null, 0, w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
                     w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[8].seg, w[8].off,
                     w[8].seg, w[8].off, out, 0, OffHeap.allocateFloats(arena, 32), 0));
             assertTrue(whh.getMessage().contains("whh"), whh.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> GruCell.get().stepForward(
+            assertThrows(IllegalArgumentException.class, () -> KernelProvider.selected().gru().stepForward(
                     0, 3, 4, sc.x.seg, sc.x.off, null, 0, w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
                     w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[7].seg, w[7].off,
                     w[8].seg, w[8].off, out, 0, out, 0));

@@ -33,11 +33,10 @@ class LstmCellTest {
     /** The implementations under test, each with a name. */
     static List<Object[]> candidates() {
         List<Object[]> list = new ArrayList<>();
-        list.add(new Object[] {"scalar", LstmCell.scalar()});
-        list.add(new Object[] {"selected", LstmCell.get()});
-        if (Kernels.simd().isPresent() && CellActivations.simd().isPresent()) {
-            list.add(new Object[] {"panama", LstmCell.of(Kernels.simd().get(), CellActivations.simd().get())});
-        }
+        list.add(new Object[] {"scalar", KernelProvider.scalar().lstm()});
+        list.add(new Object[] {"selected", KernelProvider.selected().lstm()});
+        KernelProvider.simdIfAvailable().ifPresent(simd ->
+                list.add(new Object[] {"panama", LstmCell.of(simd.blas(), simd.activations())}));
         return list;
     }
 
@@ -239,7 +238,7 @@ class LstmCellTest {
     void backwardAccumulatesWhenRunTwice() {
         try (Arena arena = Arena.ofConfined()) {
             StepCase sc = new StepCase(arena, 9, 2, 4, 5, 1f);
-            LstmCell cell = LstmCell.get();
+            LstmCell cell = KernelProvider.selected().lstm();
             float[][] once = sc.run(arena, cell, Set.of());
             // feed the once-accumulated gradients back as the prior contents: the increment must repeat
             float[] dbInc = new float[once[8].length];
@@ -360,7 +359,7 @@ class LstmCellTest {
     void rejectsBadArgumentsWithClearMessages() {
         try (Arena arena = Arena.ofConfined()) {
             StepCase sc = new StepCase(arena, 3, 2, 3, 4, 1f);
-            LstmCell cell = LstmCell.get();
+            LstmCell cell = KernelProvider.selected().lstm();
             var ws = OffHeap.allocateFloats(arena, LstmCell.stepWorkspaceFloats(4, 2));
             var out = OffHeap.allocateFloats(arena, 8);
             IllegalArgumentException dims = assertThrows(IllegalArgumentException.class, () -> cell.stepForward(

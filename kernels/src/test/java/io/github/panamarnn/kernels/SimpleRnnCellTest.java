@@ -31,11 +31,10 @@ class SimpleRnnCellTest {
 
     static List<Object[]> candidates() {
         List<Object[]> list = new ArrayList<>();
-        list.add(new Object[] {"scalar", SimpleRnnCell.scalar()});
-        list.add(new Object[] {"selected", SimpleRnnCell.get()});
-        if (Kernels.simd().isPresent() && CellActivations.simd().isPresent()) {
-            list.add(new Object[] {"panama", SimpleRnnCell.of(Kernels.simd().get(), CellActivations.simd().get())});
-        }
+        list.add(new Object[] {"scalar", KernelProvider.scalar().simpleRnn()});
+        list.add(new Object[] {"selected", KernelProvider.selected().simpleRnn()});
+        KernelProvider.simdIfAvailable().ifPresent(simd ->
+                list.add(new Object[] {"panama", SimpleRnnCell.of(simd.blas(), simd.activations())}));
         return list;
     }
 
@@ -221,9 +220,9 @@ class SimpleRnnCellTest {
         try (Arena arena = Arena.ofConfined()) {
             StepCase sc = new StepCase(arena, 1, 2, 3, 4);
             MemorySegment h = OffHeap.allocateFloats(arena, 7);
-            assertThrows(IndexOutOfBoundsException.class, () -> SimpleRnnCell.get().stepForward(2, 3, 4, sc.x.seg, sc.x.off,
+            assertThrows(IndexOutOfBoundsException.class, () -> KernelProvider.selected().simpleRnn().stepForward(2, 3, 4, sc.x.seg, sc.x.off,
                     null, 0, sc.wx.seg, sc.wx.off, sc.wh.seg, sc.wh.off, sc.b.seg, sc.b.off, h, 0));
-            assertThrows(IllegalArgumentException.class, () -> SimpleRnnCell.get().stepForward(2, -3, 4, sc.x.seg, sc.x.off,
+            assertThrows(IllegalArgumentException.class, () -> KernelProvider.selected().simpleRnn().stepForward(2, -3, 4, sc.x.seg, sc.x.off,
                     null, 0, sc.wx.seg, sc.wx.off, sc.wh.seg, sc.wh.off, sc.b.seg, sc.b.off, h, 0));
         }
     }

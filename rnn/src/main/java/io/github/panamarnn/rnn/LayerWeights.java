@@ -4,9 +4,6 @@ import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
 import io.github.panamarnn.graph.Parameters;
-import io.github.panamarnn.kernels.CellActivations;
-import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.MemorySegment;
@@ -51,8 +48,6 @@ import java.util.Arrays;
  */
 final class LayerWeights extends CellNode {
 
-    private static final FloatKernels K = Kernels.get();
-    private static final CellActivations ACT = CellActivations.get();
     private static final int INITIAL_ROWS = 64;
     private static final long NOT_MADE = -1;
 
@@ -168,7 +163,7 @@ final class LayerWeights extends CellNode {
         if (madeAt[k] != version) {
             int rows = blockWidth;
             int cols = k % 3 == 0 ? input : hidden;
-            K.transpose(rows, cols, argValueSegment(k), argValueOffset(k), workspaceSegment(), where);
+            kernels().blas().transpose(rows, cols, argValueSegment(k), argValueOffset(k), workspaceSegment(), where);
             madeAt[k] = version;
         }
         return where;
@@ -249,19 +244,19 @@ final class LayerWeights extends CellNode {
         int r = 0;
         for (int i = first; i < first + steps; i++) {
             int batch = batchOf[i];
-            K.copy(batch * input, xSeg[i], xOff[i], s, xsOff + (long) r * input);
+            kernels().blas().copy(batch * input, xSeg[i], xOff[i], s, xsOff + (long) r * input);
             long hRows = hsOff + (long) r * hidden;
             if (hSeg[i] == null) {
-                K.fill(batch * hidden, 0f, s, hRows);
+                kernels().blas().fill(batch * hidden, 0f, s, hRows);
             } else {
                 anyState = true;
-                K.copy(batch * hidden, hSeg[i], hOff[i], s, hRows);
+                kernels().blas().copy(batch * hidden, hSeg[i], hOff[i], s, hRows);
             }
             for (int b = 0; b < batch; b++, r++) {
                 long row = rowOff[i] + (long) b * strideOf[i];
-                K.copy(width, rowSeg[i], row, s, gOff + (long) r * width);
+                kernels().blas().copy(width, rowSeg[i], row, s, gOff + (long) r * width);
                 if (resetProduct) {
-                    K.copy(hidden, rowSeg[i], row + width, s, rhOff + (long) r * hidden);
+                    kernels().blas().copy(hidden, rowSeg[i], row + width, s, rhOff + (long) r * hidden);
                 }
             }
         }
@@ -270,18 +265,18 @@ final class LayerWeights extends CellNode {
             int wx = 3 * j;
             MemorySegment dWx = argGradientSegment(wx);
             if (dWx != null) {
-                K.gemm(true, false, blockWidth, input, n, 1f, s, block, width, s, xsOff, input,
+                kernels().blas().gemm(true, false, blockWidth, input, n, 1f, s, block, width, s, xsOff, input,
                         dWx, argGradientOffset(wx), input);
             }
             MemorySegment dWh = argGradientSegment(wx + 1);
             if (dWh != null && anyState) {
                 long recurrentInput = resetProduct && j == blocks - 1 ? rhOff : hsOff;
-                K.gemm(true, false, blockWidth, hidden, n, 1f, s, block, width, s, recurrentInput, hidden,
+                kernels().blas().gemm(true, false, blockWidth, hidden, n, 1f, s, block, width, s, recurrentInput, hidden,
                         dWh, argGradientOffset(wx + 1), hidden);
             }
             MemorySegment db = argGradientSegment(wx + 2);
             if (db != null) {
-                ACT.columnSumsAdd(n, blockWidth, s, block, width, db, argGradientOffset(wx + 2));
+                kernels().activations().columnSumsAdd(n, blockWidth, s, block, width, db, argGradientOffset(wx + 2));
             }
         }
     }
