@@ -46,28 +46,28 @@ final class ElementwiseNodes {
     }
 
     static Expression tanh(Expression a) {
-        Node x = live(a, "tanh");
-        return x.graph.append1(new Tanh(x), x);
+        return unary(a, UnaryOp.TANH);
     }
 
     static Expression logistic(Expression a) {
-        Node x = live(a, "logistic");
-        return x.graph.append1(new Logistic(x), x);
+        return unary(a, UnaryOp.LOGISTIC);
     }
 
     static Expression exp(Expression a) {
-        Node x = live(a, "exp");
-        return x.graph.append1(new Exp(x), x);
+        return unary(a, UnaryOp.EXP);
     }
 
     static Expression log(Expression a) {
-        Node x = live(a, "log");
-        return x.graph.append1(new Log(x), x);
+        return unary(a, UnaryOp.LOG);
     }
 
     static Expression rectify(Expression a) {
-        Node x = live(a, "rectify");
-        return x.graph.append1(new Rectify(x), x);
+        return unary(a, UnaryOp.RECTIFY);
+    }
+
+    private static Expression unary(Expression a, UnaryOp op) {
+        Node x = live(a, op.opName);
+        return x.graph.append1(new Unary(x, op), x);
     }
 
     static Expression dropout(Expression a, float p) {
@@ -251,138 +251,113 @@ final class ElementwiseNodes {
         }
     }
 
-    /** {@code tanh(x)}. */
-    static final class Tanh extends Node {
-        private final Node x;
-
-        Tanh(Node x) {
-            super(x.dim);
-            this.x = x;
-        }
-
-        @Override
-        protected void forward() {
-            kernels().blas().tanh(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
-        }
-
-        @Override
-        protected void backpropagate() {
-            if (x.gradSeg != null) {
-                kernels().blas().tanhBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+    /**
+     * The elementwise functions of one operand {@code y = f(x)}, each as its forward kernel and,
+     * beside it, the backward that accumulates {@code dx += dy ⊙ f'(x)}. The backward gets both
+     * the operand and the result and reads whichever the derivative is cheaper from.
+     */
+    enum UnaryOp {
+        /** {@code tanh(x)}; {@code f' = 1 - y²}. */
+        TANH("tanh") {
+            @Override
+            void forward(FloatKernels k, int n, Node x, Node y) {
+                k.tanh(n, x.valueSeg, x.valueOff, y.valueSeg, y.valueOff);
             }
+
+            @Override
+            void backward(FloatKernels k, int n, Node x, Node y) {
+                k.tanhBackward(n, y.valueSeg, y.valueOff, y.gradSeg, y.gradOff, x.gradSeg, x.gradOff);
+            }
+        },
+        /** {@code 1 / (1 + exp(-x))}; {@code f' = y (1 - y)}. */
+        LOGISTIC("logistic") {
+            @Override
+            void forward(FloatKernels k, int n, Node x, Node y) {
+                k.logistic(n, x.valueSeg, x.valueOff, y.valueSeg, y.valueOff);
+            }
+
+            @Override
+            void backward(FloatKernels k, int n, Node x, Node y) {
+                k.logisticBackward(n, y.valueSeg, y.valueOff, y.gradSeg, y.gradOff, x.gradSeg, x.gradOff);
+            }
+        },
+        /** {@code exp(x)}; {@code f' = y}. */
+        EXP("exp") {
+            @Override
+            void forward(FloatKernels k, int n, Node x, Node y) {
+                k.exp(n, x.valueSeg, x.valueOff, y.valueSeg, y.valueOff);
+            }
+
+            @Override
+            void backward(FloatKernels k, int n, Node x, Node y) {
+                k.mulAdd(n, y.valueSeg, y.valueOff, y.gradSeg, y.gradOff, x.gradSeg, x.gradOff);
+            }
+        },
+        /** {@code log(x)} (NaN below 0 and -Inf at 0, as {@link Math#log}); {@code f' = 1 / x}. */
+        LOG("log") {
+            @Override
+            void forward(FloatKernels k, int n, Node x, Node y) {
+                k.log(n, x.valueSeg, x.valueOff, y.valueSeg, y.valueOff);
+            }
+
+            @Override
+            void backward(FloatKernels k, int n, Node x, Node y) {
+                k.logBackward(n, x.valueSeg, x.valueOff, y.gradSeg, y.gradOff, x.gradSeg, x.gradOff);
+            }
+        },
+        /** {@code max(x, 0)}; {@code f' = [y > 0]}. */
+        RECTIFY("rectify") {
+            @Override
+            void forward(FloatKernels k, int n, Node x, Node y) {
+                k.rectify(n, x.valueSeg, x.valueOff, y.valueSeg, y.valueOff);
+            }
+
+            @Override
+            void backward(FloatKernels k, int n, Node x, Node y) {
+                k.rectifyBackward(n, y.valueSeg, y.valueOff, y.gradSeg, y.gradOff, x.gradSeg, x.gradOff);
+            }
+        };
+
+        /** The op's name in messages, as DyNet spells it. */
+        final String opName;
+
+        UnaryOp(String opName) {
+            this.opName = opName;
         }
 
-        @Override
-        protected String opName() {
-            return "tanh";
-        }
+        /** Writes {@code y = f(x)} over {@code n} floats. */
+        abstract void forward(FloatKernels k, int n, Node x, Node y);
+
+        /** Accumulates {@code dx += dy ⊙ f'(x)} over {@code n} floats; {@code x}'s gradient exists. */
+        abstract void backward(FloatKernels k, int n, Node x, Node y);
     }
 
-    /** {@code 1 / (1 + exp(-x))}. */
-    static final class Logistic extends Node {
+    /** {@code f(x)} elementwise for a {@link UnaryOp} {@code f}; the shape is {@code x}'s. */
+    static final class Unary extends Node {
         private final Node x;
+        private final UnaryOp op;
 
-        Logistic(Node x) {
+        Unary(Node x, UnaryOp op) {
             super(x.dim);
             this.x = x;
+            this.op = op;
         }
 
         @Override
         protected void forward() {
-            kernels().blas().logistic(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+            op.forward(kernels().blas(), dim.totalSize(), x, this);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                kernels().blas().logisticBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                op.backward(kernels().blas(), dim.totalSize(), x, this);
             }
         }
 
         @Override
         protected String opName() {
-            return "logistic";
-        }
-    }
-
-    /** {@code exp(x)}. */
-    static final class Exp extends Node {
-        private final Node x;
-
-        Exp(Node x) {
-            super(x.dim);
-            this.x = x;
-        }
-
-        @Override
-        protected void forward() {
-            kernels().blas().exp(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
-        }
-
-        @Override
-        protected void backpropagate() {
-            if (x.gradSeg != null) {
-                kernels().blas().mulAdd(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
-            }
-        }
-
-        @Override
-        protected String opName() {
-            return "exp";
-        }
-    }
-
-    /** {@code log(x)} (NaN below 0 and -Inf at 0, as {@link Math#log}). */
-    static final class Log extends Node {
-        private final Node x;
-
-        Log(Node x) {
-            super(x.dim);
-            this.x = x;
-        }
-
-        @Override
-        protected void forward() {
-            kernels().blas().log(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
-        }
-
-        @Override
-        protected void backpropagate() {
-            if (x.gradSeg != null) {
-                kernels().blas().logBackward(dim.totalSize(), x.valueSeg, x.valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
-            }
-        }
-
-        @Override
-        protected String opName() {
-            return "log";
-        }
-    }
-
-    /** {@code max(x, 0)}. */
-    static final class Rectify extends Node {
-        private final Node x;
-
-        Rectify(Node x) {
-            super(x.dim);
-            this.x = x;
-        }
-
-        @Override
-        protected void forward() {
-            kernels().blas().rectify(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
-        }
-
-        @Override
-        protected void backpropagate() {
-            if (x.gradSeg != null) {
-                kernels().blas().rectifyBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
-            }
-        }
-
-        @Override
-        protected String opName() {
-            return "rectify";
+            return op.opName;
         }
     }
 
