@@ -253,83 +253,36 @@ final class ElementwiseNodes {
 
     /**
      * The elementwise functions of one operand {@code y = f(x)}, each as its forward kernel and,
-     * beside it, the backward that accumulates {@code dx += dy ⊙ f'(x)}. The backward gets both
-     * the operand and the result and reads whichever the derivative is cheaper from.
+     * beside it, the kernel that accumulates {@code dx += dy ⊙ f'(x)} from the result {@code y}
+     * or, where the derivative needs it, from the operand {@code x}.
      */
     enum UnaryOp {
         /** {@code tanh(x)}; {@code f' = 1 - y²}. */
-        TANH("tanh") {
-            @Override
-            void forward(FloatKernels k, int n, Node x, Node y) {
-                k.tanh(n, x.valueSeg, x.valueOff, y.valueSeg, y.valueOff);
-            }
-
-            @Override
-            void backward(FloatKernels k, int n, Node x, Node y) {
-                k.tanhBackward(n, y.valueSeg, y.valueOff, y.gradSeg, y.gradOff, x.gradSeg, x.gradOff);
-            }
-        },
+        TANH("tanh", FloatKernels::tanh, FloatKernels::tanhBackward, false),
         /** {@code 1 / (1 + exp(-x))}; {@code f' = y (1 - y)}. */
-        LOGISTIC("logistic") {
-            @Override
-            void forward(FloatKernels k, int n, Node x, Node y) {
-                k.logistic(n, x.valueSeg, x.valueOff, y.valueSeg, y.valueOff);
-            }
-
-            @Override
-            void backward(FloatKernels k, int n, Node x, Node y) {
-                k.logisticBackward(n, y.valueSeg, y.valueOff, y.gradSeg, y.gradOff, x.gradSeg, x.gradOff);
-            }
-        },
-        /** {@code exp(x)}; {@code f' = y}. */
-        EXP("exp") {
-            @Override
-            void forward(FloatKernels k, int n, Node x, Node y) {
-                k.exp(n, x.valueSeg, x.valueOff, y.valueSeg, y.valueOff);
-            }
-
-            @Override
-            void backward(FloatKernels k, int n, Node x, Node y) {
-                k.mulAdd(n, y.valueSeg, y.valueOff, y.gradSeg, y.gradOff, x.gradSeg, x.gradOff);
-            }
-        },
+        LOGISTIC("logistic", FloatKernels::logistic, FloatKernels::logisticBackward, false),
+        /** {@code exp(x)}; {@code f' = y}, so {@code dx += y ⊙ dy}. */
+        EXP("exp", FloatKernels::exp, FloatKernels::mulAdd, false),
         /** {@code log(x)} (NaN below 0 and -Inf at 0, as {@link Math#log}); {@code f' = 1 / x}. */
-        LOG("log") {
-            @Override
-            void forward(FloatKernels k, int n, Node x, Node y) {
-                k.log(n, x.valueSeg, x.valueOff, y.valueSeg, y.valueOff);
-            }
-
-            @Override
-            void backward(FloatKernels k, int n, Node x, Node y) {
-                k.logBackward(n, x.valueSeg, x.valueOff, y.gradSeg, y.gradOff, x.gradSeg, x.gradOff);
-            }
-        },
+        LOG("log", FloatKernels::log, FloatKernels::logBackward, true),
         /** {@code max(x, 0)}; {@code f' = [y > 0]}. */
-        RECTIFY("rectify") {
-            @Override
-            void forward(FloatKernels k, int n, Node x, Node y) {
-                k.rectify(n, x.valueSeg, x.valueOff, y.valueSeg, y.valueOff);
-            }
-
-            @Override
-            void backward(FloatKernels k, int n, Node x, Node y) {
-                k.rectifyBackward(n, y.valueSeg, y.valueOff, y.gradSeg, y.gradOff, x.gradSeg, x.gradOff);
-            }
-        };
+        RECTIFY("rectify", FloatKernels::rectify, FloatKernels::rectifyBackward, false);
 
         /** The op's name in messages, as DyNet spells it. */
         final String opName;
+        /** {@code out = f(x)} over {@code n} floats. */
+        final UnaryKernel forward;
+        /** {@code dx += dy ⊙ f'} over {@code n} floats, its first operand {@code y} (or {@code x}, see below). */
+        final BinaryKernel backward;
+        /** Whether {@link #backward} reads the operand {@code x} instead of the result {@code y}. */
+        final boolean backwardReadsOperand;
 
-        UnaryOp(String opName) {
+        UnaryOp(String opName, UnaryKernel forward, BinaryKernel backward, boolean backwardReadsOperand) {
             this.opName = opName;
+            this.forward = forward;
+            this.backward = backward;
+            this.backwardReadsOperand = backwardReadsOperand;
         }
-
-        /** Writes {@code y = f(x)} over {@code n} floats. */
-        abstract void forward(FloatKernels k, int n, Node x, Node y);
-
-        /** Accumulates {@code dx += dy ⊙ f'(x)} over {@code n} floats; {@code x}'s gradient exists. */
-        abstract void backward(FloatKernels k, int n, Node x, Node y);
     }
 
     /** {@code f(x)} elementwise for a {@link UnaryOp} {@code f}; the shape is {@code x}'s. */
@@ -345,13 +298,15 @@ final class ElementwiseNodes {
 
         @Override
         protected void forward() {
-            op.forward(kernels().blas(), dim.totalSize(), x, this);
+            op.forward.apply(kernels().blas(), dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                op.backward(kernels().blas(), dim.totalSize(), x, this);
+                Node read = op.backwardReadsOperand ? x : this;
+                op.backward.apply(kernels().blas(), dim.totalSize(), read.valueSeg, read.valueOff, gradSeg, gradOff,
+                        x.gradSeg, x.gradOff);
             }
         }
 
@@ -410,10 +365,19 @@ final class ElementwiseNodes {
         }
     }
 
-    /** An elementwise kernel of two operands, {@code out = f(a, b)} over {@code n} floats. */
+    /**
+     * An elementwise kernel of two operands, {@code out = f(a, b)} (or {@code out += f(a, b)},
+     * as a backward) over {@code n} floats, on the kernels {@code k}.
+     */
     @FunctionalInterface
     interface BinaryKernel {
         void apply(FloatKernels k, int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff);
+    }
+
+    /** An elementwise kernel of one operand, {@code out = f(x)} over {@code n} floats, on the kernels {@code k}. */
+    @FunctionalInterface
+    interface UnaryKernel {
+        void apply(FloatKernels k, int n, MemorySegment x, long xOff, MemorySegment out, long outOff);
     }
 
     private static final BinaryKernel ADD = FloatKernels::add;
