@@ -4,7 +4,7 @@ import io.github.panamarnn.kernels.CellActivations;
 import io.github.panamarnn.kernels.ComposedCellActivations;
 import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.GruCell;
-import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.OffHeap;
 import io.github.panamarnn.kernels.SimpleRnnCell;
@@ -37,7 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code step}: one step in mid-sequence (non-zero state, every gradient wanted), with
  *       the fused elementwise passes ({@code impl=fused}) or the same step spelled out as one
  *       {@link FloatKernels} primitive per operation ({@code impl=unfused}, what a graph of
- *       separate nodes computes). Products are the same {@link Kernels#get()} calls in both.</li>
+ *       separate nodes computes). Products are the same
+ *       {@link KernelProvider#blas() KernelProvider.selected().blas()} calls in both.</li>
  *   <li>{@code sequence}: a {@value #STEPS}-step sequence from a zero state with a gradient on
  *       every output and on the inputs, reported per step: the whole-sequence kernels
  *       ({@code mode=sequence}: one input-projection GEMM, one GEMM per weight gradient),
@@ -149,7 +150,7 @@ public class CellBenchmark {
         final int batch;
         final int input;
         final int hidden;
-        final FloatKernels k = Kernels.get();
+        final FloatKernels k = KernelProvider.selected().blas();
         final Arena arena;
         final Random rnd = new Random(42);
         // mid-sequence state for the single-step benchmark
@@ -181,11 +182,13 @@ public class CellBenchmark {
         }
 
         static Rig create(String cell, Arena arena, boolean fused, int steps, int batch, int input, int hidden) {
-            CellActivations act = fused ? CellActivations.get() : new ComposedCellActivations(Kernels.get(), arena, hidden);
+            KernelProvider kernels = KernelProvider.selected();
+            FloatKernels blas = kernels.blas();
+            CellActivations act = fused ? kernels.activations() : new ComposedCellActivations(blas, arena, hidden);
             return switch (cell) {
-                case "lstm" -> new LstmRig(arena, LstmCell.of(Kernels.get(), act), steps, batch, input, hidden);
-                case "gru" -> new GruRig(arena, GruCell.of(Kernels.get(), act), steps, batch, input, hidden);
-                case "rnn" -> new RnnRig(arena, SimpleRnnCell.of(Kernels.get(), act), steps, batch, input, hidden);
+                case "lstm" -> new LstmRig(arena, LstmCell.of(blas, act), steps, batch, input, hidden);
+                case "gru" -> new GruRig(arena, GruCell.of(blas, act), steps, batch, input, hidden);
+                case "rnn" -> new RnnRig(arena, SimpleRnnCell.of(blas, act), steps, batch, input, hidden);
                 default -> throw new IllegalArgumentException("unknown cell " + cell + " (lstm, gru, rnn)");
             };
         }

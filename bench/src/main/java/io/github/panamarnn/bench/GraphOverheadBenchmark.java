@@ -12,7 +12,7 @@ import io.github.panamarnn.graph.Expression;
 import io.github.panamarnn.graph.ParameterCollection;
 import io.github.panamarnn.graph.Parameters;
 import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -59,7 +59,8 @@ public class GraphOverheadBenchmark {
     @Param({"332"})
     public int steps;
 
-    private static final FloatKernels K = Kernels.get();
+    /** The graph's default kernels, so the baseline makes the very calls the nodes make. */
+    private static final FloatKernels K = KernelProvider.selected().blas();
 
     private ParameterCollection pc;
     private Parameters bias;

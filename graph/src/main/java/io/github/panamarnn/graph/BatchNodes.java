@@ -3,8 +3,6 @@ package io.github.panamarnn.graph;
 import static io.github.panamarnn.graph.Shapes.live;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
-import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Objects;
@@ -15,8 +13,6 @@ import java.util.Objects;
  * {@code b * dim.size()}), so that the products of a layer over the whole batch are one GEMM.
  */
 final class BatchNodes {
-
-    private static final FloatKernels K = Kernels.get();
 
     private BatchNodes() {
     }
@@ -116,13 +112,13 @@ final class BatchNodes {
 
         @Override
         protected void forward() {
-            K.copy(dim.size(), x.valueSeg, x.valueOff + (long) element * dim.size(), valueSeg, valueOff);
+            kernels().blas().copy(dim.size(), x.valueSeg, x.valueOff + (long) element * dim.size(), valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.axpy(dim.size(), 1f, gradSeg, gradOff, x.gradSeg, x.gradOff + (long) element * dim.size());
+                kernels().blas().axpy(dim.size(), 1f, gradSeg, gradOff, x.gradSeg, x.gradOff + (long) element * dim.size());
             }
         }
 
@@ -181,7 +177,7 @@ final class BatchNodes {
             long at = 0;
             for (int i = argStart, end = argStart + arity; i < end; i++) {
                 int n = e[i].dim.totalSize();
-                K.copy(n, e[i].valueSeg, e[i].valueOff, valueSeg, valueOff + at);
+                kernels().blas().copy(n, e[i].valueSeg, e[i].valueOff, valueSeg, valueOff + at);
                 at += n;
             }
         }
@@ -193,7 +189,7 @@ final class BatchNodes {
             for (int i = argStart, end = argStart + arity; i < end; i++) {
                 int n = e[i].dim.totalSize();
                 if (e[i].gradSeg != null) {
-                    K.axpy(n, 1f, gradSeg, gradOff + at, e[i].gradSeg, e[i].gradOff);
+                    kernels().blas().axpy(n, 1f, gradSeg, gradOff + at, e[i].gradSeg, e[i].gradOff);
                 }
                 at += n;
             }
@@ -224,7 +220,7 @@ final class BatchNodes {
             table.checkUsable();
             int d = dim.size();
             for (int b = 0; b < ids.length; b++) {
-                K.copy(d, table.valueSegment(), table.rowOffset(ids[b]), valueSeg, valueOff + (long) b * d);
+                kernels().blas().copy(d, table.valueSegment(), table.rowOffset(ids[b]), valueSeg, valueOff + (long) b * d);
             }
         }
 
@@ -236,7 +232,7 @@ final class BatchNodes {
             table.checkUsable();
             int d = dim.size();
             for (int b = 0; b < ids.length; b++) {
-                K.axpy(d, 1f, gradSeg, gradOff + (long) b * d, table.gradientSegment(), table.rowOffset(ids[b]));
+                kernels().blas().axpy(d, 1f, gradSeg, gradOff + (long) b * d, table.gradientSegment(), table.rowOffset(ids[b]));
                 table.markTouched(ids[b]);
             }
         }
@@ -261,7 +257,7 @@ final class BatchNodes {
         @Override
         protected void forward() {
             int n = x.dim.size();
-            K.logSumExp(ids.length, n, x.valueSeg, x.valueOff, valueSeg, valueOff);
+            kernels().blas().logSumExp(ids.length, n, x.valueSeg, x.valueOff, valueSeg, valueOff);
             for (int b = 0; b < ids.length; b++) {
                 float lse = valueSeg.getAtIndex(JAVA_FLOAT, valueOff + b);
                 float picked = x.valueSeg.getAtIndex(JAVA_FLOAT, x.valueOff + (long) b * n + ids[b]);
@@ -276,11 +272,11 @@ final class BatchNodes {
             }
             int n = x.dim.size();
             MemorySegment probs = scratch((long) n * ids.length);
-            K.softmax(ids.length, n, x.valueSeg, x.valueOff, probs, 0);
+            kernels().blas().softmax(ids.length, n, x.valueSeg, x.valueOff, probs, 0);
             for (int b = 0; b < ids.length; b++) {
                 float dy = gradSeg.getAtIndex(JAVA_FLOAT, gradOff + b);
                 long block = (long) b * n;
-                K.axpy(n, dy, probs, block, x.gradSeg, x.gradOff + block);
+                kernels().blas().axpy(n, dy, probs, block, x.gradSeg, x.gradOff + block);
                 ElementwiseNodes.addAt(x.gradSeg, x.gradOff + block + ids[b], -dy);
             }
         }
@@ -306,12 +302,12 @@ final class BatchNodes {
         protected void forward() {
             int d = dim.size();
             int batch = x.dim.batchSize();
-            K.copy(d, x.valueSeg, x.valueOff, valueSeg, valueOff);
+            kernels().blas().copy(d, x.valueSeg, x.valueOff, valueSeg, valueOff);
             for (int b = 1; b < batch; b++) {
-                K.axpy(d, 1f, x.valueSeg, x.valueOff + (long) b * d, valueSeg, valueOff);
+                kernels().blas().axpy(d, 1f, x.valueSeg, x.valueOff + (long) b * d, valueSeg, valueOff);
             }
             if (mean && batch > 1) {
-                K.scale(d, 1f / batch, valueSeg, valueOff);
+                kernels().blas().scale(d, 1f / batch, valueSeg, valueOff);
             }
         }
 
@@ -324,7 +320,7 @@ final class BatchNodes {
             int batch = x.dim.batchSize();
             float factor = mean ? 1f / batch : 1f;
             for (int b = 0; b < batch; b++) {
-                K.axpy(d, factor, gradSeg, gradOff, x.gradSeg, x.gradOff + (long) b * d);
+                kernels().blas().axpy(d, factor, gradSeg, gradOff, x.gradSeg, x.gradOff + (long) b * d);
             }
         }
 

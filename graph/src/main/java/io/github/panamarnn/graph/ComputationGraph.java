@@ -2,6 +2,7 @@ package io.github.panamarnn.graph;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
+import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,6 +25,9 @@ import java.util.List;
  * from the first not yet computed up to that one; {@link Expression#set} on an input moves the
  * watermark back to the input. Backward runs a needs-derivative pass and visits only the nodes
  * between the loss and the parameters.
+ *
+ * <p>Every node computes with the graph's {@link #kernels() kernel provider}, SIMD or scalar,
+ * so one JVM can run the same graph both ways.
  *
  * <p>A graph is confined to its thread: using it or its expressions from another thread throws
  * {@link IllegalStateException}.
@@ -60,6 +64,7 @@ public final class ComputationGraph {
     /** Default of {@link #checkValidity()} for new graphs: system property {@code panamarnn.checkValidity}. */
     private static final boolean CHECK_VALIDITY_DEFAULT = Boolean.getBoolean("panamarnn.checkValidity");
     private boolean checkValidity = CHECK_VALIDITY_DEFAULT;
+    private KernelProvider kernels = KernelProvider.selected();
 
     private ComputationGraph() {
         owner = Thread.currentThread();
@@ -167,6 +172,35 @@ public final class ComputationGraph {
     public void setCheckValidity(boolean enabled) {
         checkOwner();
         checkValidity = enabled;
+    }
+
+    /**
+     * The kernels every node of this graph computes with. {@link KernelProvider#selected()}
+     * unless {@link #setKernels changed}; the setting survives {@link Dy#renewCg()}.
+     */
+    public KernelProvider kernels() {
+        return kernels;
+    }
+
+    /**
+     * Makes every node of this thread's graph compute with {@code provider}, from the next node
+     * added until changed again; it survives {@link Dy#renewCg()}. Only an empty tape may change
+     * providers (right after {@link Dy#renewCg()}, or before the first node), so that no graph
+     * mixes values of one provider with gradients of another.
+     *
+     * @throws NullPointerException if {@code provider} is null
+     * @throws IllegalStateException if the tape has nodes, or this is not the calling thread's graph
+     */
+    public void setKernels(KernelProvider provider) {
+        checkOwner();
+        if (provider == null) {
+            throw new NullPointerException("kernel provider is null");
+        }
+        if (nodeCount != 0 && provider != kernels) {
+            throw new IllegalStateException("cannot switch kernels from " + kernels.name() + " to " + provider.name()
+                    + " with " + nodeCount + " nodes on the tape: call Dy.renewCg() first");
+        }
+        kernels = provider;
     }
 
     /**

@@ -4,7 +4,6 @@ import static io.github.panamarnn.graph.Shapes.live;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -12,8 +11,6 @@ import java.lang.foreign.MemorySegment;
  * any shape, minibatches included (over {@code dim.totalSize()} floats), and keep the shape.
  */
 final class ElementwiseNodes {
-
-    private static final FloatKernels K = Kernels.get();
 
     private ElementwiseNodes() {
     }
@@ -49,28 +46,28 @@ final class ElementwiseNodes {
     }
 
     static Expression tanh(Expression a) {
-        Node x = live(a, "tanh");
-        return x.graph.append1(new Tanh(x), x);
+        return unary(a, UnaryOp.TANH);
     }
 
     static Expression logistic(Expression a) {
-        Node x = live(a, "logistic");
-        return x.graph.append1(new Logistic(x), x);
+        return unary(a, UnaryOp.LOGISTIC);
     }
 
     static Expression exp(Expression a) {
-        Node x = live(a, "exp");
-        return x.graph.append1(new Exp(x), x);
+        return unary(a, UnaryOp.EXP);
     }
 
     static Expression log(Expression a) {
-        Node x = live(a, "log");
-        return x.graph.append1(new Log(x), x);
+        return unary(a, UnaryOp.LOG);
     }
 
     static Expression rectify(Expression a) {
-        Node x = live(a, "rectify");
-        return x.graph.append1(new Rectify(x), x);
+        return unary(a, UnaryOp.RECTIFY);
+    }
+
+    private static Expression unary(Expression a, UnaryOp op) {
+        Node x = live(a, op.opName);
+        return x.graph.append1(new Unary(x, op), x);
     }
 
     static Expression dropout(Expression a, float p) {
@@ -160,10 +157,10 @@ final class ElementwiseNodes {
             if (a.dim.batchSize() == b.dim.batchSize()) {
                 int n = dim.totalSize();
                 if (a.gradSeg != null) {
-                    K.mulAdd(n, gradSeg, gradOff, b.valueSeg, b.valueOff, a.gradSeg, a.gradOff);
+                    kernels().blas().mulAdd(n, gradSeg, gradOff, b.valueSeg, b.valueOff, a.gradSeg, a.gradOff);
                 }
                 if (b.gradSeg != null) {
-                    K.mulAdd(n, gradSeg, gradOff, a.valueSeg, a.valueOff, b.gradSeg, b.gradOff);
+                    kernels().blas().mulAdd(n, gradSeg, gradOff, a.valueSeg, a.valueOff, b.gradSeg, b.gradOff);
                 }
                 return;
             }
@@ -171,11 +168,11 @@ final class ElementwiseNodes {
             for (int e = 0; e < dim.batchSize(); e++) {
                 long out = (long) e * n;
                 if (a.gradSeg != null) {
-                    K.mulAdd(n, gradSeg, gradOff + out, b.valueSeg, b.valueOff + blockOf(b, e),
+                    kernels().blas().mulAdd(n, gradSeg, gradOff + out, b.valueSeg, b.valueOff + blockOf(b, e),
                             a.gradSeg, a.gradOff + blockOf(a, e));
                 }
                 if (b.gradSeg != null) {
-                    K.mulAdd(n, gradSeg, gradOff + out, a.valueSeg, a.valueOff + blockOf(a, e),
+                    kernels().blas().mulAdd(n, gradSeg, gradOff + out, a.valueSeg, a.valueOff + blockOf(a, e),
                             b.gradSeg, b.gradOff + blockOf(b, e));
                 }
             }
@@ -201,14 +198,14 @@ final class ElementwiseNodes {
         @Override
         protected void forward() {
             int n = dim.totalSize();
-            K.copy(n, x.valueSeg, x.valueOff, valueSeg, valueOff);
-            K.scale(n, factor, valueSeg, valueOff);
+            kernels().blas().copy(n, x.valueSeg, x.valueOff, valueSeg, valueOff);
+            kernels().blas().scale(n, factor, valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.axpy(dim.totalSize(), factor, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                kernels().blas().axpy(dim.totalSize(), factor, gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
         }
 
@@ -232,18 +229,18 @@ final class ElementwiseNodes {
         @Override
         protected void forward() {
             int n = dim.totalSize();
-            K.copy(n, x.valueSeg, x.valueOff, valueSeg, valueOff);
-            K.scale(n, s.valueSeg.getAtIndex(JAVA_FLOAT, s.valueOff), valueSeg, valueOff);
+            kernels().blas().copy(n, x.valueSeg, x.valueOff, valueSeg, valueOff);
+            kernels().blas().scale(n, s.valueSeg.getAtIndex(JAVA_FLOAT, s.valueOff), valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             int n = dim.totalSize();
             if (x.gradSeg != null) {
-                K.axpy(n, s.valueSeg.getAtIndex(JAVA_FLOAT, s.valueOff), gradSeg, gradOff, x.gradSeg, x.gradOff);
+                kernels().blas().axpy(n, s.valueSeg.getAtIndex(JAVA_FLOAT, s.valueOff), gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
             if (s.gradSeg != null) {
-                float ds = K.dot(n, gradSeg, gradOff, x.valueSeg, x.valueOff);
+                float ds = kernels().blas().dot(n, gradSeg, gradOff, x.valueSeg, x.valueOff);
                 addAt(s.gradSeg, s.gradOff, ds);
             }
         }
@@ -254,138 +251,68 @@ final class ElementwiseNodes {
         }
     }
 
-    /** {@code tanh(x)}. */
-    static final class Tanh extends Node {
-        private final Node x;
+    /**
+     * The elementwise functions of one operand {@code y = f(x)}, each as its forward kernel and,
+     * beside it, the kernel that accumulates {@code dx += dy ⊙ f'(x)} from the result {@code y}
+     * or, where the derivative needs it, from the operand {@code x}.
+     */
+    enum UnaryOp {
+        /** {@code tanh(x)}; {@code f' = 1 - y²}. */
+        TANH("tanh", FloatKernels::tanh, FloatKernels::tanhBackward, false),
+        /** {@code 1 / (1 + exp(-x))}; {@code f' = y (1 - y)}. */
+        LOGISTIC("logistic", FloatKernels::logistic, FloatKernels::logisticBackward, false),
+        /** {@code exp(x)}; {@code f' = y}, so {@code dx += y ⊙ dy}. */
+        EXP("exp", FloatKernels::exp, FloatKernels::mulAdd, false),
+        /** {@code log(x)} (NaN below 0 and -Inf at 0, as {@link Math#log}); {@code f' = 1 / x}. */
+        LOG("log", FloatKernels::log, FloatKernels::logBackward, true),
+        /** {@code max(x, 0)}; {@code f' = [y > 0]}. */
+        RECTIFY("rectify", FloatKernels::rectify, FloatKernels::rectifyBackward, false);
 
-        Tanh(Node x) {
-            super(x.dim);
-            this.x = x;
-        }
+        /** The op's name in messages, as DyNet spells it. */
+        final String opName;
+        /** {@code out = f(x)} over {@code n} floats. */
+        final UnaryKernel forward;
+        /** {@code dx += dy ⊙ f'} over {@code n} floats, its first operand {@code y} (or {@code x}, see below). */
+        final BinaryKernel backward;
+        /** Whether {@link #backward} reads the operand {@code x} instead of the result {@code y}. */
+        final boolean backwardReadsOperand;
 
-        @Override
-        protected void forward() {
-            K.tanh(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
-        }
-
-        @Override
-        protected void backpropagate() {
-            if (x.gradSeg != null) {
-                K.tanhBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
-            }
-        }
-
-        @Override
-        protected String opName() {
-            return "tanh";
-        }
-    }
-
-    /** {@code 1 / (1 + exp(-x))}. */
-    static final class Logistic extends Node {
-        private final Node x;
-
-        Logistic(Node x) {
-            super(x.dim);
-            this.x = x;
-        }
-
-        @Override
-        protected void forward() {
-            K.logistic(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
-        }
-
-        @Override
-        protected void backpropagate() {
-            if (x.gradSeg != null) {
-                K.logisticBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
-            }
-        }
-
-        @Override
-        protected String opName() {
-            return "logistic";
+        UnaryOp(String opName, UnaryKernel forward, BinaryKernel backward, boolean backwardReadsOperand) {
+            this.opName = opName;
+            this.forward = forward;
+            this.backward = backward;
+            this.backwardReadsOperand = backwardReadsOperand;
         }
     }
 
-    /** {@code exp(x)}. */
-    static final class Exp extends Node {
+    /** {@code f(x)} elementwise for a {@link UnaryOp} {@code f}; the shape is {@code x}'s. */
+    static final class Unary extends Node {
         private final Node x;
+        private final UnaryOp op;
 
-        Exp(Node x) {
+        Unary(Node x, UnaryOp op) {
             super(x.dim);
             this.x = x;
+            this.op = op;
         }
 
         @Override
         protected void forward() {
-            K.exp(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+            op.forward.apply(kernels().blas(), dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.mulAdd(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                Node read = op.backwardReadsOperand ? x : this;
+                op.backward.apply(kernels().blas(), dim.totalSize(), read.valueSeg, read.valueOff, gradSeg, gradOff,
+                        x.gradSeg, x.gradOff);
             }
         }
 
         @Override
         protected String opName() {
-            return "exp";
-        }
-    }
-
-    /** {@code log(x)} (NaN below 0 and -Inf at 0, as {@link Math#log}). */
-    static final class Log extends Node {
-        private final Node x;
-
-        Log(Node x) {
-            super(x.dim);
-            this.x = x;
-        }
-
-        @Override
-        protected void forward() {
-            K.log(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
-        }
-
-        @Override
-        protected void backpropagate() {
-            if (x.gradSeg != null) {
-                K.logBackward(dim.totalSize(), x.valueSeg, x.valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
-            }
-        }
-
-        @Override
-        protected String opName() {
-            return "log";
-        }
-    }
-
-    /** {@code max(x, 0)}. */
-    static final class Rectify extends Node {
-        private final Node x;
-
-        Rectify(Node x) {
-            super(x.dim);
-            this.x = x;
-        }
-
-        @Override
-        protected void forward() {
-            K.rectify(dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
-        }
-
-        @Override
-        protected void backpropagate() {
-            if (x.gradSeg != null) {
-                K.rectifyBackward(dim.totalSize(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
-            }
-        }
-
-        @Override
-        protected String opName() {
-            return "rectify";
+            return op.opName;
         }
     }
 
@@ -413,7 +340,7 @@ final class ElementwiseNodes {
                 drawMask(n);
                 maskDrawn = true;
             }
-            K.mul(n, x.valueSeg, x.valueOff, valueSeg, workspaceOffset(), valueSeg, valueOff);
+            kernels().blas().mul(n, x.valueSeg, x.valueOff, valueSeg, workspaceOffset(), valueSeg, valueOff);
         }
 
         private void drawMask(int n) {
@@ -428,7 +355,7 @@ final class ElementwiseNodes {
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.mulAdd(dim.totalSize(), valueSeg, workspaceOffset(), gradSeg, gradOff, x.gradSeg, x.gradOff);
+                kernels().blas().mulAdd(dim.totalSize(), valueSeg, workspaceOffset(), gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
         }
 
@@ -438,25 +365,35 @@ final class ElementwiseNodes {
         }
     }
 
-    /** An elementwise kernel of two operands, {@code out = f(a, b)} over {@code n} floats. */
+    /**
+     * An elementwise kernel of two operands, {@code out = f(a, b)} (or {@code out += f(a, b)},
+     * as a backward) over {@code n} floats, on the kernels {@code k}.
+     */
     @FunctionalInterface
     interface BinaryKernel {
-        void apply(int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff);
+        void apply(FloatKernels k, int n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff);
     }
 
-    private static final BinaryKernel ADD = K::add;
-    private static final BinaryKernel SUB = K::sub;
-    private static final BinaryKernel MUL = K::mul;
+    /** An elementwise kernel of one operand, {@code out = f(x)} over {@code n} floats, on the kernels {@code k}. */
+    @FunctionalInterface
+    interface UnaryKernel {
+        void apply(FloatKernels k, int n, MemorySegment x, long xOff, MemorySegment out, long outOff);
+    }
+
+    private static final BinaryKernel ADD = FloatKernels::add;
+    private static final BinaryKernel SUB = FloatKernels::sub;
+    private static final BinaryKernel MUL = FloatKernels::mul;
 
     /** {@code out = f(a, b)}, one kernel call when the batch sizes agree, else one per batch element. */
     static void forwardBroadcast(Node out, Node a, Node b, BinaryKernel f) {
+        FloatKernels k = out.kernels().blas();
         if (a.dim.batchSize() == b.dim.batchSize()) {
-            f.apply(out.dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, out.valueSeg, out.valueOff);
+            f.apply(k, out.dim.totalSize(), a.valueSeg, a.valueOff, b.valueSeg, b.valueOff, out.valueSeg, out.valueOff);
             return;
         }
         int n = out.dim.size();
         for (int e = 0; e < out.dim.batchSize(); e++) {
-            f.apply(n, a.valueSeg, a.valueOff + blockOf(a, e), b.valueSeg, b.valueOff + blockOf(b, e),
+            f.apply(k, n, a.valueSeg, a.valueOff + blockOf(a, e), b.valueSeg, b.valueOff + blockOf(b, e),
                     out.valueSeg, out.valueOff + (long) e * n);
         }
     }
@@ -477,13 +414,14 @@ final class ElementwiseNodes {
         if (operand.gradSeg == null) {
             return;
         }
+        FloatKernels k = out.kernels().blas();
         if (operand.dim.batchSize() == out.dim.batchSize()) {
-            K.axpy(out.dim.totalSize(), factor, out.gradSeg, out.gradOff, operand.gradSeg, operand.gradOff);
+            k.axpy(out.dim.totalSize(), factor, out.gradSeg, out.gradOff, operand.gradSeg, operand.gradOff);
             return;
         }
         int n = out.dim.size();
         for (int e = 0; e < out.dim.batchSize(); e++) {
-            K.axpy(n, factor, out.gradSeg, out.gradOff + (long) e * n, operand.gradSeg, operand.gradOff);
+            k.axpy(n, factor, out.gradSeg, out.gradOff + (long) e * n, operand.gradSeg, operand.gradOff);
         }
     }
 

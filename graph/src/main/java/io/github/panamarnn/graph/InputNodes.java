@@ -1,6 +1,5 @@
 package io.github.panamarnn.graph;
 
-import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.MemorySegment;
@@ -8,8 +7,6 @@ import java.util.Arrays;
 
 /** Leaves of the tape: inputs the user sets, and parameters entering the graph. */
 final class InputNodes {
-
-    private static final FloatKernels K = Kernels.get();
 
     private InputNodes() {
     }
@@ -19,7 +16,7 @@ final class InputNodes {
         Input node = new Input(dim, true);
         g.append0(node);
         if (values == null) {
-            K.fill(dim.totalSize(), 0f, node.valueSeg, node.valueOff);
+            g.kernels().blas().fill(dim.totalSize(), 0f, node.valueSeg, node.valueOff);
         } else {
             OffHeap.fromArray(values, node.valueSeg, node.valueOff);
         }
@@ -29,8 +26,9 @@ final class InputNodes {
     /** A constant of zeros ({@link Dy#zeros}): a leaf like an input, but one that {@code set()} refuses. */
     static Expression zeros(Dim dim) {
         Input node = new Input(dim, false);
-        ComputationGraph.current().append0(node);
-        K.fill(dim.totalSize(), 0f, node.valueSeg, node.valueOff);
+        ComputationGraph g = ComputationGraph.current();
+        g.append0(node);
+        g.kernels().blas().fill(dim.totalSize(), 0f, node.valueSeg, node.valueOff);
         return node;
     }
 
@@ -164,11 +162,11 @@ final class InputNodes {
             long xsAt = OffHeap.roundUpToLine((long) n * rows);
             MemorySegment s = scratch(xsAt + (long) n * cols);
             operandAt[0] = xsAt;
-            d.gather(K, s, 0, operandAt);
+            d.gather(kernels().blas(), s, 0, operandAt);
             if (n == 1) {
-                K.ger(rows, cols, 1f, s, 0, s, xsAt, gradSeg, gradOff, cols);
+                kernels().blas().ger(rows, cols, 1f, s, 0, s, xsAt, gradSeg, gradOff, cols);
             } else {
-                K.gemm(true, false, rows, cols, n, 1f, s, 0, rows, s, xsAt, cols, gradSeg, gradOff, cols);
+                kernels().blas().gemm(true, false, rows, cols, n, 1f, s, 0, rows, s, xsAt, cols, gradSeg, gradOff, cols);
             }
         }
 
@@ -196,7 +194,7 @@ final class InputNodes {
                 transposedSeg = graph.reservedSegment();
                 transposed = new TransposedCopy();
             }
-            transposed.refresh(K, valueVersion(), rows, cols, valueSeg, valueOff, transposedSeg, transposedOff);
+            transposed.refresh(kernels().blas(), valueVersion(), rows, cols, valueSeg, valueOff, transposedSeg, transposedOff);
             return true;
         }
 
@@ -218,7 +216,7 @@ final class InputNodes {
             if (!constant) {
                 parameter.checkUsable();
                 addDeferredOuterProducts();
-                K.axpy(dim.size(), 1f, gradSeg, gradOff, parameter.gradientSegment(), 0);
+                kernels().blas().axpy(dim.size(), 1f, gradSeg, gradOff, parameter.gradientSegment(), 0);
                 parameter.markTouched();
             }
         }
@@ -260,7 +258,7 @@ final class InputNodes {
         protected void backpropagate() {
             if (!constant) {
                 table.checkUsable();
-                K.axpy(dim.size(), 1f, gradSeg, gradOff, table.gradientSegment(), table.rowOffset(row));
+                kernels().blas().axpy(dim.size(), 1f, gradSeg, gradOff, table.gradientSegment(), table.rowOffset(row));
                 table.markTouched(row);
             }
         }

@@ -1,6 +1,7 @@
 package io.github.panamarnn.graph;
 
-import io.github.panamarnn.kernels.Kernels;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.MemorySegment;
 
@@ -109,7 +110,10 @@ public final class LookupParameters {
         checkUsable();
         int n = rowDim.size();
         for (int i = 0; i < touchedCount; i++) {
-            Kernels.get().fill(n, 0f, gradients, rowOffset(touchedRows[i]));
+            long row = rowOffset(touchedRows[i]);
+            for (int j = 0; j < n; j++) {
+                gradients.setAtIndex(JAVA_FLOAT, row + j, 0f);
+            }
             touched[touchedRows[i]] = false;
         }
         touchedCount = 0;

@@ -56,9 +56,9 @@ public final class MomentumSGDTrainer extends Trainer {
     @Override
     void apply(int n, MemorySegment values, MemorySegment gradients, long offset,
                MemorySegment state, long stateStride, float gradScale, long step) {
-        kernels().scale(n, momentum, state, offset);
-        kernels().axpy(n, -(learningRate() * gradScale), gradients, offset, state, offset);
-        kernels().axpy(n, 1f, state, offset, values, offset);
+        kernels().blas().scale(n, momentum, state, offset);
+        kernels().blas().axpy(n, -(learningRate() * gradScale), gradients, offset, state, offset);
+        kernels().blas().axpy(n, 1f, state, offset, values, offset);
     }
 
     @Override

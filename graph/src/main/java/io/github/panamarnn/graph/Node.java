@@ -1,5 +1,6 @@
 package io.github.panamarnn.graph;
 
+import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.MemorySegment;
 
@@ -28,6 +29,11 @@ import java.lang.foreign.MemorySegment;
  *       {@link #argGradientSegment(int)} is {@code null} for them, which a kernel taking an
  *       optional output can be passed directly). It runs at most once per backward pass,
  *       after the backward of every node that used this one.</li>
+ *   <li>Compute with {@link #kernels()}: {@code kernels().blas()} for the primitives,
+ *       {@code kernels().lstm()} and the like for fused cells. Never keep kernels of your own
+ *       in a static field or take them from a static holder of the kernels module: the graph's provider
+ *       decides SIMD or scalar ({@link ComputationGraph#setKernels}), and a node that ignores
+ *       it breaks the same-JVM comparison of the two.</li>
  * </ol>
  *
  * <p>Memory is addressed as {@code (MemorySegment, element offset)} pairs, in floats, as the
@@ -125,6 +131,14 @@ public abstract non-sealed class Node extends Expression {
      */
     protected final MemorySegment scratch(long floats) {
         return graph.scratch(floats);
+    }
+
+    /**
+     * The kernels to compute with: the owner graph's {@link ComputationGraph#kernels()}. Valid
+     * once the node is added (so in {@link #forward()} and {@link #backpropagate()}).
+     */
+    protected final KernelProvider kernels() {
+        return graph.kernels();
     }
 
     /** The graph this node belongs to. */

@@ -1,6 +1,7 @@
 package io.github.panamarnn.graph;
 
-import io.github.panamarnn.kernels.Kernels;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicLong;
@@ -92,7 +93,9 @@ public final class Parameters {
     /** Sets the accumulated gradient to zero and forgets that a backward reached it. */
     public void zeroGradient() {
         checkUsable();
-        Kernels.get().fill(dim.size(), 0f, gradients, 0);
+        for (int i = 0; i < dim.size(); i++) {
+            gradients.setAtIndex(JAVA_FLOAT, i, 0f);
+        }
         touched = false;
     }
 

@@ -5,7 +5,6 @@ import static io.github.panamarnn.graph.Shapes.requireMatrix;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -13,8 +12,6 @@ import java.lang.foreign.MemorySegment;
  * {@code {n}} is an {@code n x 1} column; a product with one column is a vector.
  */
 final class ProductNodes {
-
-    private static final FloatKernels K = Kernels.get();
 
     private ProductNodes() {
     }
@@ -118,25 +115,25 @@ final class ProductNodes {
     // ------------------------------------------------------------------ shared kernels
 
     /** {@code out += A · B} for {@code A} {@code m x k} and {@code B} {@code k x n}, row-major and dense. */
-    static void multiplyAdd(Node a, Node b, MemorySegment out, long outOff) {
+    static void multiplyAdd(FloatKernels blas, Node a, Node b, MemorySegment out, long outOff) {
         int m = a.dim.rows();
         int k = a.dim.cols();
         int n = b.dim.cols();
         int batch = b.dim.batchSize();
         if (batch > 1) {
             // Batch-major: the batch of x is a B x k row-major matrix X, the result B x m is X Aᵀ.
-            K.gemm(false, true, batch, m, k, 1f, b.valueSeg, b.valueOff, k, a.valueSeg, a.valueOff, k, out, outOff, m);
+            blas.gemm(false, true, batch, m, k, 1f, b.valueSeg, b.valueOff, k, a.valueSeg, a.valueOff, k, out, outOff, m);
         } else if (n == 1 && a instanceof InputNodes.ParameterNode p && p.transposedForProducts()) {
-            K.gemvT(k, m, 1f, p.transposedSegment(), p.transposedOffset(), m, b.valueSeg, b.valueOff, out, outOff);
+            blas.gemvT(k, m, 1f, p.transposedSegment(), p.transposedOffset(), m, b.valueSeg, b.valueOff, out, outOff);
         } else if (n == 1) {
-            K.gemv(m, k, 1f, a.valueSeg, a.valueOff, k, b.valueSeg, b.valueOff, out, outOff);
+            blas.gemv(m, k, 1f, a.valueSeg, a.valueOff, k, b.valueSeg, b.valueOff, out, outOff);
         } else {
-            K.gemm(false, false, m, n, k, 1f, a.valueSeg, a.valueOff, k, b.valueSeg, b.valueOff, n, out, outOff, n);
+            blas.gemm(false, false, m, n, k, 1f, a.valueSeg, a.valueOff, k, b.valueSeg, b.valueOff, n, out, outOff, n);
         }
     }
 
     /** Given {@code dY} of {@code Y = A · B}: {@code dA += dY · Bᵀ} and {@code dB += Aᵀ · dY} where needed. */
-    static void multiplyBackward(Node a, Node b, MemorySegment dy, long dyOff) {
+    static void multiplyBackward(FloatKernels blas, Node a, Node b, MemorySegment dy, long dyOff) {
         int m = a.dim.rows();
         int k = a.dim.cols();
         int n = b.dim.cols();
@@ -144,10 +141,10 @@ final class ProductNodes {
         if (batch > 1) {
             if (a.gradSeg != null) {
                 // dA (m x k) += dYᵀ X: the weight gradient of the whole batch in one product.
-                K.gemm(true, false, m, k, batch, 1f, dy, dyOff, m, b.valueSeg, b.valueOff, k, a.gradSeg, a.gradOff, k);
+                blas.gemm(true, false, m, k, batch, 1f, dy, dyOff, m, b.valueSeg, b.valueOff, k, a.gradSeg, a.gradOff, k);
             }
             if (b.gradSeg != null) {
-                K.gemm(false, false, batch, k, m, 1f, dy, dyOff, m, a.valueSeg, a.valueOff, k, b.gradSeg, b.gradOff, k);
+                blas.gemm(false, false, batch, k, m, 1f, dy, dyOff, m, a.valueSeg, a.valueOff, k, b.gradSeg, b.gradOff, k);
             }
             return;
         }
@@ -156,16 +153,16 @@ final class ProductNodes {
                 // Added with the parameter's other uses as one product, when the parameter's backward runs.
                 p.deferOuterProduct(dy, dyOff, b.valueSeg, b.valueOff);
             } else if (n == 1) {
-                K.ger(m, k, 1f, dy, dyOff, b.valueSeg, b.valueOff, a.gradSeg, a.gradOff, k);
+                blas.ger(m, k, 1f, dy, dyOff, b.valueSeg, b.valueOff, a.gradSeg, a.gradOff, k);
             } else {
-                K.gemm(false, true, m, k, n, 1f, dy, dyOff, n, b.valueSeg, b.valueOff, n, a.gradSeg, a.gradOff, k);
+                blas.gemm(false, true, m, k, n, 1f, dy, dyOff, n, b.valueSeg, b.valueOff, n, a.gradSeg, a.gradOff, k);
             }
         }
         if (b.gradSeg != null) {
             if (n == 1) {
-                K.gemvT(m, k, 1f, a.valueSeg, a.valueOff, k, dy, dyOff, b.gradSeg, b.gradOff);
+                blas.gemvT(m, k, 1f, a.valueSeg, a.valueOff, k, dy, dyOff, b.gradSeg, b.gradOff);
             } else {
-                K.gemm(true, false, k, n, m, 1f, a.valueSeg, a.valueOff, k, dy, dyOff, n, b.gradSeg, b.gradOff, n);
+                blas.gemm(true, false, k, n, m, 1f, a.valueSeg, a.valueOff, k, dy, dyOff, n, b.gradSeg, b.gradOff, n);
             }
         }
     }
@@ -185,13 +182,13 @@ final class ProductNodes {
 
         @Override
         protected void forward() {
-            K.fill(dim.totalSize(), 0f, valueSeg, valueOff);
-            multiplyAdd(a, b, valueSeg, valueOff);
+            kernels().blas().fill(dim.totalSize(), 0f, valueSeg, valueOff);
+            multiplyAdd(kernels().blas(), a, b, valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
-            multiplyBackward(a, b, gradSeg, gradOff);
+            multiplyBackward(kernels().blas(), a, b, gradSeg, gradOff);
         }
 
         @Override
@@ -212,14 +209,14 @@ final class ProductNodes {
             Node[] e = graph.edges;
             Node b = e[argStart];
             if (b.dim.batchSize() == dim.batchSize()) {
-                K.copy(dim.totalSize(), b.valueSeg, b.valueOff, valueSeg, valueOff);
+                kernels().blas().copy(dim.totalSize(), b.valueSeg, b.valueOff, valueSeg, valueOff);
             } else {
                 for (int i = 0; i < dim.batchSize(); i++) {
-                    K.copy(dim.size(), b.valueSeg, b.valueOff, valueSeg, valueOff + (long) i * dim.size());
+                    kernels().blas().copy(dim.size(), b.valueSeg, b.valueOff, valueSeg, valueOff + (long) i * dim.size());
                 }
             }
             for (int i = argStart + 1, end = argStart + arity; i < end; i += 2) {
-                multiplyAdd(e[i], e[i + 1], valueSeg, valueOff);
+                multiplyAdd(kernels().blas(), e[i], e[i + 1], valueSeg, valueOff);
             }
         }
 
@@ -228,7 +225,7 @@ final class ProductNodes {
             Node[] e = graph.edges;
             ElementwiseNodes.accumulateBroadcast(this, e[argStart], 1f);
             for (int i = argStart + 1, end = argStart + arity; i < end; i += 2) {
-                multiplyBackward(e[i], e[i + 1], gradSeg, gradOff);
+                multiplyBackward(kernels().blas(), e[i], e[i + 1], gradSeg, gradOff);
             }
         }
 
@@ -253,7 +250,7 @@ final class ProductNodes {
         protected void forward() {
             int n = a.dim.size();
             for (int e = 0; e < dim.batchSize(); e++) {
-                float d = K.dot(n, a.valueSeg, a.valueOff + ElementwiseNodes.blockOf(a, e),
+                float d = kernels().blas().dot(n, a.valueSeg, a.valueOff + ElementwiseNodes.blockOf(a, e),
                         b.valueSeg, b.valueOff + ElementwiseNodes.blockOf(b, e));
                 valueSeg.setAtIndex(JAVA_FLOAT, valueOff + e, d);
             }
@@ -267,10 +264,10 @@ final class ProductNodes {
                 long aBlock = ElementwiseNodes.blockOf(a, e);
                 long bBlock = ElementwiseNodes.blockOf(b, e);
                 if (a.gradSeg != null) {
-                    K.axpy(n, dy, b.valueSeg, b.valueOff + bBlock, a.gradSeg, a.gradOff + aBlock);
+                    kernels().blas().axpy(n, dy, b.valueSeg, b.valueOff + bBlock, a.gradSeg, a.gradOff + aBlock);
                 }
                 if (b.gradSeg != null) {
-                    K.axpy(n, dy, a.valueSeg, a.valueOff + aBlock, b.gradSeg, b.gradOff + bBlock);
+                    kernels().blas().axpy(n, dy, a.valueSeg, a.valueOff + aBlock, b.gradSeg, b.gradOff + bBlock);
                 }
             }
         }

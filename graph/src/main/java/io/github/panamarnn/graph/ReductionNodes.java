@@ -3,15 +3,11 @@ package io.github.panamarnn.graph;
 import static io.github.panamarnn.graph.Shapes.live;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
-import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /** Sums of expressions and reductions to a scalar. */
 final class ReductionNodes {
-
-    private static final FloatKernels K = Kernels.get();
 
     private ReductionNodes() {
     }
@@ -65,12 +61,12 @@ final class ReductionNodes {
             int n = dim.totalSize();
             Node[] e = graph.edges;
             Node first = e[argStart];
-            K.copy(n, first.valueSeg, first.valueOff, valueSeg, valueOff);
+            kernels().blas().copy(n, first.valueSeg, first.valueOff, valueSeg, valueOff);
             for (int i = argStart + 1, end = argStart + arity; i < end; i++) {
-                K.axpy(n, 1f, e[i].valueSeg, e[i].valueOff, valueSeg, valueOff);
+                kernels().blas().axpy(n, 1f, e[i].valueSeg, e[i].valueOff, valueSeg, valueOff);
             }
             if (factor != 1f) {
-                K.scale(n, factor, valueSeg, valueOff);
+                kernels().blas().scale(n, factor, valueSeg, valueOff);
             }
         }
 
@@ -81,7 +77,7 @@ final class ReductionNodes {
             for (int i = argStart, end = argStart + arity; i < end; i++) {
                 Node x = e[i];
                 if (x.gradSeg != null) {
-                    K.axpy(n, factor, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                    kernels().blas().axpy(n, factor, gradSeg, gradOff, x.gradSeg, x.gradOff);
                 }
             }
         }
@@ -105,7 +101,7 @@ final class ReductionNodes {
         protected void forward() {
             int n = x.dim.size();
             for (int b = 0; b < dim.batchSize(); b++) {
-                valueSeg.setAtIndex(JAVA_FLOAT, valueOff + b, K.sum(n, x.valueSeg, x.valueOff + (long) b * n));
+                valueSeg.setAtIndex(JAVA_FLOAT, valueOff + b, kernels().blas().sum(n, x.valueSeg, x.valueOff + (long) b * n));
             }
         }
 
@@ -115,8 +111,8 @@ final class ReductionNodes {
                 int n = x.dim.size();
                 MemorySegment ones = scratch(n);
                 for (int b = 0; b < dim.batchSize(); b++) {
-                    K.fill(n, gradSeg.getAtIndex(JAVA_FLOAT, gradOff + b), ones, 0);
-                    K.axpy(n, 1f, ones, 0, x.gradSeg, x.gradOff + (long) b * n);
+                    kernels().blas().fill(n, gradSeg.getAtIndex(JAVA_FLOAT, gradOff + b), ones, 0);
+                    kernels().blas().axpy(n, 1f, ones, 0, x.gradSeg, x.gradOff + (long) b * n);
                 }
             }
         }
@@ -140,7 +136,7 @@ final class ReductionNodes {
         protected void forward() {
             int n = x.dim.size();
             for (int b = 0; b < dim.batchSize(); b++) {
-                valueSeg.setAtIndex(JAVA_FLOAT, valueOff + b, K.sumOfSquares(n, x.valueSeg, x.valueOff + (long) b * n));
+                valueSeg.setAtIndex(JAVA_FLOAT, valueOff + b, kernels().blas().sumOfSquares(n, x.valueSeg, x.valueOff + (long) b * n));
             }
         }
 
@@ -151,7 +147,7 @@ final class ReductionNodes {
                 for (int b = 0; b < dim.batchSize(); b++) {
                     float dy = gradSeg.getAtIndex(JAVA_FLOAT, gradOff + b);
                     long block = (long) b * n;
-                    K.axpy(n, 2f * dy, x.valueSeg, x.valueOff + block, x.gradSeg, x.gradOff + block);
+                    kernels().blas().axpy(n, 2f * dy, x.valueSeg, x.valueOff + block, x.gradSeg, x.gradOff + block);
                 }
             }
         }
@@ -184,8 +180,8 @@ final class ReductionNodes {
             long bStep = b.dim.batchSize() == 1 ? 0 : n;
             for (int e = 0, batch = dim.batchSize(); e < batch; e++) {
                 long diff = workspaceOffset() + (long) e * n;
-                K.sub(n, a.valueSeg, a.valueOff + e * aStep, b.valueSeg, b.valueOff + e * bStep, valueSeg, diff);
-                valueSeg.setAtIndex(JAVA_FLOAT, valueOff + e, K.sumOfSquares(n, valueSeg, diff));
+                kernels().blas().sub(n, a.valueSeg, a.valueOff + e * aStep, b.valueSeg, b.valueOff + e * bStep, valueSeg, diff);
+                valueSeg.setAtIndex(JAVA_FLOAT, valueOff + e, kernels().blas().sumOfSquares(n, valueSeg, diff));
             }
         }
 
@@ -198,10 +194,10 @@ final class ReductionNodes {
                 float twiceDy = 2f * gradSeg.getAtIndex(JAVA_FLOAT, gradOff + e);
                 long diff = workspaceOffset() + (long) e * n;
                 if (a.gradSeg != null) {
-                    K.axpy(n, twiceDy, valueSeg, diff, a.gradSeg, a.gradOff + e * aStep);
+                    kernels().blas().axpy(n, twiceDy, valueSeg, diff, a.gradSeg, a.gradOff + e * aStep);
                 }
                 if (b.gradSeg != null) {
-                    K.axpy(n, -twiceDy, valueSeg, diff, b.gradSeg, b.gradOff + e * bStep);
+                    kernels().blas().axpy(n, -twiceDy, valueSeg, diff, b.gradSeg, b.gradOff + e * bStep);
                 }
             }
         }

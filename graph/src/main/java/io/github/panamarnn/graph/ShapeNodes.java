@@ -3,8 +3,6 @@ package io.github.panamarnn.graph;
 import static io.github.panamarnn.graph.Shapes.live;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
-import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Objects;
@@ -14,8 +12,6 @@ import java.util.Objects;
  * views; concatenate and matrix transposes copy.
  */
 final class ShapeNodes {
-
-    private static final FloatKernels K = Kernels.get();
 
     private ShapeNodes() {
     }
@@ -174,7 +170,7 @@ final class ShapeNodes {
             int cols = x.dim.cols();
             long n = (long) rows * cols;
             for (int e = 0, batch = dim.batchSize(); e < batch; e++) {
-                K.transpose(rows, cols, x.valueSeg, x.valueOff + e * n, valueSeg, valueOff + e * n);
+                kernels().blas().transpose(rows, cols, x.valueSeg, x.valueOff + e * n, valueSeg, valueOff + e * n);
             }
         }
 
@@ -228,7 +224,7 @@ final class ShapeNodes {
             int n = dim.size();
             long stride = x.dim.size();
             for (int b = 0, batch = dim.batchSize(); b < batch; b++) {
-                K.copy(n, x.valueSeg, x.valueOff + b * stride + offset, valueSeg, valueOff + (long) b * n);
+                kernels().blas().copy(n, x.valueSeg, x.valueOff + b * stride + offset, valueSeg, valueOff + (long) b * n);
             }
         }
 
@@ -240,7 +236,7 @@ final class ShapeNodes {
             int n = dim.size();
             long stride = x.dim.size();
             for (int b = 0, batch = dim.batchSize(); b < batch; b++) {
-                K.axpy(n, 1f, gradSeg, gradOff + (long) b * n, x.gradSeg, x.gradOff + b * stride + offset);
+                kernels().blas().axpy(n, 1f, gradSeg, gradOff + (long) b * n, x.gradSeg, x.gradOff + b * stride + offset);
             }
         }
 
@@ -269,7 +265,7 @@ final class ShapeNodes {
                     Node x = e[i];
                     int n = x.dim.size();
                     long element = x.dim.batchSize() == 1 ? 0 : (long) b * n;
-                    K.copy(n, x.valueSeg, x.valueOff + element, valueSeg, at);
+                    kernels().blas().copy(n, x.valueSeg, x.valueOff + element, valueSeg, at);
                     at += n;
                 }
             }
@@ -286,7 +282,7 @@ final class ShapeNodes {
                     if (x.gradSeg != null) {
                         // A batch-1 argument was broadcast: its gradient sums over the batch.
                         long element = x.dim.batchSize() == 1 ? 0 : (long) b * n;
-                        K.axpy(n, 1f, gradSeg, at, x.gradSeg, x.gradOff + element);
+                        kernels().blas().axpy(n, 1f, gradSeg, at, x.gradSeg, x.gradOff + element);
                     }
                     at += n;
                 }

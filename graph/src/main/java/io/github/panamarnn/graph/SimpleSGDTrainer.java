@@ -37,7 +37,7 @@ public final class SimpleSGDTrainer extends Trainer {
     @Override
     void apply(int n, MemorySegment values, MemorySegment gradients, long offset,
                MemorySegment state, long stateStride, float gradScale, long step) {
-        kernels().axpy(n, -(learningRate() * gradScale), gradients, offset, values, offset);
+        kernels().blas().axpy(n, -(learningRate() * gradScale), gradients, offset, values, offset);
     }
 
     @Override

@@ -4,8 +4,6 @@ import static io.github.panamarnn.graph.Shapes.live;
 import static io.github.panamarnn.graph.Shapes.requireVector;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
-import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -14,8 +12,6 @@ import java.lang.foreign.MemorySegment;
  * vectors. All of them subtract the maximum first, so large inputs do not overflow.
  */
 final class SoftmaxNodes {
-
-    private static final FloatKernels K = Kernels.get();
 
     private SoftmaxNodes() {
     }
@@ -58,13 +54,13 @@ final class SoftmaxNodes {
 
         @Override
         protected void forward() {
-            K.softmax(dim.batchSize(), dim.size(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+            kernels().blas().softmax(dim.batchSize(), dim.size(), x.valueSeg, x.valueOff, valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.softmaxBackward(dim.batchSize(), dim.size(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                kernels().blas().softmaxBackward(dim.batchSize(), dim.size(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
         }
 
@@ -85,13 +81,13 @@ final class SoftmaxNodes {
 
         @Override
         protected void forward() {
-            K.logSoftmax(dim.batchSize(), dim.size(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+            kernels().blas().logSoftmax(dim.batchSize(), dim.size(), x.valueSeg, x.valueOff, valueSeg, valueOff);
         }
 
         @Override
         protected void backpropagate() {
             if (x.gradSeg != null) {
-                K.logSoftmaxBackward(dim.batchSize(), dim.size(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
+                kernels().blas().logSoftmaxBackward(dim.batchSize(), dim.size(), valueSeg, valueOff, gradSeg, gradOff, x.gradSeg, x.gradOff);
             }
         }
 
@@ -128,13 +124,13 @@ final class SoftmaxNodes {
             MemorySegment s = scratch(2L * n);
             for (int b = 0; b < dim.batchSize(); b++) {
                 long at = (long) b * n;
-                K.transpose(rows, cols, x.valueSeg, x.valueOff + at, s, 0);
+                kernels().blas().transpose(rows, cols, x.valueSeg, x.valueOff + at, s, 0);
                 if (log) {
-                    K.logSoftmax(cols, rows, s, 0, s, n);
+                    kernels().blas().logSoftmax(cols, rows, s, 0, s, n);
                 } else {
-                    K.softmax(cols, rows, s, 0, s, n);
+                    kernels().blas().softmax(cols, rows, s, 0, s, n);
                 }
-                K.transpose(cols, rows, s, n, valueSeg, valueOff + at);
+                kernels().blas().transpose(cols, rows, s, n, valueSeg, valueOff + at);
             }
         }
 
@@ -151,16 +147,16 @@ final class SoftmaxNodes {
             long dx = 3L * n;
             for (int b = 0; b < dim.batchSize(); b++) {
                 long at = (long) b * n;
-                K.transpose(rows, cols, valueSeg, valueOff + at, s, yT);
-                K.transpose(rows, cols, gradSeg, gradOff + at, s, dyT);
-                K.fill(n, 0f, s, dxT);
+                kernels().blas().transpose(rows, cols, valueSeg, valueOff + at, s, yT);
+                kernels().blas().transpose(rows, cols, gradSeg, gradOff + at, s, dyT);
+                kernels().blas().fill(n, 0f, s, dxT);
                 if (log) {
-                    K.logSoftmaxBackward(cols, rows, s, yT, s, dyT, s, dxT);
+                    kernels().blas().logSoftmaxBackward(cols, rows, s, yT, s, dyT, s, dxT);
                 } else {
-                    K.softmaxBackward(cols, rows, s, yT, s, dyT, s, dxT);
+                    kernels().blas().softmaxBackward(cols, rows, s, yT, s, dyT, s, dxT);
                 }
-                K.transpose(cols, rows, s, dxT, s, dx);
-                K.axpy(n, 1f, s, dx, x.gradSeg, x.gradOff + at);
+                kernels().blas().transpose(cols, rows, s, dxT, s, dx);
+                kernels().blas().axpy(n, 1f, s, dx, x.gradSeg, x.gradOff + at);
             }
         }
 
@@ -188,7 +184,7 @@ final class SoftmaxNodes {
 
         @Override
         protected void forward() {
-            K.logSumExp(1, x.dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
+            kernels().blas().logSumExp(1, x.dim.totalSize(), x.valueSeg, x.valueOff, valueSeg, valueOff);
             float logSumExp = valueSeg.getAtIndex(JAVA_FLOAT, valueOff);
             valueSeg.setAtIndex(JAVA_FLOAT, valueOff, logSumExp - x.valueSeg.getAtIndex(JAVA_FLOAT, x.valueOff + index));
         }
@@ -201,8 +197,8 @@ final class SoftmaxNodes {
             int n = x.dim.totalSize();
             float dy = gradSeg.getAtIndex(JAVA_FLOAT, gradOff);
             MemorySegment probs = scratch(n);
-            K.softmax(1, n, x.valueSeg, x.valueOff, probs, 0);
-            K.axpy(n, dy, probs, 0, x.gradSeg, x.gradOff);
+            kernels().blas().softmax(1, n, x.valueSeg, x.valueOff, probs, 0);
+            kernels().blas().axpy(n, dy, probs, 0, x.gradSeg, x.gradOff);
             ElementwiseNodes.addAt(x.gradSeg, x.gradOff + index, -dy);
         }
 

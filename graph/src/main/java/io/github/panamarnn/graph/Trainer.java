@@ -2,8 +2,7 @@ package io.github.panamarnn.graph;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
-import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.KernelProvider;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
@@ -62,7 +61,7 @@ public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTraine
     private final ParameterCollection collection;
     /** Floats of state per parameter float (0 for SGD, 1 for momentum/Adagrad, 2 for Adam). */
     private final int stateSlots;
-    private FloatKernels kernels = Kernels.get();
+    private KernelProvider kernels = KernelProvider.selected();
     private float learningRate;
     private boolean clipping = true;
     private float clipThreshold = DEFAULT_CLIP_THRESHOLD;
@@ -143,7 +142,7 @@ public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTraine
                 int n = p.dim().size();
                 MemorySegment state = stateSlots == 0 ? NO_STATE : denseState[i];
                 apply(n, p.valueSegment(), p.gradientSegment(), 0, state, n, gradScale, step);
-                kernels.fill(n, 0f, p.gradientSegment(), 0);
+                kernels.blas().fill(n, 0f, p.gradientSegment(), 0);
                 p.clearTouched();
             }
         }
@@ -159,7 +158,7 @@ public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTraine
             for (int k = 0; k < count; k++) {
                 long offset = t.rowOffset(t.touchedRow(k));
                 apply(rowSize, t.valueSegment(), t.gradientSegment(), offset, state, tableSize, gradScale, step);
-                kernels.fill(rowSize, 0f, t.gradientSegment(), offset);
+                kernels.blas().fill(rowSize, 0f, t.gradientSegment(), offset);
             }
             t.clearTouched();
         }
@@ -182,7 +181,7 @@ public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTraine
         for (int i = 0; i < tables.size(); i++) {
             LookupParameters t = tables.get(i);
             // A gradient written without marking the row touched would survive zeroGradient(); zero the table.
-            kernels.fill((int) ((long) t.size() * t.dim().size()), 0f, t.gradientSegment(), 0);
+            kernels.blas().fill((int) ((long) t.size() * t.dim().size()), 0f, t.gradientSegment(), 0);
             t.clearTouched();
         }
     }
@@ -259,17 +258,21 @@ public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTraine
     void beginUpdate(long step) {
     }
 
-    FloatKernels kernels() {
+    /** The kernels the updates compute with: {@link KernelProvider#selected()} unless {@link #setKernels set}. */
+    public KernelProvider kernels() {
         return kernels;
     }
 
     /**
-     * Makes this trainer compute with {@code replacement} instead of {@link Kernels#get()}; tests
-     * use it to check the trainer's own code with kernels whose allocation does not depend on
-     * how the JIT inlined Vector API code.
+     * Makes this trainer's updates compute with {@code provider} from the next update on, for
+     * instance the same provider as the graph's ({@link ComputationGraph#setKernels}) when
+     * comparing SIMD and scalar runs in one JVM; tests also use it to check the trainer's own
+     * code with kernels whose allocation does not depend on how the JIT inlined Vector API code.
+     *
+     * @throws NullPointerException if {@code provider} is null
      */
-    void useKernels(FloatKernels replacement) {
-        this.kernels = Objects.requireNonNull(replacement);
+    public void setKernels(KernelProvider provider) {
+        this.kernels = Objects.requireNonNull(provider, "kernel provider is null");
     }
 
     static float get(MemorySegment segment, long index) {
@@ -309,7 +312,7 @@ public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTraine
      * NaN or an infinity yields a non-finite norm.
      */
     private double squaredNorm(int n, MemorySegment gradients, long offset) {
-        float fast = kernels.sumOfSquares(n, gradients, offset);
+        float fast = kernels.blas().sumOfSquares(n, gradients, offset);
         if (Float.isFinite(fast)) {
             return fast;
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.panamarnn.kernels.KernelProvider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -81,6 +82,59 @@ class ComputationGraphTest {
         assertTrue(m.contains("worker"), m);
         // the worker had its own graph; ours is untouched
         assertArrayClose(new float[] {1, 2}, x.vecValue(), 0f);
+    }
+
+    // ------------------------------------------------------------------ kernels
+
+    /** Records the provider it computed with. */
+    static final class KernelsProbe extends Node {
+        KernelProvider seen;
+
+        KernelsProbe() {
+            super(Dim.of(1));
+        }
+
+        @Override
+        protected void forward() {
+            seen = kernels();
+            valueSegment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, valueOffset(), 0f);
+        }
+
+        @Override
+        protected void backpropagate() {
+        }
+    }
+
+    @Test
+    void nodesComputeWithTheGraphsKernelsWhichSurviveRenewal() {
+        ComputationGraph g = cg();
+        assertSame(KernelProvider.selected(), g.kernels(), "default");
+        try {
+            g.setKernels(KernelProvider.scalar());
+            renewCg();
+            assertSame(KernelProvider.scalar(), g.kernels(), "after renewCg");
+            KernelsProbe probe = g.add(new KernelsProbe());
+            probe.scalarValue();
+            assertSame(KernelProvider.scalar(), probe.seen);
+        } finally {
+            renewCg();
+            g.setKernels(KernelProvider.selected());
+        }
+    }
+
+    @Test
+    void kernelsCannotChangeUnderNodesOnTheTape() {
+        ComputationGraph g = cg();
+        KernelProvider other = g.kernels() == KernelProvider.scalar()
+                ? KernelProvider.simdIfAvailable().orElse(null) : KernelProvider.scalar();
+        tanh(inputVector(1, 2));
+        g.setKernels(g.kernels()); // no change: allowed
+        if (other != null) {
+            String m = message(IllegalStateException.class, () -> g.setKernels(other));
+            assertTrue(m.contains("2 nodes") && m.contains("renewCg"), m);
+            assertSame(KernelProvider.selected(), g.kernels(), "unchanged after the refusal");
+        }
+        assertThrows(NullPointerException.class, () -> g.setKernels(null));
     }
 
     // ------------------------------------------------------------------ errors at build time

@@ -488,7 +488,7 @@ class TrainerTest {
                 Parameters p = pc.addParameters(8, 9);
                 LookupParameters table = pc.addLookupParameters(10, 7);
                 Trainer trainer = make.apply(pc);
-                trainer.useKernels(io.github.panamarnn.kernels.Kernels.scalar());
+                trainer.setKernels(io.github.panamarnn.kernels.KernelProvider.scalar());
                 float[] g = randomGradient(new SplittableRandom(1), 72, 0.01);
                 float[] rowGradient = randomGradient(new SplittableRandom(2), 7, 0.01);
                 long best = Long.MAX_VALUE;

@@ -1,7 +1,6 @@
 package io.github.panamarnn.kernels;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Optional;
 
 /**
  * The elementwise halves of the recurrent cells ({@link LstmCell}, {@link GruCell},
@@ -13,7 +12,7 @@ import java.util.Optional;
  *   <li>{@link ScalarCellActivations}: fused, plain scalar loops; the reference and the
  *       fallback where the Vector API is absent or {@code -Dpanamarnn.simd=false};</li>
  *   <li>{@code PanamaCellActivations}: fused, Vector API (loaded only through
- *       {@link #simd()});</li>
+ *       {@link KernelProvider#simdIfAvailable()});</li>
  *   <li>{@link ComposedCellActivations}: unfused, one {@link FloatKernels} primitive per
  *       operation, as a graph of separate nodes would compute it; a test oracle and the
  *       benchmark baseline.</li>
@@ -29,24 +28,6 @@ public interface CellActivations {
 
     /** Implementation name, e.g. {@code "scalar"}, {@code "panama-512"}, {@code "composed(scalar)"}. */
     String name();
-
-    /**
-     * The implementation the library uses: the Panama one when the Vector API is usable and
-     * {@code panamarnn.simd} is not {@code false}, else {@link #scalar()}.
-     */
-    static CellActivations get() {
-        return SelectedCellActivations.SELECTED;
-    }
-
-    /** The fused scalar twin, whatever {@code panamarnn.simd} says. */
-    static CellActivations scalar() {
-        return ScalarCellActivations.INSTANCE;
-    }
-
-    /** The Panama implementation if this JVM can run it, regardless of {@code panamarnn.simd}. */
-    static Optional<CellActivations> simd() {
-        return Optional.ofNullable(SelectedCellActivations.SIMD);
-    }
 
     // ------------------------------------------------------------------------------ LSTM
 

@@ -10,7 +10,7 @@ import java.util.Objects;
  * {@code logisticBackward}, ...) over one H-long gate block at a time, the way a graph of
  * separate elementwise nodes computes a cell. It shares no arithmetic with the fused passes,
  * so over {@link Kernels#scalar()} it is the independent oracle the fused passes are tested
- * against, and over {@link Kernels#get()} it is the "unfused" benchmark baseline.
+ * against, and over the selected provider's {@link KernelProvider#blas()} it is the "unfused" benchmark baseline.
  *
  * <p>Unlike the fused implementations it needs two rows of temporaries, which it allocates
  * once, at construction, from the caller's arena; an instance is therefore bound to a maximum

@@ -16,7 +16,7 @@ import java.lang.foreign.MemorySegment;
  * same range (in-place use).
  *
  * <p>There are two implementations with identical contracts: a plain scalar one and a
- * Panama Vector API one. {@link Kernels#get()} picks one at start-up.
+ * Panama Vector API one. {@link KernelProvider} picks one at start-up.
  */
 public interface FloatKernels {
 

@@ -33,25 +33,12 @@ import java.util.Objects;
  */
 public final class GruCell {
 
-    private static final GruCell DEFAULT = new GruCell(Kernels.get(), CellActivations.get());
-    private static final GruCell SCALAR = new GruCell(Kernels.scalar(), CellActivations.scalar());
-
     private final FloatKernels k;
     private final CellActivations act;
 
     private GruCell(FloatKernels products, CellActivations activations) {
         this.k = Objects.requireNonNull(products, "products");
         this.act = Objects.requireNonNull(activations, "activations");
-    }
-
-    /** The cell over the selected kernels ({@link Kernels#get()}, {@link CellActivations#get()}). */
-    public static GruCell get() {
-        return DEFAULT;
-    }
-
-    /** The cell over the scalar twins, whatever {@code panamarnn.simd} says. */
-    public static GruCell scalar() {
-        return SCALAR;
     }
 
     /** A cell whose products run on {@code products} and whose elementwise passes on {@code activations}. */

@@ -1,48 +1,31 @@
 package io.github.panamarnn.kernels;
 
 import java.util.Optional;
-import java.util.logging.Logger;
 
 /**
- * Chooses the kernel implementation once per JVM, after Lucene's vectorization provider.
- *
- * <p>The Panama implementation ({@code PanamaFloatKernels}) is loaded reflectively and only
- * when the {@code jdk.incubator.vector} module is in the boot layer, the system property
- * {@code panamarnn.simd} is not {@code false}, and the preferred float species has at least
- * 8 lanes; otherwise {@link ScalarFloatKernels} serves. No class that touches the Vector API
- * is loaded on the scalar path.
+ * Shorthands for the primitives of {@link KernelProvider}'s providers, for the kernels' own
+ * tests and tools, plus the products' shape rule that the graph consults. The SIMD-or-scalar
+ * choice itself is made in {@link KernelProvider} alone; code outside this module should hold
+ * a provider (a graph's, for nodes) instead of calling these.
  */
 public final class Kernels {
-
-    /** System property that, set to {@code false}, forces the scalar twins everywhere. */
-    public static final String SIMD_PROPERTY = "panamarnn.simd";
-
-    private static final String PANAMA_CLASS = "io.github.panamarnn.kernels.PanamaFloatKernels";
-    private static final Logger LOG = Logger.getLogger(Kernels.class.getName());
-
-    private static final FloatKernels SIMD = loadSimd().orElse(null);
-    private static final FloatKernels SELECTED = choose(SIMD, System.getProperty(SIMD_PROPERTY));
 
     private Kernels() {
     }
 
-    /** The implementation the whole library uses: Panama when available and enabled, else scalar. */
+    /** {@code KernelProvider.selected().blas()}. */
     public static FloatKernels get() {
-        return SELECTED;
+        return KernelProvider.selected().blas();
     }
 
-    /** The scalar twin, whatever {@code panamarnn.simd} says. */
+    /** {@code KernelProvider.scalar().blas()}: the scalar twin, whatever {@code panamarnn.simd} says. */
     public static FloatKernels scalar() {
-        return ScalarFloatKernels.INSTANCE;
+        return KernelProvider.scalar().blas();
     }
 
-    /**
-     * The Panama implementation if this JVM can run it (the incubator module is present and the
-     * species is wide enough), regardless of {@code panamarnn.simd}; empty otherwise. Tests and
-     * benchmarks use it to compare twins in one JVM.
-     */
+    /** The primitives of {@link KernelProvider#simdIfAvailable()}; empty where that is empty. */
     public static Optional<FloatKernels> simd() {
-        return Optional.ofNullable(SIMD);
+        return KernelProvider.simdIfAvailable().map(KernelProvider::blas);
     }
 
     /**
@@ -60,48 +43,5 @@ public final class Kernels {
      */
     public static boolean matrixVectorPrefersTransposed(int rows, int cols) {
         return rows >= 2 && cols < GEMV_WIDE_ROWS && (long) rows * cols <= LstmCell.TRANSPOSE_MAX_FLOATS;
-    }
-
-    /** True when {@link #get()} is the Panama implementation. */
-    public static boolean simdEnabled() {
-        return SELECTED != ScalarFloatKernels.INSTANCE;
-    }
-
-    /**
-     * Loads the class {@code className} (a Panama twin of some kernel family) when the
-     * incubator module is readable, instantiating it through its public no-argument
-     * constructor; empty when the module is absent or the class refuses this CPU by throwing
-     * {@link UnsupportedOperationException} from its constructor.
-     */
-    public static <T> Optional<T> loadPanama(String className, Class<T> type) {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            Class<?> cls = Class.forName(className, true, Kernels.class.getClassLoader());
-            return Optional.of(type.cast(cls.getConstructor().newInstance()));
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof UnsupportedOperationException u) {
-                LOG.fine(() -> "Panama kernels not used: " + u.getMessage());
-                return Optional.empty();
-            }
-            throw new IllegalStateException("Cannot create " + className, e.getCause());
-        } catch (ReflectiveOperationException | LinkageError e) {
-            LOG.warning(() -> "Panama kernels not loadable, using scalar: " + e);
-            return Optional.empty();
-        }
-    }
-
-    /**
-     * The selection rule behind {@link #get()}, separate so tests can check it for every
-     * property value in one JVM: {@code simd} (null when unavailable) unless {@code simdProperty}
-     * is {@code "false"} (any case), else the scalar twin.
-     */
-    static FloatKernels choose(FloatKernels simd, String simdProperty) {
-        return simd != null && !"false".equalsIgnoreCase(simdProperty) ? simd : ScalarFloatKernels.INSTANCE;
-    }
-
-    private static Optional<FloatKernels> loadSimd() {
-        return loadPanama(PANAMA_CLASS, FloatKernels.class);
     }
 }

@@ -43,15 +43,12 @@ import java.util.Objects;
  *       {@link IndexOutOfBoundsException} naming the argument, a missing required segment a
  *       {@link NullPointerException} naming it.</li>
  * </ul>
- * Instances are immutable and thread-safe; {@link #get()} is the one to use.
+ * Instances are immutable and thread-safe; {@link KernelProvider#lstm()} is the one to use.
  */
 public final class LstmCell {
 
     /** DyNet's forget-gate bias, added to {@code a_f} before the sigmoid. */
     public static final float DEFAULT_FORGET_BIAS = 1f;
-
-    private static final LstmCell DEFAULT = new LstmCell(Kernels.get(), CellActivations.get());
-    private static final LstmCell SCALAR = new LstmCell(Kernels.scalar(), CellActivations.scalar());
 
     private final FloatKernels k;
     private final CellActivations act;
@@ -59,16 +56,6 @@ public final class LstmCell {
     private LstmCell(FloatKernels products, CellActivations activations) {
         this.k = Objects.requireNonNull(products, "products");
         this.act = Objects.requireNonNull(activations, "activations");
-    }
-
-    /** The cell over the selected kernels ({@link Kernels#get()}, {@link CellActivations#get()}). */
-    public static LstmCell get() {
-        return DEFAULT;
-    }
-
-    /** The cell over the scalar twins, whatever {@code panamarnn.simd} says. */
-    public static LstmCell scalar() {
-        return SCALAR;
     }
 
     /** A cell whose products run on {@code products} and whose elementwise passes on {@code activations}. */

@@ -22,25 +22,12 @@ import java.util.Objects;
  */
 public final class SimpleRnnCell {
 
-    private static final SimpleRnnCell DEFAULT = new SimpleRnnCell(Kernels.get(), CellActivations.get());
-    private static final SimpleRnnCell SCALAR = new SimpleRnnCell(Kernels.scalar(), CellActivations.scalar());
-
     private final FloatKernels k;
     private final CellActivations act;
 
     private SimpleRnnCell(FloatKernels products, CellActivations activations) {
         this.k = Objects.requireNonNull(products, "products");
         this.act = Objects.requireNonNull(activations, "activations");
-    }
-
-    /** The cell over the selected kernels ({@link Kernels#get()}, {@link CellActivations#get()}). */
-    public static SimpleRnnCell get() {
-        return DEFAULT;
-    }
-
-    /** The cell over the scalar twins, whatever {@code panamarnn.simd} says. */
-    public static SimpleRnnCell scalar() {
-        return SCALAR;
     }
 
     /** A cell whose products run on {@code products} and whose elementwise passes on {@code activations}. */

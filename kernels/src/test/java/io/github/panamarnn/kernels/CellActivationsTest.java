@@ -42,23 +42,25 @@ class CellActivationsTest {
 
     static List<CellActivations> implementations(Arena arena, int hidden) {
         List<CellActivations> list = new ArrayList<>();
-        list.add(CellActivations.scalar());
-        CellActivations.simd().ifPresent(list::add);
+        list.add(KernelProvider.scalar().activations());
+        KernelProvider.simdIfAvailable().ifPresent(simd -> list.add(simd.activations()));
         list.add(new ComposedCellActivations(Kernels.scalar(), arena, hidden));
         return list;
     }
 
     @Test
     void providerHonoursTheSimdSwitch() {
-        boolean simdWanted = !"false".equalsIgnoreCase(System.getProperty(Kernels.SIMD_PROPERTY, "true"));
-        if (simdWanted && CellActivations.simd().isPresent()) {
-            assertSame(CellActivations.simd().get(), CellActivations.get());
-            assertTrue(CellActivations.get().name().startsWith("panama-"));
+        boolean simdWanted = !"false".equalsIgnoreCase(System.getProperty(KernelProvider.SIMD_PROPERTY, "true"));
+        CellActivations selected = KernelProvider.selected().activations();
+        if (simdWanted && KernelProvider.simdIfAvailable().isPresent()) {
+            assertSame(KernelProvider.simdIfAvailable().get().activations(), selected);
+            assertTrue(selected.name().startsWith("panama-"));
         } else {
-            assertSame(CellActivations.scalar(), CellActivations.get());
+            assertSame(ScalarCellActivations.INSTANCE, selected);
         }
         // the cell passes are available exactly where the primitive Panama kernels are
-        assertEquals(Kernels.simd().isPresent(), CellActivations.simd().isPresent());
+        assertEquals(KernelProvider.loadPanama(KernelProvider.PANAMA_KERNELS, FloatKernels.class).isPresent(),
+                KernelProvider.loadPanama(KernelProvider.PANAMA_ACTIVATIONS, CellActivations.class).isPresent());
     }
 
     /** Runs one pass on fresh copies of {@code blocks}; returns every block's full contents (padding included). */
@@ -216,7 +218,7 @@ class CellActivationsTest {
 
     @Test
     void activationsSaturateWithoutNaN() {
-        assumeTrue(CellActivations.simd().isPresent());
+        assumeTrue(KernelProvider.simdIfAvailable().isPresent());
         try (Arena arena = Arena.ofConfined()) {
             Random rnd = new Random(3);
             int hidden = 21;
@@ -228,7 +230,7 @@ class CellActivationsTest {
             GuardedFloats c = GuardedFloats.random(arena, rnd, hidden, 1);
             GuardedFloats tanhC = GuardedFloats.random(arena, rnd, hidden, 1);
             GuardedFloats h = GuardedFloats.random(arena, rnd, hidden, 1);
-            CellActivations.simd().get().lstmForward(1, hidden, 1f, gates.seg, gates.off, null, 0,
+            KernelProvider.simdIfAvailable().get().activations().lstmForward(1, hidden, 1f, gates.seg, gates.off, null, 0,
                     c.seg, c.off, tanhC.seg, tanhC.off, h.seg, h.off);
             for (float v : gates.values()) {
                 assertTrue(v >= -1f && v <= 1f, "activation out of range: " + v);

@@ -2,7 +2,7 @@ package io.github.panamarnn.kernels;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /** The implementations of one recurrent cell that its tests hold against each other. */
 final class CellImplementations {
@@ -11,17 +11,14 @@ final class CellImplementations {
     }
 
     /**
-     * {@code {name, cell}} pairs: the scalar twin, the one {@code get()} selects, and the Panama
-     * one built by {@code panama} when this JVM has both the SIMD kernels and the SIMD cell
-     * activations.
+     * {@code {name, cell}} pairs: the cell of the scalar provider, of the selected one, and of
+     * the Panama one when this JVM has it.
      */
-    static <C> List<Object[]> named(C scalar, C selected, BiFunction<FloatKernels, CellActivations, C> panama) {
+    static <C> List<Object[]> named(Function<KernelProvider, C> cellOf) {
         List<Object[]> list = new ArrayList<>();
-        list.add(new Object[] {"scalar", scalar});
-        list.add(new Object[] {"selected", selected});
-        if (Kernels.simd().isPresent() && CellActivations.simd().isPresent()) {
-            list.add(new Object[] {"panama", panama.apply(Kernels.simd().get(), CellActivations.simd().get())});
-        }
+        list.add(new Object[] {"scalar", cellOf.apply(KernelProvider.scalar())});
+        list.add(new Object[] {"selected", cellOf.apply(KernelProvider.selected())});
+        KernelProvider.simdIfAvailable().ifPresent(simd -> list.add(new Object[] {"panama", cellOf.apply(simd)}));
         return list;
     }
 }

@@ -32,7 +32,7 @@ class GruCellTest {
     static final String[] PARAMS = {"Wxz", "Whz", "bz", "Wxr", "Whr", "br", "Wxh", "Whh", "bh"};
 
     static List<Object[]> candidates() {
-        return CellImplementations.named(GruCell.scalar(), GruCell.get(), GruCell::of);
+        return CellImplementations.named(KernelProvider::gru);
     }
 
     static GruCell reference(Arena arena, int hidden) {
@@ -315,18 +315,18 @@ class GruCellTest {
             StepCase sc = new StepCase(arena, 3, 2, 3, 4);
             GuardedFloats[] w = sc.params;
             MemorySegment out = OffHeap.allocateFloats(arena, 100);
-            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> GruCell.get().stepForward(
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> KernelProvider.selected().gru().stepForward(
                     2, 3, 4, sc.x.seg, sc.x.off, null, 0, w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
                     w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[7].seg, w[7].off,
                     w[8].seg, w[8].off, out, 0, OffHeap.allocateFloats(arena, 31), 0));
             assertTrue(e.getMessage().contains("workspace"), e.getMessage());
             // a bias (H floats) where the H x H Whh belongs
-            IndexOutOfBoundsException whh = assertThrows(IndexOutOfBoundsException.class, () -> GruCell.get().stepForward(
+            IndexOutOfBoundsException whh = assertThrows(IndexOutOfBoundsException.class, () -> KernelProvider.selected().gru().stepForward(
                     2, 3, 4, sc.x.seg, sc.x.off, null, 0, w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
                     w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[8].seg, w[8].off,
                     w[8].seg, w[8].off, out, 0, OffHeap.allocateFloats(arena, 32), 0));
             assertTrue(whh.getMessage().contains("whh"), whh.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> GruCell.get().stepForward(
+            assertThrows(IllegalArgumentException.class, () -> KernelProvider.selected().gru().stepForward(
                     0, 3, 4, sc.x.seg, sc.x.off, null, 0, w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
                     w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[7].seg, w[7].off,
                     w[8].seg, w[8].off, out, 0, out, 0));

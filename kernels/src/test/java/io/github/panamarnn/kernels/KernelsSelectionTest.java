@@ -6,22 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** How {@link Kernels} picks an implementation, and that {@code -Dpanamarnn.simd=false} forces the scalar twin. */
+/** How {@link KernelProvider} picks a provider, and that {@code -Dpanamarnn.simd=false} forces the scalar twin. */
 class KernelsSelectionTest {
 
     @Test
     void falseInAnyCaseSelectsTheScalarTwin() {
-        FloatKernels simd = ElementwiseFixtures.simd();
+        KernelProvider simd = KernelProvider.simdIfAvailable().orElseThrow();
         for (String off : new String[] {"false", "FALSE", "False"}) {
-            assertSame(ScalarFloatKernels.INSTANCE, Kernels.choose(simd, off), "panamarnn.simd=" + off);
+            assertSame(KernelProvider.scalar(), KernelProvider.choose(simd, off), "panamarnn.simd=" + off);
         }
     }
 
     @Test
     void anythingElseSelectsPanamaWhenAvailable() {
-        FloatKernels simd = ElementwiseFixtures.simd();
+        KernelProvider simd = KernelProvider.simdIfAvailable().orElseThrow();
         for (String on : new String[] {null, "true", "TRUE", "", "yes"}) {
-            assertSame(simd, Kernels.choose(simd, on), "panamarnn.simd=" + on);
+            assertSame(simd, KernelProvider.choose(simd, on), "panamarnn.simd=" + on);
         }
     }
 
@@ -52,7 +52,7 @@ class KernelsSelectionTest {
     @Test
     void withoutPanamaTheScalarTwinServesWhateverTheProperty() {
         for (String value : new String[] {null, "true", "false"}) {
-            assertSame(ScalarFloatKernels.INSTANCE, Kernels.choose(null, value), "panamarnn.simd=" + value);
+            assertSame(KernelProvider.scalar(), KernelProvider.choose(null, value), "panamarnn.simd=" + value);
         }
     }
 
@@ -63,18 +63,39 @@ class KernelsSelectionTest {
      */
     @Test
     void getFollowsThisJvmsProperty() {
-        String property = System.getProperty(Kernels.SIMD_PROPERTY);
+        String property = System.getProperty(KernelProvider.SIMD_PROPERTY);
+        KernelProvider selected = KernelProvider.selected();
         if ("false".equalsIgnoreCase(property)) {
             assertSame(ScalarFloatKernels.INSTANCE, Kernels.get());
-            assertFalse(Kernels.simdEnabled());
-            assertTrue(Kernels.get().name().equals("scalar"));
+            assertSame(KernelProvider.scalar(), selected);
+            assertFalse(selected.simd());
+            assertTrue(selected.name().equals("scalar"));
         } else {
             assertSame(ElementwiseFixtures.simd(), Kernels.get(), "panamarnn.simd=" + property);
-            assertTrue(Kernels.simdEnabled());
-            assertTrue(Kernels.get().name().startsWith("panama-"), Kernels.get().name());
+            assertTrue(selected.simd());
+            assertTrue(selected.name().startsWith("panama-"), selected.name());
         }
         // The Panama twin stays reachable for comparisons either way.
         assertTrue(Kernels.simd().isPresent());
+        assertTrue(KernelProvider.simdIfAvailable().isPresent());
         assertSame(ScalarFloatKernels.INSTANCE, Kernels.scalar());
+    }
+
+    /** A provider's cells run on its own primitives and passes: no mixing of Panama and scalar. */
+    @Test
+    void eachProviderIsOneCoherentSet() {
+        KernelProvider scalar = KernelProvider.scalar();
+        assertSame(ScalarFloatKernels.INSTANCE, scalar.blas());
+        assertSame(ScalarCellActivations.INSTANCE, scalar.activations());
+        assertFalse(scalar.simd());
+        KernelProvider simd = KernelProvider.simdIfAvailable().orElseThrow();
+        assertTrue(simd.simd());
+        assertTrue(simd.activations().name().startsWith("panama-"), simd.activations().name());
+        for (KernelProvider p : new KernelProvider[] {scalar, simd}) {
+            assertSame(p.blas(), p.lstm().products(), p.name());
+            assertSame(p.activations(), p.lstm().activations(), p.name());
+            assertSame(p.gru(), p.gru(), "one GRU cell per provider");
+            assertSame(p.simpleRnn(), p.simpleRnn(), "one Elman cell per provider");
+        }
     }
 }

@@ -32,7 +32,7 @@ class LstmCellTest {
 
     /** The implementations under test, each with a name. */
     static List<Object[]> candidates() {
-        return CellImplementations.named(LstmCell.scalar(), LstmCell.get(), LstmCell::of);
+        return CellImplementations.named(KernelProvider::lstm);
     }
 
     /** One random LSTM step problem: inputs, parameters, upstream gradients, prior gradient contents. */
@@ -230,7 +230,7 @@ class LstmCellTest {
     void backwardAccumulatesWhenRunTwice() {
         try (Arena arena = Arena.ofConfined()) {
             StepCase sc = new StepCase(arena, 9, 2, 4, 5, 1f);
-            LstmCell cell = LstmCell.get();
+            LstmCell cell = KernelProvider.selected().lstm();
             float[][] once = sc.run(arena, cell, Set.of());
             // feed the once-accumulated gradients back as the prior contents: the increment must repeat
             float[] dbInc = new float[once[8].length];
@@ -351,7 +351,7 @@ class LstmCellTest {
     void rejectsBadArgumentsWithClearMessages() {
         try (Arena arena = Arena.ofConfined()) {
             StepCase sc = new StepCase(arena, 3, 2, 3, 4, 1f);
-            LstmCell cell = LstmCell.get();
+            LstmCell cell = KernelProvider.selected().lstm();
             var ws = OffHeap.allocateFloats(arena, LstmCell.stepWorkspaceFloats(4, 2));
             var out = OffHeap.allocateFloats(arena, 8);
             IllegalArgumentException dims = assertThrows(IllegalArgumentException.class, () -> cell.stepForward(

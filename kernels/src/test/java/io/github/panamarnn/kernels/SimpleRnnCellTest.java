@@ -30,7 +30,7 @@ class SimpleRnnCellTest {
     static final String[] NAMES = {"h", "dx", "dhPrev", "dWx", "dWh", "db"};
 
     static List<Object[]> candidates() {
-        return CellImplementations.named(SimpleRnnCell.scalar(), SimpleRnnCell.get(), SimpleRnnCell::of);
+        return CellImplementations.named(KernelProvider::simpleRnn);
     }
 
     static SimpleRnnCell reference(Arena arena, int hidden) {
@@ -214,9 +214,9 @@ class SimpleRnnCellTest {
         try (Arena arena = Arena.ofConfined()) {
             StepCase sc = new StepCase(arena, 1, 2, 3, 4);
             MemorySegment h = OffHeap.allocateFloats(arena, 7);
-            assertThrows(IndexOutOfBoundsException.class, () -> SimpleRnnCell.get().stepForward(2, 3, 4, sc.x.seg, sc.x.off,
+            assertThrows(IndexOutOfBoundsException.class, () -> KernelProvider.selected().simpleRnn().stepForward(2, 3, 4, sc.x.seg, sc.x.off,
                     null, 0, sc.wx.seg, sc.wx.off, sc.wh.seg, sc.wh.off, sc.b.seg, sc.b.off, h, 0));
-            assertThrows(IllegalArgumentException.class, () -> SimpleRnnCell.get().stepForward(2, -3, 4, sc.x.seg, sc.x.off,
+            assertThrows(IllegalArgumentException.class, () -> KernelProvider.selected().simpleRnn().stepForward(2, -3, 4, sc.x.seg, sc.x.off,
                     null, 0, sc.wx.seg, sc.wx.off, sc.wh.seg, sc.wh.off, sc.b.seg, sc.b.off, h, 0));
         }
     }

@@ -6,7 +6,7 @@ import io.github.panamarnn.kernels.ComposedCellActivations;
 import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.GruCell;
 import io.github.panamarnn.kernels.GuardedFloats;
-import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.SimpleRnnCell;
 import java.lang.foreign.Arena;
@@ -48,17 +48,21 @@ class CellGradientProperties {
         FUSED_SCALAR, FUSED_SIMD, COMPOSED_SCALAR, COMPOSED_SIMD;
 
         boolean available() {
-            return (this != FUSED_SIMD && this != COMPOSED_SIMD) || Kernels.simd().isPresent();
+            return (this != FUSED_SIMD && this != COMPOSED_SIMD) || KernelProvider.simdIfAvailable().isPresent();
+        }
+
+        KernelProvider provider() {
+            return this == FUSED_SIMD || this == COMPOSED_SIMD ? KernelProvider.simdIfAvailable().orElseThrow()
+                    : KernelProvider.scalar();
         }
 
         FloatKernels kernels() {
-            return this == FUSED_SIMD || this == COMPOSED_SIMD ? Kernels.simd().orElseThrow() : Kernels.scalar();
+            return provider().blas();
         }
 
         CellActivations activations(Arena arena, int hidden) {
             return switch (this) {
-                case FUSED_SCALAR -> CellActivations.scalar();
-                case FUSED_SIMD -> CellActivations.simd().orElseThrow();
+                case FUSED_SCALAR, FUSED_SIMD -> provider().activations();
                 case COMPOSED_SCALAR, COMPOSED_SIMD -> new ComposedCellActivations(kernels(), arena, hidden);
             };
         }

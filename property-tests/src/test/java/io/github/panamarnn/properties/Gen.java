@@ -1,7 +1,7 @@
 package io.github.panamarnn.properties;
 
 import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.KernelProvider;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -57,8 +57,8 @@ final class Gen {
     /** The kernel implementations of this JVM: the scalar twin, and the Panama one when it can run. */
     static List<FloatKernels> kernelImplementations() {
         List<FloatKernels> all = new ArrayList<>();
-        all.add(Kernels.scalar());
-        Kernels.simd().ifPresent(all::add);
+        all.add(KernelProvider.scalar().blas());
+        KernelProvider.simdIfAvailable().ifPresent(simd -> all.add(simd.blas()));
         return all;
     }
 

@@ -1,7 +1,9 @@
 package io.github.panamarnn.properties;
 
+import io.github.panamarnn.graph.ComputationGraph;
+import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.FiniteDifferences;
-import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.properties.GraphOpGradientProperties.OpCase;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,11 +16,10 @@ import net.jqwik.api.lifecycle.AfterContainer;
 
 /**
  * The same graph evaluated with the Panama and with the scalar kernel provider gives the same
- * values and gradients. The provider is chosen once per JVM, so one side runs here and the
- * other in a second JVM started with the opposite {@code -Dpanamarnn.simd}
- * ({@link OtherProviderJvm}); the cases are those of {@link GraphOpGradientProperties} (every
- * op, leaves of every kind, and the tutorial's loss). Skipped where the Panama kernels cannot
- * run.
+ * values and gradients. Both run in this JVM, one after the other, on the thread's graph
+ * switched with {@link ComputationGraph#setKernels}; the cases are those of
+ * {@link GraphOpGradientProperties} (every op, leaves of every kind, and the tutorial's loss)
+ * and of {@link BuilderGradientProperties}. Skipped where the Panama kernels cannot run.
  *
  * <p>Tolerance, per compared array: {@code 1e-6 (1 + max|v|) + 1e-5 |v|}, where for the loss
  * {@code dot(u, y)} the magnitude is that of its terms, {@code 1 + sum|u_i y_i|}. The providers differ
@@ -32,12 +33,29 @@ class GraphTwinProperties {
     static final double ABS = 1e-6;
     static final double REL = 1e-5;
 
-    /** Evaluates an op case (values, loss and gradients) in whichever JVM receives it. */
-    record OpRequest(OpCase c) implements OtherProviderJvm.Request {
-        @Override
-        public float[][] evaluate() {
-            return GraphCheck.analytic(c.op().toString(), c.leaves(), c.u(), xs -> c.op().build(xs, c.param()), null);
+    /** A whole evaluation (values, loss, gradients) on the thread's graph. */
+    interface Evaluation {
+        float[][] run();
+    }
+
+    /**
+     * Runs {@code evaluation} with the thread's graph computing on {@code kernels}, then puts the
+     * graph back on the provider it had. The graph is renewed first: only an empty tape may switch.
+     */
+    static float[][] with(KernelProvider kernels, Evaluation evaluation) {
+        ComputationGraph g = Dy.renewCg();
+        KernelProvider before = g.kernels();
+        g.setKernels(kernels);
+        try {
+            return evaluation.run();
+        } finally {
+            Dy.renewCg();
+            g.setKernels(before);
         }
+    }
+
+    static KernelProvider simd() {
+        return KernelProvider.simdIfAvailable().orElseThrow(() -> new AssertionError("RequiresSimd let this run"));
     }
 
     static List<String> names(int leaves) {
@@ -55,28 +73,19 @@ class GraphTwinProperties {
 
     @Property(tries = 300)
     void simdAndScalarGraphsAgree(@ForAll("opCases") OpCase c) {
-        OpRequest request = new OpRequest(c);
-        float[][] here = request.evaluate();
-        OtherProviderJvm other = OtherProviderJvm.get();
-        float[][] there = other.evaluate(request);
+        Evaluation evaluation = () -> GraphCheck.analytic(c.op().toString(), c.leaves(), c.u(),
+                xs -> c.op().build(xs, c.param()), null);
+        float[][] simd = with(simd(), evaluation);
+        float[][] scalar = with(KernelProvider.scalar(), evaluation);
         // The loss is dot(u, y): its rounding is bounded by the magnitude of its terms, not by its
         // value, which cancellation can make much smaller (a flake at 2.7e-6 on a loss of 0.15).
         double terms = 0;
-        for (int i = 0; i < there[0].length; i++) {
-            terms += Math.abs((double) c.u()[i] * there[0][i]);
+        for (int i = 0; i < scalar[0].length; i++) {
+            terms += Math.abs((double) c.u()[i] * scalar[0][i]);
         }
-        double[] scales = new double[there.length];
+        double[] scales = new double[scalar.length];
         scales[1] = 1 + terms;
-        OtherProviderJvm.assertSame(c.op() + " " + Kernels.get().name() + " vs " + other.provider(),
-                names(c.leaves().size()), here, there, ABS, REL, scales);
-    }
-
-    /** Evaluates a builder case (outputs, final state, all gradients) in whichever JVM receives it. */
-    record BuilderRequest(BuilderGradientProperties.BuilderCase c) implements OtherProviderJvm.Request {
-        @Override
-        public float[][] evaluate() {
-            return BuilderGradientProperties.analytic(c);
-        }
+        assertSame(c.op() + " " + simd().name() + " vs scalar", names(c.leaves().size()), simd, scalar, scales);
     }
 
     @Provide
@@ -92,17 +101,33 @@ class GraphTwinProperties {
      */
     @Property(tries = 100, edgeCases = net.jqwik.api.EdgeCasesMode.NONE)
     void simdAndScalarBuildersAgree(@ForAll("builderCases") BuilderGradientProperties.BuilderCase c) {
-        BuilderRequest request = new BuilderRequest(c);
-        float[][] here = request.evaluate();
-        OtherProviderJvm other = OtherProviderJvm.get();
-        float[][] there = other.evaluate(request);
-        OtherProviderJvm.assertSame(c.type() + " " + c.mode() + " " + Kernels.get().name() + " vs " + other.provider(),
-                BuilderGradientProperties.names(c), here, there, ABS, REL);
+        float[][] simd = with(simd(), () -> BuilderGradientProperties.analytic(c));
+        float[][] scalar = with(KernelProvider.scalar(), () -> BuilderGradientProperties.analytic(c));
+        assertSame(c.type() + " " + c.mode() + " " + simd().name() + " vs scalar",
+                BuilderGradientProperties.names(c), simd, scalar, new double[scalar.length]);
+    }
+
+    /**
+     * Compares per array: {@code |a - b| <= ABS * scale + REL |b|}, where {@code scale} is
+     * {@code 1 + max|b|} for array {@code i}, or {@code minScales[i]} when larger (the magnitude
+     * of the terms an array's values were summed from, when that exceeds the values').
+     */
+    static void assertSame(String what, List<String> names, float[][] simd, float[][] scalar, double[] minScales) {
+        if (simd.length != scalar.length) {
+            throw new AssertionError(what + ": " + simd.length + " arrays with SIMD, " + scalar.length + " with scalar");
+        }
+        for (int i = 0; i < simd.length; i++) {
+            double scale = Math.max(1, minScales[i]);
+            for (float v : scalar[i]) {
+                scale = Math.max(scale, 1 + Math.abs(v));
+            }
+            FiniteDifferences.assertClose(what + " " + names.get(i), FiniteDifferences.toDouble(simd[i]), FiniteDifferences.toDouble(scalar[i]),
+                    new FiniteDifferences.Tolerance(ABS * scale, REL));
+        }
     }
 
     @AfterContainer
-    static void stopOtherJvm() {
-        OtherProviderJvm.stop();
+    static void printMargins() {
         FiniteDifferences.printMargins("GraphTwinProperties");
     }
 }

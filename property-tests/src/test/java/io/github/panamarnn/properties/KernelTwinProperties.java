@@ -3,7 +3,7 @@ package io.github.panamarnn.properties;
 import io.github.panamarnn.graph.FiniteDifferences;
 import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.GuardedFloats;
-import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.KernelProvider;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
 import net.jqwik.api.Arbitraries;
@@ -16,9 +16,9 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
 
 /**
- * SIMD against scalar, kernel by kernel, in one JVM: {@link Kernels#simd()} and
- * {@link Kernels#scalar()} on the same random operands (sizes 0 to 300, so below, at and
- * past the vector thresholds with every tail length; offsets that are not vector-aligned)
+ * SIMD against scalar, kernel by kernel, in one JVM: the primitives of
+ * {@link KernelProvider#simdIfAvailable()} and {@link KernelProvider#scalar()} on the same
+ * random operands (sizes 0 to 300, so below, at and past the vector thresholds with every tail length; offsets that are not vector-aligned)
  * give the same results within bounds derived per kernel below. Skipped where the Panama
  * kernels cannot run. Whole cells are compared by {@link CellGradientProperties}, whose
  * implementations (fused and composed, scalar and SIMD) all meet one double reference.
@@ -278,8 +278,8 @@ class KernelTwinProperties {
     void simdAndScalarKernelsAgree(@ForAll("twinCases") TwinCase c) {
         double[][] boundScalar = new double[1][];
         double[][] boundSimd = new double[1][];
-        float[] scalar = run(Kernels.scalar(), c, boundScalar);
-        float[] simd = run(Kernels.simd().orElseThrow(), c, boundSimd);
+        float[] scalar = run(KernelProvider.scalar().blas(), c, boundScalar);
+        float[] simd = run(KernelProvider.simdIfAvailable().orElseThrow().blas(), c, boundSimd);
         if (scalar.length != simd.length) {
             throw new AssertionError(c.kernel + ": " + scalar.length + " scalar results, " + simd.length + " SIMD");
         }

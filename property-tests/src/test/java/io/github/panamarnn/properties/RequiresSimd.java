@@ -1,6 +1,6 @@
 package io.github.panamarnn.properties;
 
-import io.github.panamarnn.kernels.Kernels;
+import io.github.panamarnn.kernels.KernelProvider;
 import net.jqwik.api.lifecycle.LifecycleContext;
 import net.jqwik.api.lifecycle.SkipExecutionHook;
 
@@ -12,7 +12,7 @@ public class RequiresSimd implements SkipExecutionHook {
 
     @Override
     public SkipResult shouldBeSkipped(LifecycleContext context) {
-        return Kernels.simd().isPresent() ? SkipResult.doNotSkip()
+        return KernelProvider.simdIfAvailable().isPresent() ? SkipResult.doNotSkip()
                 : SkipResult.skip("the Panama kernels cannot run on this JVM: no SIMD twin to compare");
     }
 }

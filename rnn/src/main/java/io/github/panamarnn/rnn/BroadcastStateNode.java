@@ -2,8 +2,6 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
-import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -13,8 +11,6 @@ import java.lang.foreign.MemorySegment;
  * Value {@code {n X B}}; backward adds the sum of the {@code B} gradients to the slice's.
  */
 final class BroadcastStateNode extends CellNode {
-
-    private static final FloatKernels K = Kernels.get();
 
     private final int size;
     private final int batch;
@@ -40,7 +36,7 @@ final class BroadcastStateNode extends CellNode {
         MemorySegment src = argValueSegment(0);
         long srcOff = argValueOffset(0) + slice;
         for (int b = 0; b < batch; b++) {
-            K.copy(size, src, srcOff, valueSegment(), valueOffset() + (long) b * size);
+            kernels().blas().copy(size, src, srcOff, valueSegment(), valueOffset() + (long) b * size);
         }
     }
 
@@ -52,7 +48,7 @@ final class BroadcastStateNode extends CellNode {
         }
         long gOff = argGradientOffset(0) + slice;
         for (int b = 0; b < batch; b++) {
-            K.axpy(size, 1f, gradientSegment(), gradientOffset() + (long) b * size, g, gOff);
+            kernels().blas().axpy(size, 1f, gradientSegment(), gradientOffset() + (long) b * size, g, gOff);
         }
     }
 

@@ -2,8 +2,6 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
-import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -15,7 +13,6 @@ import java.lang.foreign.MemorySegment;
  */
 final class ColumnMaskNode extends CellNode {
 
-    private static final FloatKernels K = Kernels.get();
     private static final int W = 0;
     private static final int MASK = 1;
 
@@ -46,7 +43,7 @@ final class ColumnMaskNode extends CellNode {
         long outOff = valueOffset();
         for (int r = 0; r < rows; r++) {
             long row = (long) r * cols;
-            K.mul(cols, w, wOff + row, m, mOff, out, outOff + row);
+            kernels().blas().mul(cols, w, wOff + row, m, mOff, out, outOff + row);
         }
     }
 
@@ -59,11 +56,11 @@ final class ColumnMaskNode extends CellNode {
         for (int r = 0; r < rows; r++) {
             long row = (long) r * cols;
             if (dw != null) {
-                K.mulAdd(cols, grad, gradOff + row, argValueSegment(MASK), argValueOffset(MASK), dw,
+                kernels().blas().mulAdd(cols, grad, gradOff + row, argValueSegment(MASK), argValueOffset(MASK), dw,
                         argGradientOffset(W) + row);
             }
             if (dm != null) {
-                K.mulAdd(cols, grad, gradOff + row, argValueSegment(W), argValueOffset(W) + row, dm,
+                kernels().blas().mulAdd(cols, grad, gradOff + row, argValueSegment(W), argValueOffset(W) + row, dm,
                         argGradientOffset(MASK));
             }
         }

@@ -2,9 +2,7 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
-import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.GruCell;
-import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -23,8 +21,6 @@ import java.util.List;
  */
 final class GruSequenceNode extends SequenceNode {
 
-    private static final GruCell CELL = GruCell.get();
-    private static final FloatKernels K = Kernels.get();
     private static final int WXZ = 0;
     private static final int WHZ = 1;
     private static final int BZ = 2;
@@ -65,7 +61,7 @@ final class GruSequenceNode extends SequenceNode {
             xsOff = full;
             gatherInputs(xs, xsOff);
         }
-        CELL.sequenceForward(steps, batch, input, hidden,
+        kernels().gru().sequenceForward(steps, batch, input, hidden,
                 xs, xsOff,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 argValueSegment(WXZ), argValueOffset(WXZ), argValueSegment(WHZ), argValueOffset(WHZ),
@@ -79,7 +75,7 @@ final class GruSequenceNode extends SequenceNode {
         MemorySegment kept = workspaceSegment();
         long keptOff = workspaceOffset();
         for (int q = 0, rows = steps * batch; q < rows; q++) {
-            K.copy(3 * hidden, scratch, 4L * hidden * q, kept, keptOff + 3L * hidden * q);
+            kernels().blas().copy(3 * hidden, scratch, 4L * hidden * q, kept, keptOff + 3L * hidden * q);
         }
     }
 
@@ -93,17 +89,17 @@ final class GruSequenceNode extends SequenceNode {
         long keptOff = workspaceOffset();
         for (int q = 0, rows = steps * batch; q < rows; q++) {
             long row = off + 4L * hidden * q;
-            K.copy(3 * hidden, kept, keptOff + 3L * hidden * q, scratch, row);
+            kernels().blas().copy(3 * hidden, kept, keptOff + 3L * hidden * q, scratch, row);
             long reset = row + hidden;
             long resetTimesPrev = row + 3L * hidden;
             if (q >= batch) {
-                K.mul(hidden, scratch, reset, valueSegment(), valueOffset() + (long) (q - batch) * hidden, scratch,
+                kernels().blas().mul(hidden, scratch, reset, valueSegment(), valueOffset() + (long) (q - batch) * hidden, scratch,
                         resetTimesPrev);
             } else if (hArg != NONE) {
-                K.mul(hidden, scratch, reset, argValueSegment(hArg), argValueOffset(hArg) + hSlice + (long) q * hidden,
+                kernels().blas().mul(hidden, scratch, reset, argValueSegment(hArg), argValueOffset(hArg) + hSlice + (long) q * hidden,
                         scratch, resetTimesPrev);
             } else {
-                K.fill(hidden, 0f, scratch, resetTimesPrev);
+                kernels().blas().fill(hidden, 0f, scratch, resetTimesPrev);
             }
         }
     }
@@ -137,7 +133,7 @@ final class GruSequenceNode extends SequenceNode {
                 scratch.asSlice(dxsOff * Float.BYTES, inputFloats() * Float.BYTES).fill((byte) 0);
             }
         }
-        CELL.sequenceBackward(steps, batch, input, hidden,
+        kernels().gru().sequenceBackward(steps, batch, input, hidden,
                 xs, xsOff,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 argValueSegment(WXZ), argValueOffset(WXZ), argValueSegment(WHZ), argValueOffset(WHZ),

@@ -2,9 +2,7 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
-import io.github.panamarnn.kernels.FloatKernels;
 import io.github.panamarnn.kernels.GruCell;
-import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -23,8 +21,6 @@ import java.lang.foreign.MemorySegment;
  */
 final class GruStepNode extends CellNode {
 
-    private static final GruCell CELL = GruCell.get();
-    private static final FloatKernels K = Kernels.get();
     private static final int W = 0;
     private static final int X = 1;
     private static final int WXZ = 0;
@@ -89,7 +85,7 @@ final class GruStepNode extends CellNode {
         long whrT = weights.transposedFor(WHR, batch, state);
         long wxhT = weights.transposedFor(WXH, batch, true);
         long whhT = weights.transposedFor(WHH, batch, state);
-        CELL.stepForward(batch, input, hidden,
+        kernels().gru().stepForward(batch, input, hidden,
                 argValueSegment(X), argValueOffset(X) + xSlice,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 w(WXZ), wOff(WXZ), t(wxzT), wxzT, w(WHZ), wOff(WHZ), t(whzT), whzT, w(BZ), wOff(BZ),
@@ -111,7 +107,7 @@ final class GruStepNode extends CellNode {
         MemorySegment hPrev = valueOf(hArg);
         long hPrevOff = valueOffset(hArg, hSlice);
         // The kernel leaves [dz | dr | dc | d(r⊙h')] in scratch; the weights' products are deferred.
-        CELL.stepBackward(batch, input, hidden,
+        kernels().gru().stepBackward(batch, input, hidden,
                 x, xOff,
                 hPrev, hPrevOff,
                 w(WXZ), wOff(WXZ), w(WHZ), wOff(WHZ),
@@ -129,7 +125,7 @@ final class GruStepNode extends CellNode {
             // Row by row: each row's last H floats stay r⊙h', the input of Whh.
             for (int b = 0; b < batch; b++) {
                 long row = 4L * hidden * b;
-                K.copy(3 * hidden, scratch, row, workspaceSegment(), workspaceOffset() + row);
+                kernels().blas().copy(3 * hidden, scratch, row, workspaceSegment(), workspaceOffset() + row);
             }
             gatesReplaced = true;
             weights.record(batch, workspaceSegment(), workspaceOffset(), 4 * hidden, x, xOff, hPrev, hPrevOff);

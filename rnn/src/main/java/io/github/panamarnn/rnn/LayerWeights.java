@@ -5,9 +5,6 @@ import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
 import io.github.panamarnn.graph.DeferredProducts;
 import io.github.panamarnn.graph.TransposedCopy;
-import io.github.panamarnn.kernels.CellActivations;
-import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.MemorySegment;
@@ -54,8 +51,6 @@ import java.lang.foreign.ValueLayout;
  */
 final class LayerWeights extends CellNode {
 
-    private static final FloatKernels K = Kernels.get();
-    private static final CellActivations ACT = CellActivations.get();
 
     private final int input;
     private final int hidden;
@@ -162,7 +157,7 @@ final class LayerWeights extends CellNode {
             return -1;
         }
         long where = workspaceOffset() + at;
-        transposed[k].refresh(K, argValueVersion(k), blockWidth, k % 3 == 0 ? input : hidden, argValueSegment(k),
+        transposed[k].refresh(kernels().blas(), argValueVersion(k), blockWidth, k % 3 == 0 ? input : hidden, argValueSegment(k),
                 argValueOffset(k), workspaceSegment(), where);
         return where;
     }
@@ -207,24 +202,24 @@ final class LayerWeights extends CellNode {
         if (resetProduct) {
             operandAt[2] = rhOff;
         }
-        boolean anyState = (rows.gather(K, s, gOff, operandAt) & 2) != 0;
+        boolean anyState = (rows.gather(kernels().blas(), s, gOff, operandAt) & 2) != 0;
         for (int j = 0; j < blocks; j++) {
             long block = gOff + (long) j * blockWidth;
             int wx = 3 * j;
             MemorySegment dWx = argGradientSegment(wx);
             if (dWx != null) {
-                K.gemm(true, false, blockWidth, input, n, 1f, s, block, width, s, xsOff, input,
+                kernels().blas().gemm(true, false, blockWidth, input, n, 1f, s, block, width, s, xsOff, input,
                         dWx, argGradientOffset(wx), input);
             }
             MemorySegment dWh = argGradientSegment(wx + 1);
             if (dWh != null && anyState) {
                 long recurrentInput = resetProduct && j == blocks - 1 ? rhOff : hsOff;
-                K.gemm(true, false, blockWidth, hidden, n, 1f, s, block, width, s, recurrentInput, hidden,
+                kernels().blas().gemm(true, false, blockWidth, hidden, n, 1f, s, block, width, s, recurrentInput, hidden,
                         dWh, argGradientOffset(wx + 1), hidden);
             }
             MemorySegment db = argGradientSegment(wx + 2);
             if (db != null) {
-                ACT.columnSumsAdd(n, blockWidth, s, block, width, db, argGradientOffset(wx + 2));
+                kernels().activations().columnSumsAdd(n, blockWidth, s, block, width, db, argGradientOffset(wx + 2));
             }
         }
     }

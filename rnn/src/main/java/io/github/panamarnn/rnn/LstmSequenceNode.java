@@ -2,8 +2,6 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
-import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.MemorySegment;
@@ -24,8 +22,6 @@ import java.util.List;
  */
 final class LstmSequenceNode extends SequenceNode {
 
-    private static final LstmCell CELL = LstmCell.get();
-    private static final FloatKernels K = Kernels.get();
     private static final int WX = 0;
     private static final int WH = 1;
     private static final int B = 2;
@@ -71,7 +67,7 @@ final class LstmSequenceNode extends SequenceNode {
             xsOff = full;
             gatherInputs(xs, xsOff);
         }
-        CELL.sequenceForward(steps, batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
+        kernels().lstm().sequenceForward(steps, batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
                 xs, xsOff,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 valueOf(cArg), valueOffset(cArg, cSlice),
@@ -81,7 +77,7 @@ final class LstmSequenceNode extends SequenceNode {
                 valueSegment(), valueOffset(),
                 null, 0,
                 scratch, 0);
-        K.copy((int) keptFloats(steps, hidden, batch), scratch, 0, workspaceSegment(), workspaceOffset());
+        kernels().blas().copy((int) keptFloats(steps, hidden, batch), scratch, 0, workspaceSegment(), workspaceOffset());
     }
 
     @Override
@@ -113,7 +109,7 @@ final class LstmSequenceNode extends SequenceNode {
                 scratch.asSlice(dxsOff * Float.BYTES, inputFloats() * Float.BYTES).fill((byte) 0);
             }
         }
-        CELL.sequenceBackward(steps, batch, input, hidden,
+        kernels().lstm().sequenceBackward(steps, batch, input, hidden,
                 xs, xsOff,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 valueOf(cArg), valueOffset(cArg, cSlice),
@@ -140,8 +136,8 @@ final class LstmSequenceNode extends SequenceNode {
     private void restoreWorkspace(MemorySegment scratch, long off) {
         int kept = (int) keptFloats(steps, hidden, batch);
         int cells = steps * hidden * batch;
-        K.copy(kept, workspaceSegment(), workspaceOffset(), scratch, off);
-        K.tanh(cells, scratch, off + kept - cells, scratch, off + kept);
+        kernels().blas().copy(kept, workspaceSegment(), workspaceOffset(), scratch, off);
+        kernels().blas().tanh(cells, scratch, off + kept - cells, scratch, off + kept);
     }
 
     @Override

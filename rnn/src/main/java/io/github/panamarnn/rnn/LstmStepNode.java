@@ -2,8 +2,6 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
-import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.LstmCell;
 import java.lang.foreign.MemorySegment;
 
@@ -27,8 +25,6 @@ import java.lang.foreign.MemorySegment;
  */
 final class LstmStepNode extends CellNode {
 
-    private static final LstmCell CELL = LstmCell.get();
-    private static final FloatKernels K = Kernels.get();
     private static final int W = 0;
     private static final int X = 1;
     private static final int WX = 0;
@@ -99,7 +95,7 @@ final class LstmStepNode extends CellNode {
         // One input row: the gate products are faster on the transposed weights (see LayerWeights).
         long wxT = weights.transposedFor(WX, batch, true);
         long whT = weights.transposedFor(WH, batch, hArg != NONE);
-        CELL.stepForward(batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
+        kernels().lstm().stepForward(batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
                 argValueSegment(X), argValueOffset(X) + xSlice,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 valueOf(cArg), valueOffset(cArg, cSlice),
@@ -128,7 +124,7 @@ final class LstmStepNode extends CellNode {
         MemorySegment hPrev = valueOf(hArg);
         long hPrevOff = valueOffset(hArg, hSlice);
         // The kernel leaves the gate gradients in scratch; the weights' products are deferred.
-        CELL.stepBackward(batch, input, hidden,
+        kernels().lstm().stepBackward(batch, input, hidden,
                 x, xOff,
                 hPrev, hPrevOff,
                 valueOf(cArg), valueOffset(cArg, cSlice),
@@ -145,7 +141,7 @@ final class LstmStepNode extends CellNode {
                 null, 0,
                 null, 0);
         if (argNeedsGradient(W)) {
-            K.copy(gateFloats, scratch, 0, workspaceSegment(), workspaceOffset());
+            kernels().blas().copy(gateFloats, scratch, 0, workspaceSegment(), workspaceOffset());
             gatesReplaced = true;
             weights.record(batch, workspaceSegment(), workspaceOffset(), 4 * hidden, x, xOff, hPrev, hPrevOff);
         }

@@ -2,8 +2,6 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
-import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -16,7 +14,6 @@ import java.lang.foreign.MemorySegment;
  */
 final class MaskedStateNode extends CellNode {
 
-    private static final FloatKernels K = Kernels.get();
     private static final int NEW = 0;
 
     private final float[] mask;
@@ -61,20 +58,20 @@ final class MaskedStateNode extends CellNode {
             long n = argValueOffset(NEW) + newSlice + (long) b * size;
             float m = mask[b];
             if (m == 1f) {
-                K.copy(size, next, n, out, o);
+                kernels().blas().copy(size, next, n, out, o);
             } else if (old == null) {
                 if (m == 0f) {
-                    K.fill(size, 0f, out, o);
+                    kernels().blas().fill(size, 0f, out, o);
                 } else {
-                    K.copy(size, next, n, out, o);
-                    K.scale(size, m, out, o);
+                    kernels().blas().copy(size, next, n, out, o);
+                    kernels().blas().scale(size, m, out, o);
                 }
             } else {
                 long p = valueOffset(oldArg, oldSlice) + (long) b * oldStride;
-                K.copy(size, old, p, out, o);
+                kernels().blas().copy(size, old, p, out, o);
                 if (m != 0f) {
-                    K.scale(size, 1f - m, out, o);
-                    K.axpy(size, m, next, n, out, o);
+                    kernels().blas().scale(size, 1f - m, out, o);
+                    kernels().blas().axpy(size, m, next, n, out, o);
                 }
             }
         }
@@ -89,10 +86,10 @@ final class MaskedStateNode extends CellNode {
             long gb = gradientOffset() + (long) b * size;
             float m = mask[b];
             if (dNew != null && m != 0f) {
-                K.axpy(size, m, g, gb, dNew, argGradientOffset(NEW) + newSlice + (long) b * size);
+                kernels().blas().axpy(size, m, g, gb, dNew, argGradientOffset(NEW) + newSlice + (long) b * size);
             }
             if (dOld != null && m != 1f) {
-                K.axpy(size, 1f - m, g, gb, dOld, gradientOffset(oldArg, oldSlice) + (long) b * oldStride);
+                kernels().blas().axpy(size, 1f - m, g, gb, dOld, gradientOffset(oldArg, oldSlice) + (long) b * oldStride);
             }
         }
     }

@@ -3,8 +3,6 @@ package io.github.panamarnn.rnn;
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
-import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.OffHeap;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -23,8 +21,6 @@ import java.util.List;
  * which is part of why {@link RNNState#transduce} needs less than stepping.
  */
 abstract class SequenceNode extends CellNode {
-
-    private static final FloatKernels K = Kernels.get();
 
     final int steps;
     final int input;
@@ -121,7 +117,7 @@ abstract class SequenceNode extends CellNode {
     final void gatherInputs(MemorySegment dst, long dstOff) {
         int stepFloats = batch * input;
         for (int t = 0; t < steps; t++) {
-            K.copy(stepFloats, argValueSegment(firstInput + t), argValueOffset(firstInput + t), dst,
+            kernels().blas().copy(stepFloats, argValueSegment(firstInput + t), argValueOffset(firstInput + t), dst,
                     dstOff + (long) t * stepFloats);
         }
     }
@@ -145,7 +141,7 @@ abstract class SequenceNode extends CellNode {
         for (int t = 0; t < steps; t++) {
             MemorySegment g = argGradientSegment(firstInput + t);
             if (g != null) {
-                K.axpy(stepFloats, 1f, src, srcOff + (long) t * stepFloats, g, argGradientOffset(firstInput + t));
+                kernels().blas().axpy(stepFloats, 1f, src, srcOff + (long) t * stepFloats, g, argGradientOffset(firstInput + t));
             }
         }
     }

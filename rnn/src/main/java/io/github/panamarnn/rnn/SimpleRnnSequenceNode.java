@@ -2,8 +2,6 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
-import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import io.github.panamarnn.kernels.OffHeap;
 import io.github.panamarnn.kernels.SimpleRnnCell;
 import java.lang.foreign.MemorySegment;
@@ -17,8 +15,6 @@ import java.util.List;
  */
 final class SimpleRnnSequenceNode extends SequenceNode {
 
-    private static final SimpleRnnCell CELL = SimpleRnnCell.get();
-    private static final FloatKernels K = Kernels.get();
     private static final int WX = 0;
     private static final int WH = 1;
     private static final int B = 2;
@@ -53,9 +49,9 @@ final class SimpleRnnSequenceNode extends SequenceNode {
             gatherInputs(xs, 0);
         }
         if (transpose) {
-            K.transpose(hidden, hidden, argValueSegment(WH), argValueOffset(WH), scratch, gathered);
+            kernels().blas().transpose(hidden, hidden, argValueSegment(WH), argValueOffset(WH), scratch, gathered);
         }
-        CELL.sequenceForward(steps, batch, input, hidden,
+        kernels().simpleRnn().sequenceForward(steps, batch, input, hidden,
                 xs, xsOff,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 argValueSegment(WX), argValueOffset(WX),
@@ -90,7 +86,7 @@ final class SimpleRnnSequenceNode extends SequenceNode {
                 scratch.asSlice(dxsOff * Float.BYTES, inputFloats() * Float.BYTES).fill((byte) 0);
             }
         }
-        CELL.sequenceBackward(steps, batch, input, hidden,
+        kernels().simpleRnn().sequenceBackward(steps, batch, input, hidden,
                 xs, xsOff,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 argValueSegment(WX), argValueOffset(WX),

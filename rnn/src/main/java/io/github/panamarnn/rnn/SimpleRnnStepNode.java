@@ -18,7 +18,6 @@ import java.lang.foreign.MemorySegment;
  */
 final class SimpleRnnStepNode extends CellNode {
 
-    private static final SimpleRnnCell CELL = SimpleRnnCell.get();
     private static final int W = 0;
     private static final int X = 1;
     private static final int WX = 0;
@@ -59,7 +58,7 @@ final class SimpleRnnStepNode extends CellNode {
         // One input row: the products are faster on the transposed weights (see LayerWeights).
         long wxT = weights.transposedFor(WX, batch, true);
         long whT = weights.transposedFor(WH, batch, hArg != NONE);
-        CELL.stepForward(batch, input, hidden,
+        kernels().simpleRnn().stepForward(batch, input, hidden,
                 argValueSegment(X), argValueOffset(X) + xSlice,
                 valueOf(hArg), valueOffset(hArg, hSlice),
                 weights.weights(WX), weights.weightsOffset(WX),
@@ -81,7 +80,7 @@ final class SimpleRnnStepNode extends CellNode {
         // that scratch is the workspace, where LayerWeights finds it for the deferred products.
         MemorySegment scratch = deferred ? workspaceSegment() : scratch(SimpleRnnCell.stepBackwardScratchFloats(hidden, batch));
         long scratchOff = deferred ? workspaceOffset() : 0;
-        CELL.stepBackward(batch, input, hidden,
+        kernels().simpleRnn().stepBackward(batch, input, hidden,
                 x, xOff,
                 hPrev, hPrevOff,
                 weights.weights(WX), weights.weightsOffset(WX),

@@ -14,7 +14,6 @@ import io.github.panamarnn.graph.LookupParameters;
 import io.github.panamarnn.graph.Node;
 import io.github.panamarnn.graph.ParameterCollection;
 import io.github.panamarnn.kernels.FloatKernels;
-import io.github.panamarnn.kernels.Kernels;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +27,6 @@ class CustomNodeTest {
 
     /** {@code [tanh(x) ⊙ y | x + y]} for vectors {@code x}, {@code y} of length n; keeps tanh(x) as workspace. */
     static final class TwoPartNode extends Node {
-        private static final FloatKernels K = Kernels.get();
         private final int n;
         int forwardCalls;
         int backwardCalls;
@@ -49,31 +47,33 @@ class CustomNodeTest {
         @Override
         protected void forward() {
             forwardCalls++;
+            FloatKernels k = kernels().blas();
             MemorySegment out = valueSegment();
             long o = valueOffset();
-            K.tanh(n, argValueSegment(0), argValueOffset(0), workspaceSegment(), workspaceOffset());
-            K.mul(n, workspaceSegment(), workspaceOffset(), argValueSegment(1), argValueOffset(1), out, o);
-            K.add(n, argValueSegment(0), argValueOffset(0), argValueSegment(1), argValueOffset(1), out, o + n);
+            k.tanh(n, argValueSegment(0), argValueOffset(0), workspaceSegment(), workspaceOffset());
+            k.mul(n, workspaceSegment(), workspaceOffset(), argValueSegment(1), argValueOffset(1), out, o);
+            k.add(n, argValueSegment(0), argValueOffset(0), argValueSegment(1), argValueOffset(1), out, o + n);
         }
 
         @Override
         protected void backpropagate() {
             backwardCalls++;
+            FloatKernels k = kernels().blas();
             MemorySegment dOut = gradientSegment();
             long d = gradientOffset();
             if (argNeedsGradient(0)) {
                 // dx += dProduct ⊙ y ⊙ (1 - t²) + dSum
                 MemorySegment tmp = scratch(n);
-                K.fill(n, 0f, tmp, 0);
-                K.mulAdd(n, dOut, d, argValueSegment(1), argValueOffset(1), tmp, 0);
-                K.tanhBackward(n, workspaceSegment(), workspaceOffset(), tmp, 0,
+                k.fill(n, 0f, tmp, 0);
+                k.mulAdd(n, dOut, d, argValueSegment(1), argValueOffset(1), tmp, 0);
+                k.tanhBackward(n, workspaceSegment(), workspaceOffset(), tmp, 0,
                         argGradientSegment(0), argGradientOffset(0));
-                K.axpy(n, 1f, dOut, d + n, argGradientSegment(0), argGradientOffset(0));
+                k.axpy(n, 1f, dOut, d + n, argGradientSegment(0), argGradientOffset(0));
             }
             if (argNeedsGradient(1)) {
                 // dy += dProduct ⊙ t + dSum
-                K.mulAdd(n, dOut, d, workspaceSegment(), workspaceOffset(), argGradientSegment(1), argGradientOffset(1));
-                K.axpy(n, 1f, dOut, d + n, argGradientSegment(1), argGradientOffset(1));
+                k.mulAdd(n, dOut, d, workspaceSegment(), workspaceOffset(), argGradientSegment(1), argGradientOffset(1));
+                k.axpy(n, 1f, dOut, d + n, argGradientSegment(1), argGradientOffset(1));
             } else if (argGradientSegment(1) != null) {
                 throw new AssertionError("a gradient segment for an argument that needs none");
             }
