@@ -64,6 +64,6 @@ class ReadmeExampleTest {
         float last = losses.getLast();
         // 16 predictions among 27 characters start near 16 ln 27 = 53; learning must cut that by far
         assertTrue(first > 40f, "the untrained loss should be near 16 ln 27, got " + first);
-        assertTrue(last < first / 4, "100 SGD steps should cut the loss at least fourfold: " + first + " -> " + last);
+        assertTrue(last < first / 10, "100 SGD steps should cut the loss at least tenfold: " + first + " -> " + last);
     }
 }
