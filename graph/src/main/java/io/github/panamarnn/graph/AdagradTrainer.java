@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
  * {@code s} is the clipping scale (see {@link Trainer}). A lookup row's {@code G} grows only
  * in updates that touch the row. State: one float per parameter float, off-heap.
  */
-public final class AdagradTrainer extends Trainer {
+public class AdagradTrainer extends Trainer {
 
     /** DyNet's default learning rate. */
     public static final float DEFAULT_LEARNING_RATE = 0.1f;
@@ -54,7 +54,7 @@ public final class AdagradTrainer extends Trainer {
     }
 
     @Override
-    void apply(int n, MemorySegment values, MemorySegment gradients, long offset,
+    protected void apply(int n, MemorySegment values, MemorySegment gradients, long offset,
                MemorySegment state, long stateStride, float gradScale, long step) {
         float negativeRate = -learningRate();
         for (int j = 0; j < n; j++) {

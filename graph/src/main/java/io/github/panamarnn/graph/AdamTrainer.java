@@ -18,7 +18,7 @@ import java.lang.foreign.MemorySegment;
  * (lazy sparse Adam: an untouched row's moments stay frozen). State: two floats per
  * parameter float, off-heap ({@code m} then {@code v}).
  */
-public final class AdamTrainer extends Trainer {
+public class AdamTrainer extends Trainer {
 
     /** DyNet's default learning rate. */
     public static final float DEFAULT_LEARNING_RATE = 0.001f;
@@ -89,12 +89,12 @@ public final class AdamTrainer extends Trainer {
     }
 
     @Override
-    void beginUpdate(long step) {
+    protected void beginUpdate(long step) {
         stepSize = (float) (learningRate() * Math.sqrt(1 - Math.pow(beta2, step)) / (1 - Math.pow(beta1, step)));
     }
 
     @Override
-    void apply(int n, MemorySegment values, MemorySegment gradients, long offset,
+    protected void apply(int n, MemorySegment values, MemorySegment gradients, long offset,
                MemorySegment state, long stateStride, float gradScale, long step) {
         float stepSize = this.stepSize;
         float keep1 = beta1;

@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
  * is the clipping scale (see {@link Trainer}). A lookup row's velocity changes only in
  * updates that touch the row. State: one float per parameter float, off-heap.
  */
-public final class MomentumSGDTrainer extends Trainer {
+public class MomentumSGDTrainer extends Trainer {
 
     /** DyNet's default learning rate. */
     public static final float DEFAULT_LEARNING_RATE = 0.01f;
@@ -54,7 +54,7 @@ public final class MomentumSGDTrainer extends Trainer {
     }
 
     @Override
-    void apply(int n, MemorySegment values, MemorySegment gradients, long offset,
+    protected void apply(int n, MemorySegment values, MemorySegment gradients, long offset,
                MemorySegment state, long stateStride, float gradScale, long step) {
         kernels().blas().scale(n, momentum, state, offset);
         kernels().blas().axpy(n, -(learningRate() * gradScale), gradients, offset, state, offset);

@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  * trainer.update();
  * }</pre>
  */
-public final class SimpleSGDTrainer extends Trainer {
+public class SimpleSGDTrainer extends Trainer {
 
     /** DyNet's default learning rate. */
     public static final float DEFAULT_LEARNING_RATE = 0.1f;
@@ -35,7 +35,7 @@ public final class SimpleSGDTrainer extends Trainer {
     }
 
     @Override
-    void apply(int n, MemorySegment values, MemorySegment gradients, long offset,
+    protected void apply(int n, MemorySegment values, MemorySegment gradients, long offset,
                MemorySegment state, long stateStride, float gradScale, long step) {
         kernels().blas().axpy(n, -(learningRate() * gradScale), gradients, offset, values, offset);
     }

@@ -51,7 +51,7 @@ import java.util.Objects;
  * <p>Not thread-safe: one thread updates at a time, and not while a backward pass runs.
  * Using a trainer after its collection was closed throws {@link IllegalStateException}.
  */
-public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTrainer, AdagradTrainer, AdamTrainer {
+public abstract class Trainer {
 
     /** The default global gradient-norm clipping threshold, as DyNet's. */
     public static final float DEFAULT_CLIP_THRESHOLD = 5f;
@@ -72,10 +72,24 @@ public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTraine
     /** Trainer state per lookup table, by its index in {@code collection.lookupParameters()}. */
     private MemorySegment[] lookupState = new MemorySegment[0];
 
-    Trainer(ParameterCollection collection, float learningRate, int stateSlots) {
+    /**
+     * A trainer of {@code collection}'s parameters (for subclasses: a new update rule is a
+     * subclass that implements {@link #apply}; see the project's API guide, "Extending").
+     *
+     * @param learningRate finite and not negative
+     * @param stateSlots   floats of trainer state per parameter float (0 for SGD, 1 for
+     *                     momentum or Adagrad, 2 for Adam), allocated off-heap on first touch, zeroed
+     * @throws NullPointerException if {@code collection} is null
+     * @throws IllegalArgumentException if the learning rate is out of range or {@code stateSlots} negative
+     * @throws IllegalStateException if the collection is closed
+     */
+    protected Trainer(ParameterCollection collection, float learningRate, int stateSlots) {
         this.collection = Objects.requireNonNull(collection, "the ParameterCollection of a trainer must not be null");
         collection.checkUsable();
         this.learningRate = checkLearningRate(learningRate);
+        if (stateSlots < 0) {
+            throw new IllegalArgumentException("a trainer's state slots must not be negative, got " + stateSlots);
+        }
         this.stateSlots = stateSlots;
     }
 
@@ -249,13 +263,14 @@ public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTraine
      * float offset {@code offset}; state slot {@code k} of element {@code j} is at float
      * {@code k * stateStride + offset + j} of {@code state}. The gradient must be multiplied by
      * {@code gradScale} (clipping) before use; it is zeroed by the caller afterwards, so the
-     * rule may overwrite it. {@code step} is the 1-based number of this update.
+     * rule may overwrite it. {@code step} is the 1-based number of this update. Read and write
+     * floats with {@link #get} and {@link #set} (or the {@link #kernels()}).
      */
-    abstract void apply(int n, MemorySegment values, MemorySegment gradients, long offset,
+    protected abstract void apply(int n, MemorySegment values, MemorySegment gradients, long offset,
                         MemorySegment state, long stateStride, float gradScale, long step);
 
     /** Called once per non-empty update, before any {@link #apply}, with the 1-based update number. */
-    void beginUpdate(long step) {
+    protected void beginUpdate(long step) {
     }
 
     /** The kernels the updates compute with: {@link KernelProvider#selected()} unless {@link #setKernels set}. */
@@ -275,11 +290,13 @@ public abstract sealed class Trainer permits SimpleSGDTrainer, MomentumSGDTraine
         this.kernels = Objects.requireNonNull(provider, "kernel provider is null");
     }
 
-    static float get(MemorySegment segment, long index) {
+    /** Float {@code index} of {@code segment}, for {@link #apply}. */
+    protected static float get(MemorySegment segment, long index) {
         return segment.getAtIndex(JAVA_FLOAT, index);
     }
 
-    static void set(MemorySegment segment, long index, float value) {
+    /** Writes float {@code index} of {@code segment}, for {@link #apply}. */
+    protected static void set(MemorySegment segment, long index, float value) {
         segment.setAtIndex(JAVA_FLOAT, index, value);
     }
 

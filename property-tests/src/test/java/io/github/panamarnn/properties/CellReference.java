@@ -2,7 +2,7 @@ package io.github.panamarnn.properties;
 
 /**
  * Double-precision reference forward passes of the three recurrent cells, written from the
- * formulas of API.md (DyNet's semantics), sharing nothing with the kernels. Layouts are the
+ * formulas of docs/API.md, Cells (DyNet's semantics), sharing nothing with the kernels. Layouts are the
  * kernels': batch-major rows, row-major weights, sequences step after step.
  */
 final class CellReference {

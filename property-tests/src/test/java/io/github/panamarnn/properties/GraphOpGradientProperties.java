@@ -220,7 +220,7 @@ class GraphOpGradientProperties {
                     int j = g.i2 % n;
                     yield new Shape(new int[][] {vec(n)}, k * 10000 + j * 100 + g.i3 % n, k + n - j + 1);
                 }
-                // API.md's tutorial loss: R {o,h}, bias {o}, a state {h}; param: the next character
+                // docs/API.md's tutorial loss (Tutorial): R {o,h}, bias {o}, a state {h}; param: the next character
                 case TUTORIAL_LOSS -> new Shape(new int[][] {mat(g.p, g.q), vec(g.p), vec(g.q)}, g.i1 % g.p, 1);
             };
         }
@@ -319,7 +319,7 @@ class GraphOpGradientProperties {
     }
 
     /**
-     * API.md: backward may run several times on one graph and parameter gradients accumulate
+     * docs/API.md (Backward and gradients): backward may run several times on one graph and parameter gradients accumulate
      * until the trainer's update. Every leaf made a parameter, two backward calls give twice
      * the gradient of one (doubling is exact in float).
      */

@@ -33,7 +33,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
 
 /**
  * The trainers against a double-precision reference of their documented update rules
- * (API.md and DyNet's formulas): one to three updates of dense parameters and of a lookup
+ * (docs/API.md, Trainers, and DyNet's formulas): one to three updates of dense parameters and of a lookup
  * table, with random gradients, random subsets of parameters and rows touched in each update,
  * clipping on or off at a random threshold, random or default hyper-parameters.
  *
@@ -130,7 +130,7 @@ class TrainerProperties {
         return t;
     }
 
-    /** The documented defaults of API.md, used by the reference when {@code hyper.defaults}. */
+    /** The documented defaults of docs/API.md (Trainers), used by the reference when {@code hyper.defaults}. */
     static double[] hyperOf(TrainerCase c) {
         Hyper h = c.hyper;
         if (!h.defaults) {

@@ -20,7 +20,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
- * DyNet's RNN tutorial, written as API.md shows it: a 2-layer network (input and hidden 50) learns
+ * DyNet's RNN tutorial, written as docs/API.md shows it (Tutorial): a 2-layer network (input and hidden 50) learns
  * the fox sentence as a character language model with plain SGD (rate 0.1) from a fixed seed.
  * DyNet's own run reaches 59 after 200 iterations (simple RNN) and 0.89 after 550 (LSTM).
  */

@@ -1,4 +1,4 @@
-package io.github.panamarnn.rnn.demo;
+package io.github.panamarnn.examples;
 
 import static io.github.panamarnn.graph.Dy.renewCg;
 import static io.github.panamarnn.graph.Dy.vecInput;

@@ -1,4 +1,4 @@
-package io.github.panamarnn.rnn.demo;
+package io.github.panamarnn.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.github.panamarnn.rnn.demo;
+package io.github.panamarnn.examples;
 
 import static io.github.panamarnn.graph.Dy.affineTransform;
 import static io.github.panamarnn.graph.Dy.cmult;

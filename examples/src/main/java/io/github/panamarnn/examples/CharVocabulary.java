@@ -1,4 +1,4 @@
-package io.github.panamarnn.rnn.demo;
+package io.github.panamarnn.examples;
 
 import java.util.ArrayList;
 import java.util.Collections;
