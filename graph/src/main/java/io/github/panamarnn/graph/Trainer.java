@@ -140,12 +140,7 @@ public abstract class Trainer {
         ensureState(params, tables);
         long step = updates + 1;
         beginUpdate(step);
-        try {
-            applyUpdate(params, tables, gradScale, step);
-        } finally {
-            params.forEach(Parameters::valuesWritten);
-            tables.forEach(LookupParameters::valuesWritten);
-        }
+        applyUpdate(params, tables, gradScale, step);
         updates = step;
     }
 
@@ -155,6 +150,8 @@ public abstract class Trainer {
             if (p.touched()) {
                 int n = p.dim().size();
                 MemorySegment state = stateSlots == 0 ? NO_STATE : denseState[i];
+                // Before the write, so that even a rule that throws half-way leaves no stale copy behind.
+                p.valuesWritten();
                 apply(n, p.valueSegment(), p.gradientSegment(), 0, state, n, gradScale, step);
                 kernels.blas().fill(n, 0f, p.gradientSegment(), 0);
                 p.clearTouched();
@@ -169,6 +166,7 @@ public abstract class Trainer {
             int rowSize = t.dim().size();
             long tableSize = (long) t.size() * rowSize;
             MemorySegment state = stateSlots == 0 ? NO_STATE : lookupState[i];
+            t.valuesWritten();
             for (int k = 0; k < count; k++) {
                 long offset = t.rowOffset(t.touchedRow(k));
                 apply(rowSize, t.valueSegment(), t.gradientSegment(), offset, state, tableSize, gradScale, step);

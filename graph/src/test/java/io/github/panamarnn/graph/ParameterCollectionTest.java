@@ -141,6 +141,7 @@ class ParameterCollectionTest {
             new SimpleSGDTrainer(pc).update();
             long v3 = w.valueVersion();
             assertNotEquals(v1, v3, "trainer update");
+            assertEquals(o0, other.valueVersion(), "an update leaves the version of a parameter it did not touch");
             Path file = dir.resolve("m.bin");
             pc.save(file);
             pc.load(file);

@@ -113,9 +113,9 @@ public final class CellSequence {
         return below == null ? null : below.node;
     }
 
-    /** The user's inputs of layer 0, or null above. */
-    List<Expression> layerInputs() {
-        return inputs;
+    /** The inputs as separate expressions, or null when they are the contiguous value of {@link #belowNode()}. */
+    List<Expression> separateInputs() {
+        return belowNode() == null ? inputs() : null;
     }
 
     StateSlice initialSlice(int v) {

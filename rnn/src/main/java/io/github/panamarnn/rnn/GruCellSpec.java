@@ -15,27 +15,14 @@ import java.util.List;
  * ({@link #foldsDropoutIntoWeights()}). The fused form runs each step as one {@link GruStepNode}
  * and each sequence as one {@link GruSequenceNode}; the composed form is the same equations in graph ops.
  */
-final class GruCellSpec implements CellSpec {
+final class GruCellSpec extends LibraryCell {
 
-    static final GruCellSpec FUSED = new GruCellSpec(true);
-    static final GruCellSpec COMPOSED = new GruCellSpec(false);
+    static final GruCellSpec FUSED = twins(new GruCellSpec(true), new GruCellSpec(false));
 
     private static final LayerWeights.Layout LAYOUT = new LayerWeights.Layout(3, 1, true);
 
-    private final boolean fused;
-
     private GruCellSpec(boolean fused) {
-        this.fused = fused;
-    }
-
-    @Override
-    public String name() {
-        return "GRUBuilder";
-    }
-
-    @Override
-    public String parameterPrefix() {
-        return "gru-builder";
+        super("GRUBuilder", "gru-builder", fused);
     }
 
     @Override
@@ -57,16 +44,13 @@ final class GruCellSpec implements CellSpec {
     }
 
     @Override
-    public CellSpec composed() {
-        return COMPOSED;
+    LayerState fusedStep(CellStep step) {
+        return LayerState.ofSlices(StateSlice.whole(GruStepNode.add(step.layerWeights(LAYOUT), step.inputDim(),
+                step.hiddenDim(), step.xSlice(), step.previousSlice(0))));
     }
 
     @Override
-    public LayerState step(CellStep step) {
-        if (fused) {
-            return LayerState.ofSlices(StateSlice.whole(GruStepNode.add(step.layerWeights(LAYOUT), step.inputDim(),
-                    step.hiddenDim(), step.xSlice(), step.previousSlice(0))));
-        }
+    LayerState composedStep(CellStep step) {
         Expression x = step.x();
         Expression hp = step.previous(0);
         List<Expression> w = step.weights();
@@ -82,12 +66,8 @@ final class GruCellSpec implements CellSpec {
     }
 
     @Override
-    public SequenceOutput sequence(CellSequence s) {
-        if (!fused) {
-            return s.byStepping(this);
-        }
-        SequenceNode below = s.belowNode();
+    SequenceOutput fusedSequence(CellSequence s) {
         return SequenceOutput.of(GruSequenceNode.add(s.steps(), s.inputDim(), s.hiddenDim(), s.batchSize(),
-                s.weightArray(), s.initialSlice(0), below == null ? s.inputs() : null, below));
+                s.weightArray(), s.initialSlice(0), s.separateInputs(), s.belowNode()));
     }
 }

@@ -18,29 +18,16 @@ import java.util.List;
  * {@link LstmStepNode} and each sequence as one {@link LstmSequenceNode}; the composed form is
  * the same equations in graph ops.
  */
-final class LstmCellSpec implements CellSpec {
+final class LstmCellSpec extends LibraryCell {
 
-    static final LstmCellSpec FUSED = new LstmCellSpec(true);
-    static final LstmCellSpec COMPOSED = new LstmCellSpec(false);
+    static final LstmCellSpec FUSED = twins(new LstmCellSpec(true), new LstmCellSpec(false));
 
     private static final LayerWeights.Layout LAYOUT = new LayerWeights.Layout(1, 4, false);
     private static final int CELL = 0;
     private static final int H = 1;
 
-    private final boolean fused;
-
     private LstmCellSpec(boolean fused) {
-        this.fused = fused;
-    }
-
-    @Override
-    public String name() {
-        return "LSTMBuilder";
-    }
-
-    @Override
-    public String parameterPrefix() {
-        return "lstm-builder";
+        super("LSTMBuilder", "lstm-builder", fused);
     }
 
     @Override
@@ -61,17 +48,14 @@ final class LstmCellSpec implements CellSpec {
     }
 
     @Override
-    public CellSpec composed() {
-        return COMPOSED;
+    LayerState fusedStep(CellStep step) {
+        LstmStepNode n = LstmStepNode.add(step.layerWeights(LAYOUT), step.inputDim(), step.hiddenDim(),
+                step.xSlice(), step.previousSlice(H), step.previousSlice(CELL));
+        return LayerState.ofSlices(n.c(), n.h());
     }
 
     @Override
-    public LayerState step(CellStep step) {
-        if (fused) {
-            LstmStepNode n = LstmStepNode.add(step.layerWeights(LAYOUT), step.inputDim(), step.hiddenDim(),
-                    step.xSlice(), step.previousSlice(H), step.previousSlice(CELL));
-            return LayerState.ofSlices(n.c(), n.h());
-        }
+    LayerState composedStep(CellStep step) {
         int hd = step.hiddenDim();
         Expression hPrev = step.previous(H);
         Expression cPrev = step.previous(CELL);
@@ -89,12 +73,8 @@ final class LstmCellSpec implements CellSpec {
     }
 
     @Override
-    public SequenceOutput sequence(CellSequence s) {
-        if (!fused) {
-            return s.byStepping(this);
-        }
-        SequenceNode below = s.belowNode();
+    SequenceOutput fusedSequence(CellSequence s) {
         return SequenceOutput.of(LstmSequenceNode.add(s.steps(), s.inputDim(), s.hiddenDim(), s.batchSize(),
-                s.weightArray(), s.initialSlice(H), s.initialSlice(CELL), below == null ? s.inputs() : null, below));
+                s.weightArray(), s.initialSlice(H), s.initialSlice(CELL), s.separateInputs(), s.belowNode()));
     }
 }

@@ -400,7 +400,7 @@ public final class RNNState {
      */
     public RNNState setS(List<Expression> newS) {
         checkLive("setS");
-        return new RNNState(builder, context, this, builder.checkStateList("setS", newS, null));
+        return new RNNState(builder, context, this, builder.checkStateList("setS", newS, StackedRNNBuilder.ALL_VECTORS));
     }
 
     private void checkLive(String method) {

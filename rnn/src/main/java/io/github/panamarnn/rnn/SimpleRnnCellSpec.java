@@ -11,27 +11,14 @@ import java.util.List;
  * parameters {@code Wx (H x I), Wh (H x H), b (H)}. The fused form runs each step as one
  * {@link SimpleRnnStepNode} and each sequence as one {@link SimpleRnnSequenceNode}.
  */
-final class SimpleRnnCellSpec implements CellSpec {
+final class SimpleRnnCellSpec extends LibraryCell {
 
-    static final SimpleRnnCellSpec FUSED = new SimpleRnnCellSpec(true);
-    static final SimpleRnnCellSpec COMPOSED = new SimpleRnnCellSpec(false);
+    static final SimpleRnnCellSpec FUSED = twins(new SimpleRnnCellSpec(true), new SimpleRnnCellSpec(false));
 
     private static final LayerWeights.Layout LAYOUT = new LayerWeights.Layout(1, 1, false);
 
-    private final boolean fused;
-
     private SimpleRnnCellSpec(boolean fused) {
-        this.fused = fused;
-    }
-
-    @Override
-    public String name() {
-        return "SimpleRNNBuilder";
-    }
-
-    @Override
-    public String parameterPrefix() {
-        return "simple-rnn-builder";
+        super("SimpleRNNBuilder", "simple-rnn-builder", fused);
     }
 
     @Override
@@ -47,28 +34,21 @@ final class SimpleRnnCellSpec implements CellSpec {
     }
 
     @Override
-    public CellSpec composed() {
-        return COMPOSED;
+    LayerState fusedStep(CellStep step) {
+        return LayerState.ofSlices(StateSlice.whole(SimpleRnnStepNode.add(step.layerWeights(LAYOUT),
+                step.inputDim(), step.hiddenDim(), step.xSlice(), step.previousSlice(0))));
     }
 
     @Override
-    public LayerState step(CellStep step) {
-        if (fused) {
-            return LayerState.ofSlices(StateSlice.whole(SimpleRnnStepNode.add(step.layerWeights(LAYOUT),
-                    step.inputDim(), step.hiddenDim(), step.xSlice(), step.previousSlice(0))));
-        }
+    LayerState composedStep(CellStep step) {
         Expression hp = step.previous(0);
         return LayerState.of(tanh(hp == null ? affineTransform(step.weight(2), step.weight(0), step.x())
                 : affineTransform(step.weight(2), step.weight(0), step.x(), step.weight(1), hp)));
     }
 
     @Override
-    public SequenceOutput sequence(CellSequence s) {
-        if (!fused) {
-            return s.byStepping(this);
-        }
-        SequenceNode below = s.belowNode();
+    SequenceOutput fusedSequence(CellSequence s) {
         return SequenceOutput.of(SimpleRnnSequenceNode.add(s.steps(), s.inputDim(), s.hiddenDim(), s.batchSize(),
-                s.weightArray(), s.initialSlice(0), below == null ? s.inputs() : null, below));
+                s.weightArray(), s.initialSlice(0), s.separateInputs(), s.belowNode()));
     }
 }

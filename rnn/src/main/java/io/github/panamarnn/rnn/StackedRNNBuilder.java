@@ -148,7 +148,7 @@ public class StackedRNNBuilder implements RNNBuilder {
 
     @Override
     public final RNNState initialState(List<Expression> s) {
-        return new RNNState(this, newSequence(), null, checkStateList("initialState", s, null));
+        return new RNNState(this, newSequence(), null, checkStateList("initialState", s, ALL_VECTORS));
     }
 
     @Override
@@ -201,6 +201,9 @@ public class StackedRNNBuilder implements RNNBuilder {
 
     // ------------------------------------------------------------------ for RNNState
 
+    /** {@link #checkStateList}'s {@code only} for a list of every state vector. */
+    static final int ALL_VECTORS = -1;
+
     /** The cell's name, for messages. */
     final String name() {
         return name;
@@ -248,12 +251,12 @@ public class StackedRNNBuilder implements RNNBuilder {
     /**
      * Checks a state list in the layout of {@link RNNState#s()} (all layers' first state vector,
      * then all layers' second, ...) and returns it as {@code [layer][vector]} slices. With
-     * {@code only} set, the list holds just that vector of each layer ({@code setH}) and the
-     * other vectors are null.
+     * {@code only} a vector index rather than {@link #ALL_VECTORS}, the list holds just that
+     * vector of each layer ({@code setH}) and the other vectors are null.
      */
-    final StateSlice[][] checkStateList(String method, List<Expression> s, Integer only) {
+    final StateSlice[][] checkStateList(String method, List<Expression> s, int only) {
         Objects.requireNonNull(s, () -> name + "." + method + ": the list of expressions is null");
-        int expected = only == null ? vectors * layers : layers;
+        int expected = only == ALL_VECTORS ? vectors * layers : layers;
         if (s.size() != expected) {
             throw new IllegalArgumentException(name + "." + method + " expects " + expected
                     + " expressions (" + layout(only) + "), got " + s.size());
@@ -261,7 +264,7 @@ public class StackedRNNBuilder implements RNNBuilder {
         StateSlice[][] state = new StateSlice[layers][vectors];
         for (int i = 0; i < expected; i++) {
             Expression e = s.get(i);
-            int vector = only == null ? i / layers : only;
+            int vector = only == ALL_VECTORS ? i / layers : only;
             int layer = i % layers;
             String what = cell.stateVectors().get(vector) + " of layer " + layer;
             if (e == null) {
@@ -273,10 +276,10 @@ public class StackedRNNBuilder implements RNNBuilder {
         return state;
     }
 
-    private String layout(Integer only) {
+    private String layout(int only) {
         String each = "each {" + hiddenDim + "} or {" + hiddenDim + "XB}";
-        if (only != null || vectors == 1) {
-            return "one " + cell.stateVectors().get(only == null ? 0 : only) + " per layer, bottom first, " + each;
+        if (only != ALL_VECTORS || vectors == 1) {
+            return "one " + cell.stateVectors().get(Math.max(only, 0)) + " per layer, bottom first, " + each;
         }
         StringBuilder b = new StringBuilder();
         for (String v : cell.stateVectors()) {
