@@ -27,8 +27,8 @@ import jdk.incubator.vector.VectorSpecies;
  * the overlapped elements are written twice with the same value. Reductions zero the overlapped
  * lanes of that last vector instead (max needs nothing: it is idempotent). This replaced scalar
  * and masked tails: on AVX2, masked loads and stores that reach past the segment end have no
- * intrinsic and run the Vector API's Java fallback, and a scalar tail of two elements cost a
- * third of a 50-element add. Ranges shorter than one vector run the scalar twin, or one masked
+ * intrinsic and run the Vector API's Java fallback, and a scalar tail of a couple of elements
+ * cost a large share of a short add. Ranges shorter than one vector run the scalar twin, or one masked
  * vector for the transcendental kernels (a handful of scalar {@link Math#exp} calls cost more).
  */
 final class PanamaElementwise {
@@ -175,8 +175,8 @@ final class PanamaElementwise {
     private static final float TANH_P4 = -0.0057047037f;
 
     /**
-     * tanh through one {@code lanewise(EXP)}: measured 1.6x faster than the intrinsified
-     * {@code lanewise(TANH)} on this AVX2 machine (about 2.1 against 3.4 ns per element), at
+     * tanh through one {@code lanewise(EXP)}: faster than the intrinsified
+     * {@code lanewise(TANH)} on AVX2, whose TANH is an expensive stub, at
      * most 1.5 ulps from exact against its 0.5. For {@code |x| >= 0.625},
      * {@code tanh|x| = (1 - e) / (1 + e)} with {@code e = exp(-2|x|)} in (0, 0.29]: no
      * cancellation, no overflow (e underflows to 0 and the result to exactly 1 for large |x|
@@ -224,7 +224,7 @@ final class PanamaElementwise {
      * {@code x >= 0} and {@code e / (1 + e)} below. The exponent is never positive, so nothing
      * overflows, and unlike {@code 0.5 * tanh(x / 2) + 0.5} the small outputs for very negative
      * {@code x} keep full relative precision instead of rounding to 0 near {@code x = -17}
-     * (and it measured 2-3x faster than that form, whose TANH is the expensive stub here).
+     * (and it is faster than that form, whose TANH is the expensive stub on AVX2).
      * A NaN input fails the {@code x < 0} test and takes the NaN of the first branch.
      */
     static FloatVector logisticOf(FloatVector v) {
