@@ -12,29 +12,29 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Public entry points take element offsets and leading dimensions, validate them once
  * (negative sizes and too-small leading dimensions are {@link IllegalArgumentException}s,
  * ranges outside a segment {@link IndexOutOfBoundsException}s raised before anything is
- * written), convert them to byte offsets and hand over to kernels that work in bytes. The species is a {@code static final} constant so that the JIT folds it; vectors
- * never cross a method boundary, and every scalar tail or edge lives in its own small method
- * so that the hot loops stay branch-free.
+ * written), convert them to byte offsets and hand over to kernels that work in bytes. The
+ * species is a {@code static final} constant so that the JIT folds it; vectors never cross a
+ * method boundary, and every scalar tail or edge lives in its own small method so that the hot
+ * loops stay branch-free.
  *
  * <p><b>GEMM.</b> {@code C += alpha op(A) op(B)} is computed as {@code D += P Q} in one of
  * two orientations: either {@code D = C, P = op(A), Q = op(B)}, or the transposed problem
  * {@code D = Cᵀ, P = op(B)ᵀ, Q = op(A)ᵀ}; a small cost model picks the one that avoids
  * transposing the larger operand (for the RNN's {@code X Wᵀ} with a small batch that means
  * reading {@code W} in place and transposing only {@code X}). {@code Q} is packed, scaled by
- * {@code alpha}, into zero-padded panels {@link PanamaBlasGemm#NR} columns wide over a block of {@code K};
- * {@code P} is read in place when its rows are contiguous, otherwise packed row-major a
+ * {@code alpha}, into zero-padded panels {@link PanamaBlasGemm#NR} columns wide over a block
+ * of {@code K}; {@code P} is read in place when its rows are contiguous, otherwise packed row-major a
  * block at a time. Loop order is BLIS's: a Q panel stays in L1 while an L2-sized block of P
  * rows streams past it. The register micro-kernel computes an {@code MR x NR} tile: 4 rows x
  * 2 vectors, 8 accumulators, which is what 16 AVX2 registers hold once C2 has scheduled the
- * loads (6 x 2 spilled accumulators). Tiles at the edges, and every
- * tile of a transposed {@code D}, go through a small per-thread tile buffer and are then
- * added to {@code C}.
+ * loads (6 x 2 spilled accumulators). Tiles at the edges, and every tile of a transposed
+ * {@code D}, go through a small per-thread tile buffer and are then added to {@code C}.
  *
  * <p><b>Memory.</b> The packing buffers and the tile are per thread ({@link ThreadLocal}),
  * allocated lazily from an automatic arena, grown only when a larger block is needed (their
  * size is bounded by the block sizes: at most {@code KC_TRANSPOSED x NC} floats of packed Q
- * and {@code P_BLOCK_FLOATS} of packed P per thread, see {@link KernelTuning}) and released by the
- * garbage collector together with the thread; no call allocates in the steady state.
+ * and {@code P_BLOCK_FLOATS} of packed P per thread, see {@link KernelTuning}) and released
+ * by the garbage collector together with the thread; no call allocates in the steady state.
  * Products too small to amortise packing take a direct path without buffers.
  *
  * <p><b>Layout.</b> This class holds the shared constants and argument checks and delegates
@@ -45,6 +45,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class PanamaBlas {
 
+    // Shared by the family classes (static imports); static finals, so C2 folds them there too.
+    /** The preferred float species: every full-width kernel works in it. */
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final int LANES = SPECIES.length();
     static final long VECTOR_BYTES = SPECIES.vectorByteSize();

@@ -384,8 +384,9 @@ final class PanamaBlasGemm {
 
     /**
      * Packs Q(p, j) = alpha * q[src + j*qld + p*4] (Q stored transposed) into NR-wide panels:
-     * each panel is a blocked transpose of NR stored rows (see {@link #transposeBytes}), then
-     * scaled unless alpha is 1; a partial panel's missing columns are zero.
+     * each panel is a blocked transpose of NR stored rows (see
+     * {@link PanamaBlasLevel1#transposeBytes}), then scaled unless alpha is 1; a partial
+     * panel's missing columns are zero.
      */
     private static void packQTransposed(int kc, int nc, float alpha, MemorySegment q, long src, long qld,
                                         MemorySegment packed) {
