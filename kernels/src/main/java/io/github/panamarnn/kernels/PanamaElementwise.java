@@ -28,8 +28,17 @@ import jdk.incubator.vector.VectorSpecies;
  * lanes of that last vector instead (max needs nothing: it is idempotent). This replaced scalar
  * and masked tails: on AVX2, masked loads and stores that reach past the segment end have no
  * intrinsic and run the Vector API's Java fallback, and a scalar tail of a couple of elements
- * cost a large share of a short add. Ranges shorter than one vector run the scalar twin, or one masked
- * vector for the transcendental kernels (a handful of scalar {@link Math#exp} calls cost more).
+ * cost a large share of a short add. Ranges shorter than one vector run the scalar twin, or one
+ * masked vector for the transcendental kernels (a handful of scalar {@link Math#exp} calls cost
+ * more).
+ *
+ * <p>Each kernel writes its loop out rather than sharing one loop that takes the operation as
+ * a {@code VectorOperators.Binary} or {@code Unary} argument: such a shared loop is compiled
+ * on its own, where the operator is not a constant, so {@code lanewise(op, ...)} is not
+ * intrinsified and runs the Vector API's Java fallback with boxed vectors, many times slower
+ * ({@code ElementwiseBenchmark} add, mul and exp; figures in {@code bench/reports/TUNING.md}).
+ * Only the per-vector arithmetic is factored out ({@code mulAddOf}, {@code rectifyOf}, ...),
+ * in methods small enough to inline.
  */
 final class PanamaElementwise {
 
@@ -287,7 +296,7 @@ final class PanamaElementwise {
 
     /**
      * The twin's own formula, {@code v < 0 ? 0 : v + 0}: NaN fails the test and stays NaN, and
-     * {@code -0 + 0} is {@code +0}. Twice as fast here as lanewise MAX, whose Java semantics
+     * {@code -0 + 0} is {@code +0}. Faster than lanewise MAX, whose Java semantics
      * (NaN, signed zeros) cost extra instructions on AVX2.
      */
     private static FloatVector rectifyOf(FloatVector v) {
