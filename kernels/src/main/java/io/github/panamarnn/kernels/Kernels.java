@@ -33,7 +33,7 @@ public final class Kernels {
      * transposed matrix; shorter rows are 2-4x slower that way (AVX-512: 28 x 50 204 against
      * 100 ns, 50 x 50 367 against 102). {@code PanamaBlas} switches its wide-vector path here too.
      */
-    static final int GEMV_WIDE_ROWS = 192;
+    static final int GEMV_WIDE_ROWS = KernelTuning.GEMV_WIDE_ROWS;
 
     /**
      * Whether a matrix {@code W} ({@code rows x cols}) used in several matrix-vector products

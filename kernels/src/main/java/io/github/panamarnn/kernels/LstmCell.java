@@ -105,9 +105,9 @@ public final class LstmCell {
     }
 
     /** Fewest steps for which a batch-1 sequence transposes its recurrent weights (the copy costs about eight steps' saving). */
-    public static final int TRANSPOSE_MIN_STEPS = 8;
+    public static final int TRANSPOSE_MIN_STEPS = KernelTuning.TRANSPOSE_MIN_STEPS;
     /** Largest recurrent weight (floats) a batch-1 sequence transposes: past L2 its rows are long enough for {@code gemv}. */
-    public static final long TRANSPOSE_MAX_FLOATS = 64 * 1024;
+    public static final long TRANSPOSE_MAX_FLOATS = KernelTuning.TRANSPOSE_MAX_FLOATS;
 
     private static boolean transposesRecurrentWeights(int steps, int hidden, int batch) {
         return CellProducts.transposesRecurrentWeights(steps, batch, 4L * hidden * hidden);

@@ -27,9 +27,18 @@ import jdk.incubator.vector.VectorSpecies;
  * the overlapped elements are written twice with the same value. Reductions zero the overlapped
  * lanes of that last vector instead (max needs nothing: it is idempotent). This replaced scalar
  * and masked tails: on AVX2, masked loads and stores that reach past the segment end have no
- * intrinsic and run the Vector API's Java fallback, and a scalar tail of two elements cost a
- * third of a 50-element add. Ranges shorter than one vector run the scalar twin, or one masked
- * vector for the transcendental kernels (a handful of scalar {@link Math#exp} calls cost more).
+ * intrinsic and run the Vector API's Java fallback, and a scalar tail of a couple of elements
+ * cost a large share of a short add. Ranges shorter than one vector run the scalar twin, or one
+ * masked vector for the transcendental kernels (a handful of scalar {@link Math#exp} calls cost
+ * more).
+ *
+ * <p>Each kernel writes its loop out rather than sharing one loop that takes the operation as
+ * a {@code VectorOperators.Binary} or {@code Unary} argument: such a shared loop is compiled
+ * on its own, where the operator is not a constant, so {@code lanewise(op, ...)} is not
+ * intrinsified and runs the Vector API's Java fallback with boxed vectors, many times slower
+ * ({@code ElementwiseBenchmark} add, mul and exp; figures in {@code bench/reports/TUNING.md}).
+ * Only the per-vector arithmetic is factored out ({@code mulAddOf}, {@code rectifyOf}, ...),
+ * in methods small enough to inline.
  */
 final class PanamaElementwise {
 
@@ -175,8 +184,8 @@ final class PanamaElementwise {
     private static final float TANH_P4 = -0.0057047037f;
 
     /**
-     * tanh through one {@code lanewise(EXP)}: measured 1.6x faster than the intrinsified
-     * {@code lanewise(TANH)} on this AVX2 machine (about 2.1 against 3.4 ns per element), at
+     * tanh through one {@code lanewise(EXP)}: faster than the intrinsified
+     * {@code lanewise(TANH)} on AVX2, whose TANH is an expensive stub, at
      * most 1.5 ulps from exact against its 0.5. For {@code |x| >= 0.625},
      * {@code tanh|x| = (1 - e) / (1 + e)} with {@code e = exp(-2|x|)} in (0, 0.29]: no
      * cancellation, no overflow (e underflows to 0 and the result to exactly 1 for large |x|
@@ -224,7 +233,7 @@ final class PanamaElementwise {
      * {@code x >= 0} and {@code e / (1 + e)} below. The exponent is never positive, so nothing
      * overflows, and unlike {@code 0.5 * tanh(x / 2) + 0.5} the small outputs for very negative
      * {@code x} keep full relative precision instead of rounding to 0 near {@code x = -17}
-     * (and it measured 2-3x faster than that form, whose TANH is the expensive stub here).
+     * (and it is faster than that form, whose TANH is the expensive stub on AVX2).
      * A NaN input fails the {@code x < 0} test and takes the NaN of the first branch.
      */
     static FloatVector logisticOf(FloatVector v) {
@@ -287,7 +296,7 @@ final class PanamaElementwise {
 
     /**
      * The twin's own formula, {@code v < 0 ? 0 : v + 0}: NaN fails the test and stays NaN, and
-     * {@code -0 + 0} is {@code +0}. Twice as fast here as lanewise MAX, whose Java semantics
+     * {@code -0 + 0} is {@code +0}. Faster than lanewise MAX, whose Java semantics
      * (NaN, signed zeros) cost extra instructions on AVX2.
      */
     private static FloatVector rectifyOf(FloatVector v) {
