@@ -86,6 +86,16 @@ final class Blk {
         return b == null ? 0 : b.off;
     }
 
+    /** The block as a kernel argument: its {@code n} floats, without the padding. */
+    Slice slice() {
+        return Slice.of(seg, off, n);
+    }
+
+    /** {@code b}'s slice, or null for a null (absent) block. */
+    static Slice slice(Blk b) {
+        return b == null ? null : b.slice();
+    }
+
     static float[] values(Blk b) {
         return b == null ? null : b.values();
     }

@@ -1,7 +1,6 @@
 package io.github.panamarnn.kernels;
 
-import static io.github.panamarnn.kernels.Blk.off;
-import static io.github.panamarnn.kernels.Blk.seg;
+import static io.github.panamarnn.kernels.Blk.slice;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,17 +101,17 @@ class LstmCellTest {
             Blk scratch = Blk.random(arena, rnd, (int) LstmCell.stepBackwardScratchFloats(hidden, batch), 1);
             float[] hPad = h.all();
             float[] wsPad = ws.all();
+            AffineWeights weights = new AffineWeights(wx.slice(), wh.slice(), b.slice());
+            LstmCell.Step step = new LstmCell.Step(x.slice(), slice(hp), slice(cp), h.slice(), c.slice(), ws.slice());
             if (nulls.contains(TRANSPOSED_WEIGHTS)) {
                 Blk wxT = Blk.random(arena, rnd, 4 * hidden * input, 1);
                 Blk whT = Blk.random(arena, rnd, 4 * hidden * hidden, 1);
                 Kernels.scalar().transpose(4 * hidden, input, wx.seg, wx.off, wxT.seg, wxT.off);
                 Kernels.scalar().transpose(4 * hidden, hidden, wh.seg, wh.off, whT.seg, whT.off);
-                cell.stepForward(batch, input, hidden, forgetBias, x.seg, x.off, seg(hp), off(hp), seg(cp), off(cp),
-                        wx.seg, wx.off, wxT.seg, wxT.off, wh.seg, wh.off, whT.seg, whT.off, b.seg, b.off,
-                        h.seg, h.off, c.seg, c.off, ws.seg, ws.off);
+                cell.stepForward(batch, input, hidden, forgetBias,
+                        new AffineWeights(wx.slice(), wh.slice(), b.slice(), wxT.slice(), whT.slice()), step);
             } else {
-                cell.stepForward(batch, input, hidden, forgetBias, x.seg, x.off, seg(hp), off(hp), seg(cp), off(cp),
-                        wx.seg, wx.off, wh.seg, wh.off, b.seg, b.off, h.seg, h.off, c.seg, c.off, ws.seg, ws.off);
+                cell.stepForward(batch, input, hidden, forgetBias, weights, step);
             }
             h.assertPaddingUnchanged("h", hPad);
             ws.assertPaddingUnchanged("workspace", wsPad);
@@ -126,10 +125,9 @@ class LstmCellTest {
             Blk gdWh = nulls.contains("dWh") ? null : dWh.copy(arena);
             Blk gdb = nulls.contains("db") ? null : db.copy(arena);
             float[] dWxPad = gdWx == null ? null : gdWx.all();
-            cell.stepBackward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp), seg(cp), off(cp),
-                    wx.seg, wx.off, wh.seg, wh.off, ws.seg, ws.off, seg(gdh), off(gdh), seg(gdc), off(gdc),
-                    scratch.seg, scratch.off, seg(gdx), off(gdx), seg(gdhPrev), off(gdhPrev),
-                    seg(gdcPrev), off(gdcPrev), seg(gdWx), off(gdWx), seg(gdWh), off(gdWh), seg(gdb), off(gdb));
+            cell.stepBackward(batch, input, hidden, weights, step,
+                    new LstmCell.StepGradients(slice(gdh), slice(gdc), slice(gdx), slice(gdhPrev), slice(gdcPrev)),
+                    new AffineGradients(slice(gdWx), slice(gdWh), slice(gdb)), scratch.slice());
             assertArrayEquals(wsAfterForward, ws.values(), "backward must not modify the workspace");
             if (gdWx != null) {
                 gdWx.assertPaddingUnchanged("dWx", dWxPad);
@@ -363,21 +361,18 @@ class LstmCellTest {
             LstmCell cell = LstmCell.get();
             var ws = OffHeap.allocateFloats(arena, LstmCell.stepWorkspaceFloats(4, 2));
             var out = OffHeap.allocateFloats(arena, 8);
+            AffineWeights w = new AffineWeights(sc.wx.slice(), sc.wh.slice(), sc.b.slice());
             IllegalArgumentException dims = assertThrows(IllegalArgumentException.class, () -> cell.stepForward(
-                    2, 3, 0, 1f, sc.x.seg, sc.x.off, null, 0, null, 0, sc.wx.seg, sc.wx.off, sc.wh.seg, sc.wh.off,
-                    sc.b.seg, sc.b.off, out, 0, out, 0, ws, 0));
+                    2, 3, 0, 1f, w, new LstmCell.Step(sc.x.slice(), null, null, Slice.of(out), Slice.of(out), Slice.of(ws))));
             assertTrue(dims.getMessage().contains("hidden"), dims.getMessage());
             IndexOutOfBoundsException shortWs = assertThrows(IndexOutOfBoundsException.class, () -> cell.stepForward(
-                    2, 3, 4, 1f, sc.x.seg, sc.x.off, null, 0, null, 0, sc.wx.seg, sc.wx.off, sc.wh.seg, sc.wh.off,
-                    sc.b.seg, sc.b.off, out, 0, out, 0, ws, 1));
+                    2, 3, 4, 1f, w, new LstmCell.Step(sc.x.slice(), null, null, Slice.of(out), Slice.of(out), Slice.toEnd(ws, 1))));
             assertTrue(shortWs.getMessage().contains("workspace"), shortWs.getMessage());
             NullPointerException noX = assertThrows(NullPointerException.class, () -> cell.stepForward(
-                    2, 3, 4, 1f, null, 0, null, 0, null, 0, sc.wx.seg, sc.wx.off, sc.wh.seg, sc.wh.off,
-                    sc.b.seg, sc.b.off, out, 0, out, 0, ws, 0));
+                    2, 3, 4, 1f, w, new LstmCell.Step(null, null, null, Slice.of(out), Slice.of(out), Slice.of(ws))));
             assertTrue(noX.getMessage().contains("x"), noX.getMessage());
             IndexOutOfBoundsException shortWx = assertThrows(IndexOutOfBoundsException.class, () -> cell.stepForward(
-                    2, 4, 4, 1f, sc.x.seg, sc.x.off, null, 0, null, 0, sc.wx.seg, sc.wx.off, sc.wh.seg, sc.wh.off,
-                    sc.b.seg, sc.b.off, out, 0, out, 0, ws, 0));
+                    2, 4, 4, 1f, w, new LstmCell.Step(sc.x.slice(), null, null, Slice.of(out), Slice.of(out), Slice.of(ws))));
             assertTrue(shortWx.getMessage().contains("x"), shortWx.getMessage());
         }
     }
