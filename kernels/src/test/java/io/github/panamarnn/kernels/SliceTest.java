@@ -28,7 +28,7 @@ class SliceTest {
             assertRejects(IllegalArgumentException.class, "offset 11", () -> new Slice(seg, 11, 0));
             assertRejects(IllegalArgumentException.class, "offset", () -> new Slice(seg, Long.MAX_VALUE, 1));
             assertRejects(IllegalArgumentException.class, "rows and cols", () -> Slice.matrix(seg, 0, -2, 3));
-            assertRejects(IllegalArgumentException.class, "reaches past", () -> Slice.matrix(seg, 1, 3, 3));
+            assertRejects(IllegalArgumentException.class, "reaches past", () -> Slice.matrix(seg, 1, 3, 4));
             assertRejects(NullPointerException.class, "segment", () -> Slice.toEnd(null, 0));
             assertRejects(IllegalArgumentException.class, "sub-slice [2, 6)", () -> Slice.of(seg, 5, 5).sub(2, 4));
             assertRejects(IllegalArgumentException.class, "sub-slice", () -> Slice.of(seg, 5, 5).sub(-1, 1));
