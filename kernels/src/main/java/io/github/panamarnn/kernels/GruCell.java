@@ -181,34 +181,16 @@ public final class GruCell {
         long xOff = Slice.offsetOf(step.x());
         MemorySegment hPrev = Slice.segmentOf(step.hPrev());
         long hPrevOff = Slice.offsetOf(step.hPrev());
-        MemorySegment wxz = Slice.segmentOf(w.update().wx());
-        long wxzOff = Slice.offsetOf(w.update().wx());
         MemorySegment whz = Slice.segmentOf(w.update().wh());
         long whzOff = Slice.offsetOf(w.update().wh());
-        MemorySegment bz = Slice.segmentOf(w.update().b());
-        long bzOff = Slice.offsetOf(w.update().b());
-        MemorySegment wxr = Slice.segmentOf(w.reset().wx());
-        long wxrOff = Slice.offsetOf(w.reset().wx());
         MemorySegment whr = Slice.segmentOf(w.reset().wh());
         long whrOff = Slice.offsetOf(w.reset().wh());
-        MemorySegment br = Slice.segmentOf(w.reset().b());
-        long brOff = Slice.offsetOf(w.reset().b());
-        MemorySegment wxh = Slice.segmentOf(w.candidate().wx());
-        long wxhOff = Slice.offsetOf(w.candidate().wx());
         MemorySegment whh = Slice.segmentOf(w.candidate().wh());
         long whhOff = Slice.offsetOf(w.candidate().wh());
-        MemorySegment bh = Slice.segmentOf(w.candidate().b());
-        long bhOff = Slice.offsetOf(w.candidate().b());
-        MemorySegment wxzT = Slice.segmentOf(w.update().wxT());
-        long wxzTOff = Slice.offsetOf(w.update().wxT());
         MemorySegment whzT = Slice.segmentOf(w.update().whT());
         long whzTOff = Slice.offsetOf(w.update().whT());
-        MemorySegment wxrT = Slice.segmentOf(w.reset().wxT());
-        long wxrTOff = Slice.offsetOf(w.reset().wxT());
         MemorySegment whrT = Slice.segmentOf(w.reset().whT());
         long whrTOff = Slice.offsetOf(w.reset().whT());
-        MemorySegment wxhT = Slice.segmentOf(w.candidate().wxT());
-        long wxhTOff = Slice.offsetOf(w.candidate().wxT());
         MemorySegment whhT = Slice.segmentOf(w.candidate().whT());
         long whhTOff = Slice.offsetOf(w.candidate().whT());
         MemorySegment h = Slice.segmentOf(step.h());
@@ -216,8 +198,7 @@ public final class GruCell {
         MemorySegment workspace = Slice.segmentOf(step.workspace());
         long workspaceOff = Slice.offsetOf(step.workspace());
 
-        projectInputs(batch, input, hidden, x, xOff, wxz, wxzOff, wxzT, wxzTOff, bz, bzOff,
-                wxr, wxrOff, wxrT, wxrTOff, br, brOff, wxh, wxhOff, wxhT, wxhTOff, bh, bhOff, workspace, workspaceOff);
+        projectInputs(batch, input, hidden, x, xOff, w, true, workspace, workspaceOff);
         recurrentStep(batch, hidden, hPrev, hPrevOff, whz, whzOff, whzT, whzTOff, whr, whrOff, whrT, whrTOff,
                 whh, whhOff, whhT, whhTOff, h, hOff, workspace, workspaceOff);
     }
@@ -239,14 +220,26 @@ public final class GruCell {
     }
 
     /** Workspace rows ({@code rows x 4H}) get {@code [Wxz x + bz | Wxr x + br | Wxh x + bh | ·]}. */
-    private void projectInputs(int rows, int input, int hidden, MemorySegment x, long xOff,
-                               MemorySegment wxz, long wxzOff, MemorySegment wxzT, long wxzTOff,
-                               MemorySegment bz, long bzOff,
-                               MemorySegment wxr, long wxrOff, MemorySegment wxrT, long wxrTOff,
-                               MemorySegment br, long brOff,
-                               MemorySegment wxh, long wxhOff, MemorySegment wxhT, long wxhTOff,
-                               MemorySegment bh, long bhOff,
-                               MemorySegment ws, long wsOff) {
+    private void projectInputs(int rows, int input, int hidden, MemorySegment x, long xOff, Weights w,
+                               boolean readTransposed, MemorySegment ws, long wsOff) {
+        MemorySegment wxz = Slice.segmentOf(w.update().wx());
+        long wxzOff = Slice.offsetOf(w.update().wx());
+        MemorySegment bz = Slice.segmentOf(w.update().b());
+        long bzOff = Slice.offsetOf(w.update().b());
+        MemorySegment wxr = Slice.segmentOf(w.reset().wx());
+        long wxrOff = Slice.offsetOf(w.reset().wx());
+        MemorySegment br = Slice.segmentOf(w.reset().b());
+        long brOff = Slice.offsetOf(w.reset().b());
+        MemorySegment wxh = Slice.segmentOf(w.candidate().wx());
+        long wxhOff = Slice.offsetOf(w.candidate().wx());
+        MemorySegment bh = Slice.segmentOf(w.candidate().b());
+        long bhOff = Slice.offsetOf(w.candidate().b());
+        MemorySegment wxzT = Slice.segmentOf(readTransposed ? w.update().wxT() : null);
+        long wxzTOff = Slice.offsetOf(readTransposed ? w.update().wxT() : null);
+        MemorySegment wxrT = Slice.segmentOf(readTransposed ? w.reset().wxT() : null);
+        long wxrTOff = Slice.offsetOf(readTransposed ? w.reset().wxT() : null);
+        MemorySegment wxhT = Slice.segmentOf(readTransposed ? w.candidate().wxT() : null);
+        long wxhTOff = Slice.offsetOf(readTransposed ? w.candidate().wxT() : null);
         int ld = 4 * hidden;
         long zOff = wsOff;
         long rOff = wsOff + hidden;
@@ -312,16 +305,6 @@ public final class GruCell {
         long xOff = Slice.offsetOf(step.x());
         MemorySegment hPrev = Slice.segmentOf(step.hPrev());
         long hPrevOff = Slice.offsetOf(step.hPrev());
-        MemorySegment wxz = Slice.segmentOf(w.update().wx());
-        long wxzOff = Slice.offsetOf(w.update().wx());
-        MemorySegment whz = Slice.segmentOf(w.update().wh());
-        long whzOff = Slice.offsetOf(w.update().wh());
-        MemorySegment wxr = Slice.segmentOf(w.reset().wx());
-        long wxrOff = Slice.offsetOf(w.reset().wx());
-        MemorySegment whr = Slice.segmentOf(w.reset().wh());
-        long whrOff = Slice.offsetOf(w.reset().wh());
-        MemorySegment wxh = Slice.segmentOf(w.candidate().wx());
-        long wxhOff = Slice.offsetOf(w.candidate().wx());
         MemorySegment whh = Slice.segmentOf(w.candidate().wh());
         long whhOff = Slice.offsetOf(w.candidate().wh());
         MemorySegment workspace = Slice.segmentOf(step.workspace());
@@ -332,24 +315,6 @@ public final class GruCell {
         long dxOff = Slice.offsetOf(grads.dx());
         MemorySegment dhPrev = Slice.segmentOf(grads.dhPrev());
         long dhPrevOff = Slice.offsetOf(grads.dhPrev());
-        MemorySegment dWxz = Slice.segmentOf(dw.update().dWx());
-        long dWxzOff = Slice.offsetOf(dw.update().dWx());
-        MemorySegment dWhz = Slice.segmentOf(dw.update().dWh());
-        long dWhzOff = Slice.offsetOf(dw.update().dWh());
-        MemorySegment dbz = Slice.segmentOf(dw.update().db());
-        long dbzOff = Slice.offsetOf(dw.update().db());
-        MemorySegment dWxr = Slice.segmentOf(dw.reset().dWx());
-        long dWxrOff = Slice.offsetOf(dw.reset().dWx());
-        MemorySegment dWhr = Slice.segmentOf(dw.reset().dWh());
-        long dWhrOff = Slice.offsetOf(dw.reset().dWh());
-        MemorySegment dbr = Slice.segmentOf(dw.reset().db());
-        long dbrOff = Slice.offsetOf(dw.reset().db());
-        MemorySegment dWxh = Slice.segmentOf(dw.candidate().dWx());
-        long dWxhOff = Slice.offsetOf(dw.candidate().dWx());
-        MemorySegment dWhh = Slice.segmentOf(dw.candidate().dWh());
-        long dWhhOff = Slice.offsetOf(dw.candidate().dWh());
-        MemorySegment dbh = Slice.segmentOf(dw.candidate().db());
-        long dbhOff = Slice.offsetOf(dw.candidate().db());
         int ld = 4 * hidden;
         MemorySegment dg = scratch.segment();
         long scratchOff = scratch.offset();
@@ -362,9 +327,7 @@ public final class GruCell {
         }
         act.gruBackwardReset(batch, hidden, workspace, workspaceOff, hPrev, hPrevOff, dg, scratchOff, dhPrev, dhPrevOff);
         accumulateGradients(batch, batch, input, hidden, dg, scratchOff, x, xOff, hPrev, hPrevOff,
-                workspace, workspaceOff, wxz, wxzOff, whz, whzOff, wxr, wxrOff, whr, whrOff, wxh, wxhOff,
-                dx, dxOff, dhPrev, dhPrevOff, dWxz, dWxzOff, dWhz, dWhzOff, dbz, dbzOff, dWxr, dWxrOff, dWhr, dWhrOff,
-                dbr, dbrOff, dWxh, dWxhOff, dWhh, dWhhOff, dbh, dbhOff);
+                workspace, workspaceOff, w, dx, dxOff, dhPrev, dhPrevOff, dw);
     }
 
     /**
@@ -398,14 +361,36 @@ public final class GruCell {
     private void accumulateGradients(int rows, int stateRows, int input, int hidden, MemorySegment dg, long dgOff,
                                      MemorySegment x, long xOff,
                                      MemorySegment hPrev, long hPrevOff,
-                                     MemorySegment ws, long wsOff,
-                                     MemorySegment wxz, long wxzOff, MemorySegment whz, long whzOff,
-                                     MemorySegment wxr, long wxrOff, MemorySegment whr, long whrOff,
-                                     MemorySegment wxh, long wxhOff,
-                                     MemorySegment dx, long dxOff, MemorySegment dhPrev, long dhPrevOff,
-                                     MemorySegment dWxz, long dWxzOff, MemorySegment dWhz, long dWhzOff, MemorySegment dbz, long dbzOff,
-                                     MemorySegment dWxr, long dWxrOff, MemorySegment dWhr, long dWhrOff, MemorySegment dbr, long dbrOff,
-                                     MemorySegment dWxh, long dWxhOff, MemorySegment dWhh, long dWhhOff, MemorySegment dbh, long dbhOff) {
+                                     MemorySegment ws, long wsOff, Weights w,
+                                     MemorySegment dx, long dxOff, MemorySegment dhPrev, long dhPrevOff, Gradients dw) {
+        MemorySegment wxz = Slice.segmentOf(w.update().wx());
+        long wxzOff = Slice.offsetOf(w.update().wx());
+        MemorySegment whz = Slice.segmentOf(w.update().wh());
+        long whzOff = Slice.offsetOf(w.update().wh());
+        MemorySegment wxr = Slice.segmentOf(w.reset().wx());
+        long wxrOff = Slice.offsetOf(w.reset().wx());
+        MemorySegment whr = Slice.segmentOf(w.reset().wh());
+        long whrOff = Slice.offsetOf(w.reset().wh());
+        MemorySegment wxh = Slice.segmentOf(w.candidate().wx());
+        long wxhOff = Slice.offsetOf(w.candidate().wx());
+        MemorySegment dWxz = Slice.segmentOf(dw.update().dWx());
+        long dWxzOff = Slice.offsetOf(dw.update().dWx());
+        MemorySegment dWhz = Slice.segmentOf(dw.update().dWh());
+        long dWhzOff = Slice.offsetOf(dw.update().dWh());
+        MemorySegment dbz = Slice.segmentOf(dw.update().db());
+        long dbzOff = Slice.offsetOf(dw.update().db());
+        MemorySegment dWxr = Slice.segmentOf(dw.reset().dWx());
+        long dWxrOff = Slice.offsetOf(dw.reset().dWx());
+        MemorySegment dWhr = Slice.segmentOf(dw.reset().dWh());
+        long dWhrOff = Slice.offsetOf(dw.reset().dWh());
+        MemorySegment dbr = Slice.segmentOf(dw.reset().db());
+        long dbrOff = Slice.offsetOf(dw.reset().db());
+        MemorySegment dWxh = Slice.segmentOf(dw.candidate().dWx());
+        long dWxhOff = Slice.offsetOf(dw.candidate().dWx());
+        MemorySegment dWhh = Slice.segmentOf(dw.candidate().dWh());
+        long dWhhOff = Slice.offsetOf(dw.candidate().dWh());
+        MemorySegment dbh = Slice.segmentOf(dw.candidate().db());
+        long dbhOff = Slice.offsetOf(dw.candidate().db());
         int ld = 4 * hidden;
         long dz = dgOff;
         long dr = dgOff + hidden;
@@ -477,31 +462,18 @@ public final class GruCell {
         long xsOff = Slice.offsetOf(seq.xs());
         MemorySegment h0 = Slice.segmentOf(seq.h0());
         long h0Off = Slice.offsetOf(seq.h0());
-        MemorySegment wxz = Slice.segmentOf(w.update().wx());
-        long wxzOff = Slice.offsetOf(w.update().wx());
         MemorySegment whz = Slice.segmentOf(w.update().wh());
         long whzOff = Slice.offsetOf(w.update().wh());
-        MemorySegment bz = Slice.segmentOf(w.update().b());
-        long bzOff = Slice.offsetOf(w.update().b());
-        MemorySegment wxr = Slice.segmentOf(w.reset().wx());
-        long wxrOff = Slice.offsetOf(w.reset().wx());
         MemorySegment whr = Slice.segmentOf(w.reset().wh());
         long whrOff = Slice.offsetOf(w.reset().wh());
-        MemorySegment br = Slice.segmentOf(w.reset().b());
-        long brOff = Slice.offsetOf(w.reset().b());
-        MemorySegment wxh = Slice.segmentOf(w.candidate().wx());
-        long wxhOff = Slice.offsetOf(w.candidate().wx());
         MemorySegment whh = Slice.segmentOf(w.candidate().wh());
         long whhOff = Slice.offsetOf(w.candidate().wh());
-        MemorySegment bh = Slice.segmentOf(w.candidate().b());
-        long bhOff = Slice.offsetOf(w.candidate().b());
         MemorySegment hs = Slice.segmentOf(seq.hs());
         long hsOff = Slice.offsetOf(seq.hs());
         MemorySegment workspace = Slice.segmentOf(seq.workspace());
         long workspaceOff = Slice.offsetOf(seq.workspace());
 
-        projectInputs(rows, input, hidden, xs, xsOff, wxz, wxzOff, null, 0, bz, bzOff, wxr, wxrOff, null, 0,
-                br, brOff, wxh, wxhOff, null, 0, bh, bhOff, workspace, workspaceOff);
+        projectInputs(rows, input, hidden, xs, xsOff, w, false, workspace, workspaceOff);
         long wsStep = stepWorkspaceFloats(hidden, batch);
         // One row per step: the recurrent products are matrix-vector products, 2-3x faster on Wᵀ.
         long hh = (long) hidden * hidden;
@@ -557,16 +529,10 @@ public final class GruCell {
         long xsOff = Slice.offsetOf(seq.xs());
         MemorySegment h0 = Slice.segmentOf(seq.h0());
         long h0Off = Slice.offsetOf(seq.h0());
-        MemorySegment wxz = Slice.segmentOf(w.update().wx());
-        long wxzOff = Slice.offsetOf(w.update().wx());
         MemorySegment whz = Slice.segmentOf(w.update().wh());
         long whzOff = Slice.offsetOf(w.update().wh());
-        MemorySegment wxr = Slice.segmentOf(w.reset().wx());
-        long wxrOff = Slice.offsetOf(w.reset().wx());
         MemorySegment whr = Slice.segmentOf(w.reset().wh());
         long whrOff = Slice.offsetOf(w.reset().wh());
-        MemorySegment wxh = Slice.segmentOf(w.candidate().wx());
-        long wxhOff = Slice.offsetOf(w.candidate().wx());
         MemorySegment whh = Slice.segmentOf(w.candidate().wh());
         long whhOff = Slice.offsetOf(w.candidate().wh());
         MemorySegment hs = Slice.segmentOf(seq.hs());
@@ -581,24 +547,10 @@ public final class GruCell {
         long dxsOff = Slice.offsetOf(grads.dxs());
         MemorySegment dh0 = Slice.segmentOf(grads.dh0());
         long dh0Off = Slice.offsetOf(grads.dh0());
-        MemorySegment dWxz = Slice.segmentOf(dw.update().dWx());
-        long dWxzOff = Slice.offsetOf(dw.update().dWx());
         MemorySegment dWhz = Slice.segmentOf(dw.update().dWh());
         long dWhzOff = Slice.offsetOf(dw.update().dWh());
-        MemorySegment dbz = Slice.segmentOf(dw.update().db());
-        long dbzOff = Slice.offsetOf(dw.update().db());
-        MemorySegment dWxr = Slice.segmentOf(dw.reset().dWx());
-        long dWxrOff = Slice.offsetOf(dw.reset().dWx());
         MemorySegment dWhr = Slice.segmentOf(dw.reset().dWh());
         long dWhrOff = Slice.offsetOf(dw.reset().dWh());
-        MemorySegment dbr = Slice.segmentOf(dw.reset().db());
-        long dbrOff = Slice.offsetOf(dw.reset().db());
-        MemorySegment dWxh = Slice.segmentOf(dw.candidate().dWx());
-        long dWxhOff = Slice.offsetOf(dw.candidate().dWx());
-        MemorySegment dWhh = Slice.segmentOf(dw.candidate().dWh());
-        long dWhhOff = Slice.offsetOf(dw.candidate().dWh());
-        MemorySegment dbh = Slice.segmentOf(dw.candidate().db());
-        long dbhOff = Slice.offsetOf(dw.candidate().db());
         MemorySegment scratchSegment = scratch.segment();
         long scratchOff = scratch.offset();
 
@@ -639,10 +591,10 @@ public final class GruCell {
             k.axpy(n, 1f, scratchSegment, dhRun, dh0, dh0Off);
         }
         // every row at once; the recurrent weights pair steps 1..T-1 with hs[0..T-2] in one product
+        Gradients withoutRecurrentZr = new Gradients(new AffineGradients(dw.update().dWx(), null, dw.update().db()),
+                new AffineGradients(dw.reset().dWx(), null, dw.reset().db()), dw.candidate());
         accumulateGradients(rows, 0, input, hidden, scratchSegment, scratchOff, xs, xsOff, null, 0,
-                workspace, workspaceOff, wxz, wxzOff, whz, whzOff, wxr, wxrOff, whr, whrOff, wxh, wxhOff,
-                dxs, dxsOff, null, 0, dWxz, dWxzOff, null, 0, dbz, dbzOff, dWxr, dWxrOff, null, 0, dbr, dbrOff,
-                dWxh, dWxhOff, dWhh, dWhhOff, dbh, dbhOff);
+                workspace, workspaceOff, w, dxs, dxsOff, null, 0, withoutRecurrentZr);
         if (steps > 1) {
             long dgFrom1 = scratchOff + (long) batch * ld;
             if (dWhz != null) {
