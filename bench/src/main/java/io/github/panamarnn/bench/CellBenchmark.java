@@ -1,5 +1,7 @@
 package io.github.panamarnn.bench;
 
+import io.github.panamarnn.kernels.AffineGradients;
+import io.github.panamarnn.kernels.AffineWeights;
 import io.github.panamarnn.kernels.CellActivations;
 import io.github.panamarnn.kernels.ComposedCellActivations;
 import io.github.panamarnn.kernels.FloatKernels;
@@ -8,6 +10,7 @@ import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.OffHeap;
 import io.github.panamarnn.kernels.SimpleRnnCell;
+import io.github.panamarnn.kernels.Slice;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
@@ -204,6 +207,11 @@ public class CellBenchmark {
             return s;
         }
 
+        /** Block {@code t} ({@code floats} floats) of {@code s}: step {@code t}'s rows; null before step 0 (a zero state). */
+        static Slice block(MemorySegment s, int t, long floats) {
+            return t < 0 ? null : Slice.of(s, t * floats, floats);
+        }
+
         final double weightScale() {
             return Math.sqrt(6.0 / (input + hidden));
         }
@@ -272,28 +280,32 @@ public class CellBenchmark {
 
         @Override
         void step() {
-            cell.stepForward(batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS, xs, 0, hPrev, 0, cPrev, 0,
-                    wx, 0, wh, 0, b, 0, h, 0, c, 0, stepWs, 0);
-            cell.stepBackward(batch, input, hidden, xs, 0, hPrev, 0, cPrev, 0, wx, 0, wh, 0, stepWs, 0,
-                    dHs, 0, dcRun, 0, stepScratch, 0, dxs, 0, dhNext, 0, dcNext, 0, dWx, 0, dWh, 0, db, 0);
+            AffineWeights w = new AffineWeights(Slice.of(wx), Slice.of(wh), Slice.of(b));
+            LstmCell.Step step = new LstmCell.Step(Slice.of(xs), Slice.of(hPrev), Slice.of(cPrev), Slice.of(h), Slice.of(c),
+                    Slice.of(stepWs));
+            cell.stepForward(batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS, w, step);
+            cell.stepBackward(batch, input, hidden, w, step,
+                    new LstmCell.StepGradients(Slice.of(dHs), Slice.of(dcRun), Slice.of(dxs), Slice.of(dhNext), Slice.of(dcNext)),
+                    new AffineGradients(Slice.of(dWx), Slice.of(dWh), Slice.of(db)), Slice.of(stepScratch));
         }
 
         @Override
         void sequence() {
-            cell.sequenceForward(steps, batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS, xs, 0, null, 0, null, 0,
-                    wx, 0, wh, 0, b, 0, hs, 0, null, 0, seqWs, 0);
-            cell.sequenceBackward(steps, batch, input, hidden, xs, 0, null, 0, null, 0, wx, 0, wh, 0, hs, 0, seqWs, 0,
-                    dHs, 0, null, 0, null, 0, seqScratch, 0, dxs, 0, null, 0, null, 0, dWx, 0, dWh, 0, db, 0);
+            AffineWeights w = new AffineWeights(Slice.of(wx), Slice.of(wh), Slice.of(b));
+            LstmCell.Sequence seq = new LstmCell.Sequence(Slice.of(xs), null, null, Slice.of(hs), null, Slice.of(seqWs));
+            cell.sequenceForward(steps, batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS, w, seq);
+            cell.sequenceBackward(steps, batch, input, hidden, w, seq,
+                    new LstmCell.SequenceGradients(Slice.of(dHs), null, null, Slice.of(dxs), null, null),
+                    new AffineGradients(Slice.of(dWx), Slice.of(dWh), Slice.of(db)), Slice.of(seqScratch));
         }
 
         @Override
         void chainedSteps() {
             long bh = (long) batch * hidden;
             long bi = (long) batch * input;
+            AffineWeights w = new AffineWeights(Slice.of(wx), Slice.of(wh), Slice.of(b));
             for (int t = 0; t < steps; t++) {
-                cell.stepForward(batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS, xs, t * bi,
-                        t == 0 ? null : hs, (t - 1) * bh, t == 0 ? null : cs, (t - 1) * bh,
-                        wx, 0, wh, 0, b, 0, hs, t * bh, cs, t * bh, stepWs, t * stepWsFloats);
+                cell.stepForward(batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS, w, step(t));
             }
             k.fill((int) bh, 0f, dhRun, 0);
             k.fill((int) bh, 0f, dcRun, 0);
@@ -301,14 +313,21 @@ public class CellBenchmark {
             k.fill((int) bh, 0f, dcNext, 0);
             for (int t = steps - 1; t >= 0; t--) {
                 addOutputGradient(t);
-                cell.stepBackward(batch, input, hidden, xs, t * bi, t == 0 ? null : hs, (t - 1) * bh,
-                        t == 0 ? null : cs, (t - 1) * bh, wx, 0, wh, 0, stepWs, t * stepWsFloats,
-                        dhRun, 0, dcRun, 0, stepScratch, 0, dxs, t * bi,
-                        t == 0 ? null : dhNext, 0, t == 0 ? null : dcNext, 0, dWx, 0, dWh, 0, db, 0);
+                cell.stepBackward(batch, input, hidden, w, step(t),
+                        new LstmCell.StepGradients(Slice.of(dhRun), Slice.of(dcRun), block(dxs, t, bi),
+                                t == 0 ? null : Slice.of(dhNext), t == 0 ? null : Slice.of(dcNext)),
+                        new AffineGradients(Slice.of(dWx), Slice.of(dWh), Slice.of(db)), Slice.of(stepScratch));
                 shiftRecurrentGradient();
                 k.copy((int) bh, dcNext, 0, dcRun, 0);
                 k.fill((int) bh, 0f, dcNext, 0);
             }
+        }
+
+        /** Step {@code t} of the chained sequence: its input, the previous step's state, its outputs and workspace. */
+        private LstmCell.Step step(int t) {
+            long bh = (long) batch * hidden;
+            return new LstmCell.Step(block(xs, t, (long) batch * input), block(hs, t - 1, bh), block(cs, t - 1, bh),
+                    block(hs, t, bh), block(cs, t, bh), block(stepWs, t, stepWsFloats));
         }
     }
 
@@ -343,32 +362,48 @@ public class CellBenchmark {
             seqScratch = steps > 1 ? random(GruCell.sequenceBackwardScratchFloats(steps, hidden, batch), 0) : null;
         }
 
-        private void forward(MemorySegment x, long xOff, MemorySegment hp, long hpOff, MemorySegment out, long outOff,
-                             MemorySegment ws, long wsOff) {
-            cell.stepForward(batch, input, hidden, x, xOff, hp, hpOff, w[0], 0, w[1], 0, w[2], 0, w[3], 0, w[4], 0,
-                    w[5], 0, w[6], 0, w[7], 0, w[8], 0, out, outOff, ws, wsOff);
+        private GruCell.Weights weights() {
+            return new GruCell.Weights(new AffineWeights(Slice.of(w[0]), Slice.of(w[1]), Slice.of(w[2])),
+                    new AffineWeights(Slice.of(w[3]), Slice.of(w[4]), Slice.of(w[5])),
+                    new AffineWeights(Slice.of(w[6]), Slice.of(w[7]), Slice.of(w[8])));
         }
 
-        private void backward(MemorySegment x, long xOff, MemorySegment hp, long hpOff, MemorySegment ws, long wsOff,
-                              MemorySegment dh, MemorySegment dx, long dxOff, MemorySegment dhPrev) {
-            cell.stepBackward(batch, input, hidden, x, xOff, hp, hpOff, w[0], 0, w[1], 0, w[3], 0, w[4], 0, w[6], 0,
-                    w[7], 0, ws, wsOff, dh, 0, stepScratch, 0, dx, dxOff, dhPrev, 0, g[0], 0, g[1], 0, g[2], 0,
-                    g[3], 0, g[4], 0, g[5], 0, g[6], 0, g[7], 0, g[8], 0);
+        private GruCell.Gradients gradients() {
+            return new GruCell.Gradients(new AffineGradients(Slice.of(g[0]), Slice.of(g[1]), Slice.of(g[2])),
+                    new AffineGradients(Slice.of(g[3]), Slice.of(g[4]), Slice.of(g[5])),
+                    new AffineGradients(Slice.of(g[6]), Slice.of(g[7]), Slice.of(g[8])));
+        }
+
+        private void forward(GruCell.Step step) {
+            cell.stepForward(batch, input, hidden, weights(), step);
+        }
+
+        private void backward(GruCell.Step step, Slice dh, Slice dx, Slice dhPrev) {
+            cell.stepBackward(batch, input, hidden, weights(), step, new GruCell.StepGradients(dh, dx, dhPrev), gradients(),
+                    Slice.of(stepScratch));
         }
 
         @Override
         void step() {
-            forward(xs, 0, hPrev, 0, h, 0, stepWs, 0);
-            backward(xs, 0, hPrev, 0, stepWs, 0, dHs, dxs, 0, dhNext);
+            GruCell.Step step = new GruCell.Step(Slice.of(xs), Slice.of(hPrev), Slice.of(h), Slice.of(stepWs));
+            forward(step);
+            backward(step, Slice.of(dHs), Slice.of(dxs), Slice.of(dhNext));
         }
 
         @Override
         void sequence() {
-            cell.sequenceForward(steps, batch, input, hidden, xs, 0, null, 0, w[0], 0, w[1], 0, w[2], 0, w[3], 0,
-                    w[4], 0, w[5], 0, w[6], 0, w[7], 0, w[8], 0, hs, 0, seqWs, 0);
-            cell.sequenceBackward(steps, batch, input, hidden, xs, 0, null, 0, w[0], 0, w[1], 0, w[3], 0, w[4], 0,
-                    w[6], 0, w[7], 0, hs, 0, seqWs, 0, dHs, 0, null, 0, seqScratch, 0, dxs, 0, null, 0,
-                    g[0], 0, g[1], 0, g[2], 0, g[3], 0, g[4], 0, g[5], 0, g[6], 0, g[7], 0, g[8], 0);
+            GruCell.Weights weights = weights();
+            GruCell.Sequence seq = new GruCell.Sequence(Slice.of(xs), null, Slice.of(hs), Slice.of(seqWs));
+            cell.sequenceForward(steps, batch, input, hidden, weights, seq);
+            cell.sequenceBackward(steps, batch, input, hidden, weights, seq,
+                    new GruCell.SequenceGradients(Slice.of(dHs), null, Slice.of(dxs), null), gradients(), Slice.of(seqScratch));
+        }
+
+        /** Step {@code t} of the chained sequence: its input, the previous step's state, its output and workspace. */
+        private GruCell.Step step(int t) {
+            long bh = (long) batch * hidden;
+            return new GruCell.Step(block(xs, t, (long) batch * input), block(hs, t - 1, bh), block(hs, t, bh),
+                    block(stepWs, t, stepWsFloats));
         }
 
         @Override
@@ -376,14 +411,13 @@ public class CellBenchmark {
             long bh = (long) batch * hidden;
             long bi = (long) batch * input;
             for (int t = 0; t < steps; t++) {
-                forward(xs, t * bi, t == 0 ? null : hs, (t - 1) * bh, hs, t * bh, stepWs, t * stepWsFloats);
+                forward(step(t));
             }
             k.fill((int) bh, 0f, dhRun, 0);
             k.fill((int) bh, 0f, dhNext, 0);
             for (int t = steps - 1; t >= 0; t--) {
                 addOutputGradient(t);
-                backward(xs, t * bi, t == 0 ? null : hs, (t - 1) * bh, stepWs, t * stepWsFloats, dhRun, dxs, t * bi,
-                        t == 0 ? null : dhNext);
+                backward(step(t), Slice.of(dhRun), block(dxs, t, bi), t == 0 ? null : Slice.of(dhNext));
                 shiftRecurrentGradient();
             }
         }
@@ -417,32 +451,41 @@ public class CellBenchmark {
 
         @Override
         void step() {
-            cell.stepForward(batch, input, hidden, xs, 0, hPrev, 0, wx, 0, wh, 0, b, 0, h, 0);
-            cell.stepBackward(batch, input, hidden, xs, 0, hPrev, 0, wx, 0, wh, 0, h, 0, dHs, 0, stepScratch, 0,
-                    dxs, 0, dhNext, 0, dWx, 0, dWh, 0, db, 0);
+            AffineWeights w = new AffineWeights(Slice.of(wx), Slice.of(wh), Slice.of(b));
+            SimpleRnnCell.Step step = new SimpleRnnCell.Step(Slice.of(xs), Slice.of(hPrev), Slice.of(h));
+            cell.stepForward(batch, input, hidden, w, step);
+            cell.stepBackward(batch, input, hidden, w, step,
+                    new SimpleRnnCell.StepGradients(Slice.of(dHs), Slice.of(dxs), Slice.of(dhNext)),
+                    new AffineGradients(Slice.of(dWx), Slice.of(dWh), Slice.of(db)), Slice.of(stepScratch));
         }
 
         @Override
         void sequence() {
-            cell.sequenceForward(steps, batch, input, hidden, xs, 0, null, 0, wx, 0, wh, 0, b, 0, hs, 0);
-            cell.sequenceBackward(steps, batch, input, hidden, xs, 0, null, 0, wx, 0, wh, 0, hs, 0, dHs, 0, null, 0,
-                    seqScratch, 0, dxs, 0, null, 0, dWx, 0, dWh, 0, db, 0);
+            AffineWeights w = new AffineWeights(Slice.of(wx), Slice.of(wh), Slice.of(b));
+            SimpleRnnCell.Sequence seq = new SimpleRnnCell.Sequence(Slice.of(xs), null, Slice.of(hs));
+            cell.sequenceForward(steps, batch, input, hidden, w, seq);
+            cell.sequenceBackward(steps, batch, input, hidden, w, seq,
+                    new SimpleRnnCell.SequenceGradients(Slice.of(dHs), null, Slice.of(dxs), null),
+                    new AffineGradients(Slice.of(dWx), Slice.of(dWh), Slice.of(db)), Slice.of(seqScratch));
         }
 
         @Override
         void chainedSteps() {
             long bh = (long) batch * hidden;
             long bi = (long) batch * input;
+            AffineWeights w = new AffineWeights(Slice.of(wx), Slice.of(wh), Slice.of(b));
             for (int t = 0; t < steps; t++) {
-                cell.stepForward(batch, input, hidden, xs, t * bi, t == 0 ? null : hs, (t - 1) * bh, wx, 0, wh, 0, b, 0,
-                        hs, t * bh);
+                cell.stepForward(batch, input, hidden, w,
+                        new SimpleRnnCell.Step(block(xs, t, bi), block(hs, t - 1, bh), block(hs, t, bh)));
             }
             k.fill((int) bh, 0f, dhRun, 0);
             k.fill((int) bh, 0f, dhNext, 0);
             for (int t = steps - 1; t >= 0; t--) {
                 addOutputGradient(t);
-                cell.stepBackward(batch, input, hidden, xs, t * bi, t == 0 ? null : hs, (t - 1) * bh, wx, 0, wh, 0,
-                        hs, t * bh, dhRun, 0, stepScratch, 0, dxs, t * bi, t == 0 ? null : dhNext, 0, dWx, 0, dWh, 0, db, 0);
+                cell.stepBackward(batch, input, hidden, w,
+                        new SimpleRnnCell.Step(block(xs, t, bi), block(hs, t - 1, bh), block(hs, t, bh)),
+                        new SimpleRnnCell.StepGradients(Slice.of(dhRun), block(dxs, t, bi), t == 0 ? null : Slice.of(dhNext)),
+                        new AffineGradients(Slice.of(dWx), Slice.of(dWh), Slice.of(db)), Slice.of(stepScratch));
                 shiftRecurrentGradient();
             }
         }

@@ -1,7 +1,5 @@
 package io.github.panamarnn.kernels;
 
-import java.lang.foreign.MemorySegment;
-
 /**
  * The argument checks shared by the cell kernels' public entry points: a handful of
  * comparisons per call, so that a wrong size or offset fails at once, with the argument's
@@ -36,26 +34,56 @@ final class CellArgs {
         }
     }
 
-    /** Requires {@code segment} to be non-null and to hold floats {@code [offset, offset + count)}. */
-    static void floats(String name, MemorySegment segment, long offset, long count) {
-        if (segment == null) {
+    /** Requires {@code slice} to be non-null and to hold at least {@code count} floats. */
+    static void floats(String name, Slice slice, long count) {
+        if (slice == null) {
             throw new NullPointerException(name + " is null");
         }
-        range(name, segment, offset, count);
+        length(name, slice, count);
     }
 
-    /** Like {@link #floats}, but a {@code null} segment (an absent optional argument) passes. */
-    static void optionalFloats(String name, MemorySegment segment, long offset, long count) {
-        if (segment != null) {
-            range(name, segment, offset, count);
+    /** Like {@link #floats}, but a {@code null} slice (an absent optional argument) passes. */
+    static void optionalFloats(String name, Slice slice, long count) {
+        if (slice != null) {
+            length(name, slice, count);
         }
     }
 
-    private static void range(String name, MemorySegment segment, long offset, long count) {
-        long size = segment.byteSize() / Float.BYTES;
-        if (offset < 0 || offset > size - count) {
-            throw new IndexOutOfBoundsException(name + ": floats [" + offset + ", " + (offset + count)
-                    + ") out of bounds for a segment of " + size + " floats");
+    /** Requires a non-null argument group (a record of slices), naming it otherwise. */
+    static <T> T group(String name, T group) {
+        if (group == null) {
+            throw new NullPointerException(name + " is null");
+        }
+        return group;
+    }
+
+    /**
+     * Checks the matrices of {@code w} for a map of {@code rows} rows: {@code wx} and {@code wh}
+     * required, the transposed copies optional, named {@code wx + suffix} and so on (the GRU
+     * names its maps' weights {@code wxz}, {@code whr}, ...). The bias is the forward's to check.
+     */
+    static void weights(String suffix, AffineWeights w, int rows, int input, int hidden) {
+        group("weights", w);
+        long xFloats = (long) rows * input;
+        long hFloats = (long) rows * hidden;
+        floats("wx" + suffix, w.wx(), xFloats);
+        floats("wh" + suffix, w.wh(), hFloats);
+        optionalFloats("wx" + suffix + "T", w.wxT(), xFloats);
+        optionalFloats("wh" + suffix + "T", w.whT(), hFloats);
+    }
+
+    /** Checks the optional gradients of {@code g} for a map of {@code rows} rows, named as in {@link #weights}. */
+    static void gradients(String suffix, AffineGradients g, int rows, int input, int hidden) {
+        group("weightGradients", g);
+        optionalFloats("dWx" + suffix, g.dWx(), (long) rows * input);
+        optionalFloats("dWh" + suffix, g.dWh(), (long) rows * hidden);
+        optionalFloats("db" + suffix, g.db(), rows);
+    }
+
+    private static void length(String name, Slice slice, long count) {
+        if (slice.length() < count) {
+            throw new IndexOutOfBoundsException(name + ": needs " + count + " floats, the slice has "
+                    + slice.length() + " (at offset " + slice.offset() + ")");
         }
     }
 }

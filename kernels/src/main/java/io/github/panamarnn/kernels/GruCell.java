@@ -8,10 +8,10 @@ import java.util.Objects;
  * a whole sequence, over a batch.
  *
  * <h2>The cell</h2>
- * Nine parameters, each its own segment and offset (the builder registers them separately),
+ * Nine parameters, each its own {@link Slice} (the builder registers them separately),
  * in DyNet's order: {@code Wxz} ({@code H x I}), {@code Whz} ({@code H x H}), {@code bz}
  * ({@code H}), {@code Wxr}, {@code Whr}, {@code br}, {@code Wxh}, {@code Whh}, {@code bh}
- * (same shapes). One step:
+ * (same shapes), grouped as three {@link AffineWeights} in a {@link Weights}. One step:
  * <pre>
  *   z = σ(Wxz x + Whz h' + bz)
  *   r = σ(Wxr x + Whr h' + br)
@@ -25,7 +25,8 @@ import java.util.Objects;
  *
  * <h2>Layout and conventions</h2>
  * As {@link LstmCell}: batch-major ({@code x} is {@code B x I}, {@code h} is {@code B x H},
- * sequences {@code T x B x I} and {@code T x B x H}), offsets in floats, nothing allocated
+ * sequences {@code T x B x I} and {@code T x B x H}), tensors as {@link Slice}s grouped by
+ * role ({@link Weights}, {@link Step}, {@link Sequence}, their gradients), nothing allocated
  * (workspace and scratch sized by the static {@code *Floats} methods), a {@code null} initial
  * state means zeros, gradient outputs accumulate and may be {@code null} (skipped), a
  * {@code null} upstream gradient means zero, outputs must not overlap inputs, backward leaves
@@ -79,118 +80,153 @@ public final class GruCell {
         return 4L * hidden * batch * steps + (long) hidden * batch;
     }
 
-    // ------------------------------------------------------------------------------ step
+    // ------------------------------------------------------------------------------ arguments
 
     /**
-     * One GRU step for a batch.
-     *
-     * @param batch     B ≥ 1
-     * @param input     I ≥ 1
-     * @param hidden    H ≥ 1
-     * @param x         {@code B x I}
-     * @param hPrev     {@code B x H}; nullable (zero state)
-     * @param wxz       {@code H x I}
-     * @param whz       {@code H x H}
-     * @param bz        {@code H}
-     * @param wxr       {@code H x I}
-     * @param whr       {@code H x H}
-     * @param br        {@code H}
-     * @param wxh       {@code H x I}
-     * @param whh       {@code H x H}
-     * @param bh        {@code H}
-     * @param h         output {@code B x H}
-     * @param workspace output {@link #stepWorkspaceFloats}{@code (H, B)} floats for {@link #stepBackward}
+     * The nine parameters as three affine maps, each {@code wx} {@code H x I}, {@code wh}
+     * {@code H x H}, {@code b} {@code H}: {@code update} ({@code Wxz, Whz, bz}), {@code reset}
+     * ({@code Wxr, Whr, br}) and {@code candidate} ({@code Wxh, Whh, bh}). A step reads the maps'
+     * transposed copies when given (see {@link AffineWeights}); a sequence does not (it makes the
+     * recurrent ones itself, in its workspace).
      */
-    public void stepForward(int batch, int input, int hidden,
-                            MemorySegment x, long xOff,
-                            MemorySegment hPrev, long hPrevOff,
-                            MemorySegment wxz, long wxzOff, MemorySegment whz, long whzOff, MemorySegment bz, long bzOff,
-                            MemorySegment wxr, long wxrOff, MemorySegment whr, long whrOff, MemorySegment br, long brOff,
-                            MemorySegment wxh, long wxhOff, MemorySegment whh, long whhOff, MemorySegment bh, long bhOff,
-                            MemorySegment h, long hOff,
-                            MemorySegment workspace, long workspaceOff) {
-        stepForward(batch, input, hidden, x, xOff, hPrev, hPrevOff,
-                wxz, wxzOff, null, 0, whz, whzOff, null, 0, bz, bzOff,
-                wxr, wxrOff, null, 0, whr, whrOff, null, 0, br, brOff,
-                wxh, wxhOff, null, 0, whh, whhOff, null, 0, bh, bhOff,
-                h, hOff, workspace, workspaceOff);
+    public record Weights(AffineWeights update, AffineWeights reset, AffineWeights candidate) {
+    }
+
+    /** Where backward accumulates the nine parameter gradients, map by map as in {@link Weights}. */
+    public record Gradients(AffineGradients update, AffineGradients reset, AffineGradients candidate) {
+
+        /** No parameter gradient wanted. */
+        public static final Gradients NONE = new Gradients(AffineGradients.NONE, AffineGradients.NONE,
+                AffineGradients.NONE);
     }
 
     /**
-     * {@link #stepForward(int, int, int, MemorySegment, long, MemorySegment, long, MemorySegment, long,
-     * MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment,
-     * long, MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long,
-     * MemorySegment, long) stepForward} that may also read transposed copies of the six weight
-     * matrices, faster for a batch of one (see {@link LstmCell#stepForward(int, int, int, float,
-     * MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment,
-     * long, MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long,
-     * MemorySegment, long, MemorySegment, long, MemorySegment, long) the LSTM's}). Each
-     * {@code w..T} is its weight transposed ({@code I x H} or {@code H x H}), or null to read the
-     * weight as is.
+     * The tensors of one step besides the weights.
+     *
+     * @param x         {@code B x I}
+     * @param hPrev     {@code B x H}; nullable (zero state)
+     * @param h         output {@code B x H}
+     * @param workspace output {@link #stepWorkspaceFloats}{@code (H, B)} floats for {@link #stepBackward}
      */
-    public void stepForward(int batch, int input, int hidden,
-                            MemorySegment x, long xOff,
-                            MemorySegment hPrev, long hPrevOff,
-                            MemorySegment wxz, long wxzOff, MemorySegment wxzT, long wxzTOff,
-                            MemorySegment whz, long whzOff, MemorySegment whzT, long whzTOff,
-                            MemorySegment bz, long bzOff,
-                            MemorySegment wxr, long wxrOff, MemorySegment wxrT, long wxrTOff,
-                            MemorySegment whr, long whrOff, MemorySegment whrT, long whrTOff,
-                            MemorySegment br, long brOff,
-                            MemorySegment wxh, long wxhOff, MemorySegment wxhT, long wxhTOff,
-                            MemorySegment whh, long whhOff, MemorySegment whhT, long whhTOff,
-                            MemorySegment bh, long bhOff,
-                            MemorySegment h, long hOff,
-                            MemorySegment workspace, long workspaceOff) {
-        CellArgs.dims(1, batch, input, hidden, 4);
-        checkForward(1, batch, input, hidden, x, xOff, hPrev, hPrevOff, wxz, wxzOff, whz, whzOff, bz, bzOff,
-                wxr, wxrOff, whr, whrOff, br, brOff, wxh, wxhOff, whh, whhOff, bh, bhOff);
-        long hi = (long) hidden * input;
-        long hh = (long) hidden * hidden;
-        CellArgs.optionalFloats("wxzT", wxzT, wxzTOff, hi);
-        CellArgs.optionalFloats("whzT", whzT, whzTOff, hh);
-        CellArgs.optionalFloats("wxrT", wxrT, wxrTOff, hi);
-        CellArgs.optionalFloats("whrT", whrT, whrTOff, hh);
-        CellArgs.optionalFloats("wxhT", wxhT, wxhTOff, hi);
-        CellArgs.optionalFloats("whhT", whhT, whhTOff, hh);
-        CellArgs.floats("h", h, hOff, (long) batch * hidden);
-        CellArgs.floats("workspace", workspace, workspaceOff, stepWorkspaceFloats(hidden, batch));
+    public record Step(Slice x, Slice hPrev, Slice h, Slice workspace) {
+    }
 
-        projectInputs(batch, input, hidden, x, xOff, wxz, wxzOff, wxzT, wxzTOff, bz, bzOff,
-                wxr, wxrOff, wxrT, wxrTOff, br, brOff, wxh, wxhOff, wxhT, wxhTOff, bh, bhOff, workspace, workspaceOff);
+    /**
+     * The gradients of one step's tensors: {@code dh} upstream ({@code null}: zero), the
+     * others accumulated into ({@code null}: not wanted).
+     *
+     * @param dh     {@code B x H} gradient of {@code h}; nullable
+     * @param dx     {@code B x I} += ; nullable
+     * @param dhPrev {@code B x H} += ; nullable
+     */
+    public record StepGradients(Slice dh, Slice dx, Slice dhPrev) {
+    }
+
+    /**
+     * The tensors of one sequence besides the weights.
+     *
+     * @param xs        {@code T x B x I}
+     * @param h0        {@code B x H}; nullable (zero)
+     * @param hs        output {@code T x B x H}: every step's {@code h}
+     * @param workspace output {@link #sequenceWorkspaceFloats}{@code (T, H, B)} floats for {@link #sequenceBackward}
+     */
+    public record Sequence(Slice xs, Slice h0, Slice hs, Slice workspace) {
+    }
+
+    /**
+     * The gradients of one sequence's tensors, as {@link StepGradients} for a step.
+     *
+     * @param dHs    {@code T x B x H} gradient of every step's {@code h}; nullable
+     * @param dhLast {@code B x H} extra gradient of the final {@code h}; nullable
+     * @param dxs    {@code T x B x I} += ; nullable
+     * @param dh0    {@code B x H} += ; nullable
+     */
+    public record SequenceGradients(Slice dHs, Slice dhLast, Slice dxs, Slice dh0) {
+    }
+
+    // ------------------------------------------------------------------------------ step
+
+    /**
+     * One GRU step for a batch. With a batch of one the products read the maps' transposed
+     * copies when given (see {@link AffineWeights}); the results are those of the plain step up
+     * to rounding.
+     *
+     * @param batch  B ≥ 1
+     * @param input  I ≥ 1
+     * @param hidden H ≥ 1
+     * @param w      the nine parameters, optionally with transposed copies of the six matrices
+     * @param step   reads {@code x}, {@code hPrev}; writes {@code h} and the {@code workspace}
+     *               for {@link #stepBackward}
+     */
+    public void stepForward(int batch, int input, int hidden, Weights w, Step step) {
+        CellArgs.dims(1, batch, input, hidden, 4);
+        CellArgs.group("step", step);
+        checkForward(1, batch, input, hidden, step.x(), step.hPrev(), w);
+        CellArgs.floats("h", step.h(), (long) batch * hidden);
+        CellArgs.floats("workspace", step.workspace(), stepWorkspaceFloats(hidden, batch));
+        MemorySegment x = Slice.segmentOf(step.x());
+        long xOff = Slice.offsetOf(step.x());
+        MemorySegment hPrev = Slice.segmentOf(step.hPrev());
+        long hPrevOff = Slice.offsetOf(step.hPrev());
+        MemorySegment whz = Slice.segmentOf(w.update().wh());
+        long whzOff = Slice.offsetOf(w.update().wh());
+        MemorySegment whr = Slice.segmentOf(w.reset().wh());
+        long whrOff = Slice.offsetOf(w.reset().wh());
+        MemorySegment whh = Slice.segmentOf(w.candidate().wh());
+        long whhOff = Slice.offsetOf(w.candidate().wh());
+        MemorySegment whzT = Slice.segmentOf(w.update().whT());
+        long whzTOff = Slice.offsetOf(w.update().whT());
+        MemorySegment whrT = Slice.segmentOf(w.reset().whT());
+        long whrTOff = Slice.offsetOf(w.reset().whT());
+        MemorySegment whhT = Slice.segmentOf(w.candidate().whT());
+        long whhTOff = Slice.offsetOf(w.candidate().whT());
+        MemorySegment h = Slice.segmentOf(step.h());
+        long hOff = Slice.offsetOf(step.h());
+        MemorySegment workspace = Slice.segmentOf(step.workspace());
+        long workspaceOff = Slice.offsetOf(step.workspace());
+
+        projectInputs(batch, input, hidden, x, xOff, w, true, workspace, workspaceOff);
         recurrentStep(batch, hidden, hPrev, hPrevOff, whz, whzOff, whzT, whzTOff, whr, whrOff, whrT, whrTOff,
                 whh, whhOff, whhT, whhTOff, h, hOff, workspace, workspaceOff);
     }
 
-    private static void checkForward(int steps, int batch, int input, int hidden,
-                                     MemorySegment x, long xOff, MemorySegment hPrev, long hPrevOff,
-                                     MemorySegment wxz, long wxzOff, MemorySegment whz, long whzOff, MemorySegment bz, long bzOff,
-                                     MemorySegment wxr, long wxrOff, MemorySegment whr, long whrOff, MemorySegment br, long brOff,
-                                     MemorySegment wxh, long wxhOff, MemorySegment whh, long whhOff, MemorySegment bh, long bhOff) {
-        long hi = (long) hidden * input;
-        long hh = (long) hidden * hidden;
-        CellArgs.floats(steps == 1 ? "x" : "xs", x, xOff, (long) steps * batch * input);
-        CellArgs.optionalFloats(steps == 1 ? "hPrev" : "h0", hPrev, hPrevOff, (long) batch * hidden);
-        CellArgs.floats("wxz", wxz, wxzOff, hi);
-        CellArgs.floats("whz", whz, whzOff, hh);
-        CellArgs.floats("bz", bz, bzOff, hidden);
-        CellArgs.floats("wxr", wxr, wxrOff, hi);
-        CellArgs.floats("whr", whr, whrOff, hh);
-        CellArgs.floats("br", br, brOff, hidden);
-        CellArgs.floats("wxh", wxh, wxhOff, hi);
-        CellArgs.floats("whh", whh, whhOff, hh);
-        CellArgs.floats("bh", bh, bhOff, hidden);
+    /**
+     * Checks the inputs of a forward step or sequence: {@code x} ({@code steps·B x I}),
+     * {@code hPrev} and the nine parameters with their optional transposed copies.
+     */
+    private static void checkForward(int steps, int batch, int input, int hidden, Slice x, Slice hPrev, Weights w) {
+        CellArgs.group("weights", w);
+        CellArgs.floats(steps == 1 ? "x" : "xs", x, (long) steps * batch * input);
+        CellArgs.optionalFloats(steps == 1 ? "hPrev" : "h0", hPrev, (long) batch * hidden);
+        CellArgs.weights("z", w.update(), hidden, input, hidden);
+        CellArgs.floats("bz", w.update().b(), hidden);
+        CellArgs.weights("r", w.reset(), hidden, input, hidden);
+        CellArgs.floats("br", w.reset().b(), hidden);
+        CellArgs.weights("h", w.candidate(), hidden, input, hidden);
+        CellArgs.floats("bh", w.candidate().b(), hidden);
     }
 
     /** Workspace rows ({@code rows x 4H}) get {@code [Wxz x + bz | Wxr x + br | Wxh x + bh | ·]}. */
-    private void projectInputs(int rows, int input, int hidden, MemorySegment x, long xOff,
-                               MemorySegment wxz, long wxzOff, MemorySegment wxzT, long wxzTOff,
-                               MemorySegment bz, long bzOff,
-                               MemorySegment wxr, long wxrOff, MemorySegment wxrT, long wxrTOff,
-                               MemorySegment br, long brOff,
-                               MemorySegment wxh, long wxhOff, MemorySegment wxhT, long wxhTOff,
-                               MemorySegment bh, long bhOff,
-                               MemorySegment ws, long wsOff) {
+    private void projectInputs(int rows, int input, int hidden, MemorySegment x, long xOff, Weights w,
+                               boolean readTransposed, MemorySegment ws, long wsOff) {
+        MemorySegment wxz = Slice.segmentOf(w.update().wx());
+        long wxzOff = Slice.offsetOf(w.update().wx());
+        MemorySegment bz = Slice.segmentOf(w.update().b());
+        long bzOff = Slice.offsetOf(w.update().b());
+        MemorySegment wxr = Slice.segmentOf(w.reset().wx());
+        long wxrOff = Slice.offsetOf(w.reset().wx());
+        MemorySegment br = Slice.segmentOf(w.reset().b());
+        long brOff = Slice.offsetOf(w.reset().b());
+        MemorySegment wxh = Slice.segmentOf(w.candidate().wx());
+        long wxhOff = Slice.offsetOf(w.candidate().wx());
+        MemorySegment bh = Slice.segmentOf(w.candidate().b());
+        long bhOff = Slice.offsetOf(w.candidate().b());
+        MemorySegment wxzT = Slice.segmentOf(readTransposed ? w.update().wxT() : null);
+        long wxzTOff = Slice.offsetOf(readTransposed ? w.update().wxT() : null);
+        MemorySegment wxrT = Slice.segmentOf(readTransposed ? w.reset().wxT() : null);
+        long wxrTOff = Slice.offsetOf(readTransposed ? w.reset().wxT() : null);
+        MemorySegment wxhT = Slice.segmentOf(readTransposed ? w.candidate().wxT() : null);
+        long wxhTOff = Slice.offsetOf(readTransposed ? w.candidate().wxT() : null);
         int ld = 4 * hidden;
         long zOff = wsOff;
         long rOff = wsOff + hidden;
@@ -225,50 +261,50 @@ public final class GruCell {
     }
 
     /**
-     * Backward of one {@link #stepForward}. {@code x}, {@code hPrev} (nullable) and the six
-     * weight matrices are those given to the forward step.
+     * Backward of one {@link #stepForward}. {@code w} and {@code step} are those given to the
+     * forward step, whose {@code workspace} backward reads (and leaves as it is);
+     * {@code step.h()}, the biases and the transposed copies are not read.
      *
-     * @param workspace as written by the forward step (read only)
-     * @param dh        {@code B x H} gradient of {@code h}; nullable (zero)
-     * @param scratch   {@link #stepBackwardScratchFloats}{@code (H, B)} floats, overwritten; when
-     *                  {@code dh} is non-null it holds on return one row per batch element
-     *                  {@code [dz | dr | dc | d(r⊙h')]} (pre-activation gradients of z, r and the
-     *                  candidate), so that a caller may pass null weight gradients and do their
-     *                  products later, batched over many steps
-     * @param dx        {@code B x I} += ; nullable
-     * @param dhPrev    {@code B x H} += ; nullable
-     * @param dWxz      {@code H x I} += ; nullable (likewise {@code dWxr}, {@code dWxh})
-     * @param dWhz      {@code H x H} += ; nullable (likewise {@code dWhr}, {@code dWhh})
-     * @param dbz       {@code H} += ; nullable (likewise {@code dbr}, {@code dbh})
+     * @param grads   upstream {@code dh} ({@code B x H}, nullable: zero); {@code dx}
+     *                ({@code B x I}), {@code dhPrev} ({@code B x H}) += , each nullable
+     * @param dw      the nine parameter gradients += , each nullable ({@code dWx..} {@code H x I},
+     *                {@code dWh..} {@code H x H}, {@code db.} {@code H})
+     * @param scratch {@link #stepBackwardScratchFloats}{@code (H, B)} floats, overwritten; when
+     *                {@code dh} is non-null it holds on return one row per batch element
+     *                {@code [dz | dr | dc | d(r⊙h')]} (pre-activation gradients of z, r and the
+     *                candidate), so that a caller may pass null weight gradients and do their
+     *                products later, batched over many steps
      */
-    public void stepBackward(int batch, int input, int hidden,
-                             MemorySegment x, long xOff,
-                             MemorySegment hPrev, long hPrevOff,
-                             MemorySegment wxz, long wxzOff, MemorySegment whz, long whzOff,
-                             MemorySegment wxr, long wxrOff, MemorySegment whr, long whrOff,
-                             MemorySegment wxh, long wxhOff, MemorySegment whh, long whhOff,
-                             MemorySegment workspace, long workspaceOff,
-                             MemorySegment dh, long dhOff,
-                             MemorySegment scratch, long scratchOff,
-                             MemorySegment dx, long dxOff,
-                             MemorySegment dhPrev, long dhPrevOff,
-                             MemorySegment dWxz, long dWxzOff, MemorySegment dWhz, long dWhzOff, MemorySegment dbz, long dbzOff,
-                             MemorySegment dWxr, long dWxrOff, MemorySegment dWhr, long dWhrOff, MemorySegment dbr, long dbrOff,
-                             MemorySegment dWxh, long dWxhOff, MemorySegment dWhh, long dWhhOff, MemorySegment dbh, long dbhOff) {
+    public void stepBackward(int batch, int input, int hidden, Weights w, Step step, StepGradients grads,
+                             Gradients dw, Slice scratch) {
         CellArgs.dims(1, batch, input, hidden, 4);
         long bhn = (long) batch * hidden;
-        checkBackward(1, batch, input, hidden, x, xOff, hPrev, hPrevOff, wxz, wxzOff, whz, whzOff, wxr, wxrOff,
-                whr, whrOff, wxh, wxhOff, whh, whhOff, dx, dxOff, dhPrev, dhPrevOff,
-                dWxz, dWxzOff, dWhz, dWhzOff, dbz, dbzOff, dWxr, dWxrOff, dWhr, dWhrOff, dbr, dbrOff,
-                dWxh, dWxhOff, dWhh, dWhhOff, dbh, dbhOff);
-        CellArgs.floats("workspace", workspace, workspaceOff, stepWorkspaceFloats(hidden, batch));
-        CellArgs.optionalFloats("dh", dh, dhOff, bhn);
-        CellArgs.floats("scratch", scratch, scratchOff, stepBackwardScratchFloats(hidden, batch));
-        if (dh == null) {
+        CellArgs.group("step", step);
+        CellArgs.group("grads", grads);
+        checkBackward(1, batch, input, hidden, step.x(), step.hPrev(), w, grads.dx(), grads.dhPrev(), dw);
+        CellArgs.floats("workspace", step.workspace(), stepWorkspaceFloats(hidden, batch));
+        CellArgs.optionalFloats("dh", grads.dh(), bhn);
+        CellArgs.floats("scratch", scratch, stepBackwardScratchFloats(hidden, batch));
+        if (grads.dh() == null) {
             return; // every gradient is zero: nothing to accumulate
         }
+        MemorySegment x = Slice.segmentOf(step.x());
+        long xOff = Slice.offsetOf(step.x());
+        MemorySegment hPrev = Slice.segmentOf(step.hPrev());
+        long hPrevOff = Slice.offsetOf(step.hPrev());
+        MemorySegment whh = Slice.segmentOf(w.candidate().wh());
+        long whhOff = Slice.offsetOf(w.candidate().wh());
+        MemorySegment workspace = Slice.segmentOf(step.workspace());
+        long workspaceOff = Slice.offsetOf(step.workspace());
+        MemorySegment dh = Slice.segmentOf(grads.dh());
+        long dhOff = Slice.offsetOf(grads.dh());
+        MemorySegment dx = Slice.segmentOf(grads.dx());
+        long dxOff = Slice.offsetOf(grads.dx());
+        MemorySegment dhPrev = Slice.segmentOf(grads.dhPrev());
+        long dhPrevOff = Slice.offsetOf(grads.dhPrev());
         int ld = 4 * hidden;
-        MemorySegment dg = scratch;
+        MemorySegment dg = scratch.segment();
+        long scratchOff = scratch.offset();
         act.gruBackwardOutput(batch, hidden, workspace, workspaceOff, hPrev, hPrevOff, dh, dhOff, dg, scratchOff,
                 dhPrev, dhPrevOff, true);
         // d(r⊙h') feeds dr (only if h' ≠ 0) and dh' (r⊙ d(r⊙h')), so it is needed if either is
@@ -278,42 +314,28 @@ public final class GruCell {
         }
         act.gruBackwardReset(batch, hidden, workspace, workspaceOff, hPrev, hPrevOff, dg, scratchOff, dhPrev, dhPrevOff);
         accumulateGradients(batch, batch, input, hidden, dg, scratchOff, x, xOff, hPrev, hPrevOff,
-                workspace, workspaceOff, wxz, wxzOff, whz, whzOff, wxr, wxrOff, whr, whrOff, wxh, wxhOff,
-                dx, dxOff, dhPrev, dhPrevOff, dWxz, dWxzOff, dWhz, dWhzOff, dbz, dbzOff, dWxr, dWxrOff, dWhr, dWhrOff,
-                dbr, dbrOff, dWxh, dWxhOff, dWhh, dWhhOff, dbh, dbhOff);
+                workspace, workspaceOff, w, dx, dxOff, dhPrev, dhPrevOff, dw);
     }
 
-    private static void checkBackward(int steps, int batch, int input, int hidden,
-                                      MemorySegment x, long xOff, MemorySegment hPrev, long hPrevOff,
-                                      MemorySegment wxz, long wxzOff, MemorySegment whz, long whzOff,
-                                      MemorySegment wxr, long wxrOff, MemorySegment whr, long whrOff,
-                                      MemorySegment wxh, long wxhOff, MemorySegment whh, long whhOff,
-                                      MemorySegment dx, long dxOff, MemorySegment dhPrev, long dhPrevOff,
-                                      MemorySegment dWxz, long dWxzOff, MemorySegment dWhz, long dWhzOff, MemorySegment dbz, long dbzOff,
-                                      MemorySegment dWxr, long dWxrOff, MemorySegment dWhr, long dWhrOff, MemorySegment dbr, long dbrOff,
-                                      MemorySegment dWxh, long dWxhOff, MemorySegment dWhh, long dWhhOff, MemorySegment dbh, long dbhOff) {
-        long hi = (long) hidden * input;
-        long hh = (long) hidden * hidden;
+    /**
+     * Checks the arguments backward shares between a step and a sequence: {@code x}, {@code hPrev},
+     * the six weight matrices, {@code dx}, {@code dhPrev} and the nine parameter gradients.
+     */
+    private static void checkBackward(int steps, int batch, int input, int hidden, Slice x, Slice hPrev, Weights w,
+                                      Slice dx, Slice dhPrev, Gradients dw) {
         boolean seq = steps > 1;
-        CellArgs.floats(seq ? "xs" : "x", x, xOff, (long) steps * batch * input);
-        CellArgs.optionalFloats(seq ? "h0" : "hPrev", hPrev, hPrevOff, (long) batch * hidden);
-        CellArgs.floats("wxz", wxz, wxzOff, hi);
-        CellArgs.floats("whz", whz, whzOff, hh);
-        CellArgs.floats("wxr", wxr, wxrOff, hi);
-        CellArgs.floats("whr", whr, whrOff, hh);
-        CellArgs.floats("wxh", wxh, wxhOff, hi);
-        CellArgs.floats("whh", whh, whhOff, hh);
-        CellArgs.optionalFloats(seq ? "dxs" : "dx", dx, dxOff, (long) steps * batch * input);
-        CellArgs.optionalFloats(seq ? "dh0" : "dhPrev", dhPrev, dhPrevOff, (long) batch * hidden);
-        CellArgs.optionalFloats("dWxz", dWxz, dWxzOff, hi);
-        CellArgs.optionalFloats("dWhz", dWhz, dWhzOff, hh);
-        CellArgs.optionalFloats("dbz", dbz, dbzOff, hidden);
-        CellArgs.optionalFloats("dWxr", dWxr, dWxrOff, hi);
-        CellArgs.optionalFloats("dWhr", dWhr, dWhrOff, hh);
-        CellArgs.optionalFloats("dbr", dbr, dbrOff, hidden);
-        CellArgs.optionalFloats("dWxh", dWxh, dWxhOff, hi);
-        CellArgs.optionalFloats("dWhh", dWhh, dWhhOff, hh);
-        CellArgs.optionalFloats("dbh", dbh, dbhOff, hidden);
+        CellArgs.group("weights", w);
+        CellArgs.group("weightGradients", dw);
+        CellArgs.floats(seq ? "xs" : "x", x, (long) steps * batch * input);
+        CellArgs.optionalFloats(seq ? "h0" : "hPrev", hPrev, (long) batch * hidden);
+        CellArgs.weights("z", w.update(), hidden, input, hidden);
+        CellArgs.weights("r", w.reset(), hidden, input, hidden);
+        CellArgs.weights("h", w.candidate(), hidden, input, hidden);
+        CellArgs.optionalFloats(seq ? "dxs" : "dx", dx, (long) steps * batch * input);
+        CellArgs.optionalFloats(seq ? "dh0" : "dhPrev", dhPrev, (long) batch * hidden);
+        CellArgs.gradients("z", dw.update(), hidden, input, hidden);
+        CellArgs.gradients("r", dw.reset(), hidden, input, hidden);
+        CellArgs.gradients("h", dw.candidate(), hidden, input, hidden);
     }
 
     /**
@@ -326,14 +348,36 @@ public final class GruCell {
     private void accumulateGradients(int rows, int stateRows, int input, int hidden, MemorySegment dg, long dgOff,
                                      MemorySegment x, long xOff,
                                      MemorySegment hPrev, long hPrevOff,
-                                     MemorySegment ws, long wsOff,
-                                     MemorySegment wxz, long wxzOff, MemorySegment whz, long whzOff,
-                                     MemorySegment wxr, long wxrOff, MemorySegment whr, long whrOff,
-                                     MemorySegment wxh, long wxhOff,
-                                     MemorySegment dx, long dxOff, MemorySegment dhPrev, long dhPrevOff,
-                                     MemorySegment dWxz, long dWxzOff, MemorySegment dWhz, long dWhzOff, MemorySegment dbz, long dbzOff,
-                                     MemorySegment dWxr, long dWxrOff, MemorySegment dWhr, long dWhrOff, MemorySegment dbr, long dbrOff,
-                                     MemorySegment dWxh, long dWxhOff, MemorySegment dWhh, long dWhhOff, MemorySegment dbh, long dbhOff) {
+                                     MemorySegment ws, long wsOff, Weights w,
+                                     MemorySegment dx, long dxOff, MemorySegment dhPrev, long dhPrevOff, Gradients dw) {
+        MemorySegment wxz = Slice.segmentOf(w.update().wx());
+        long wxzOff = Slice.offsetOf(w.update().wx());
+        MemorySegment whz = Slice.segmentOf(w.update().wh());
+        long whzOff = Slice.offsetOf(w.update().wh());
+        MemorySegment wxr = Slice.segmentOf(w.reset().wx());
+        long wxrOff = Slice.offsetOf(w.reset().wx());
+        MemorySegment whr = Slice.segmentOf(w.reset().wh());
+        long whrOff = Slice.offsetOf(w.reset().wh());
+        MemorySegment wxh = Slice.segmentOf(w.candidate().wx());
+        long wxhOff = Slice.offsetOf(w.candidate().wx());
+        MemorySegment dWxz = Slice.segmentOf(dw.update().dWx());
+        long dWxzOff = Slice.offsetOf(dw.update().dWx());
+        MemorySegment dWhz = Slice.segmentOf(dw.update().dWh());
+        long dWhzOff = Slice.offsetOf(dw.update().dWh());
+        MemorySegment dbz = Slice.segmentOf(dw.update().db());
+        long dbzOff = Slice.offsetOf(dw.update().db());
+        MemorySegment dWxr = Slice.segmentOf(dw.reset().dWx());
+        long dWxrOff = Slice.offsetOf(dw.reset().dWx());
+        MemorySegment dWhr = Slice.segmentOf(dw.reset().dWh());
+        long dWhrOff = Slice.offsetOf(dw.reset().dWh());
+        MemorySegment dbr = Slice.segmentOf(dw.reset().db());
+        long dbrOff = Slice.offsetOf(dw.reset().db());
+        MemorySegment dWxh = Slice.segmentOf(dw.candidate().dWx());
+        long dWxhOff = Slice.offsetOf(dw.candidate().dWx());
+        MemorySegment dWhh = Slice.segmentOf(dw.candidate().dWh());
+        long dWhhOff = Slice.offsetOf(dw.candidate().dWh());
+        MemorySegment dbh = Slice.segmentOf(dw.candidate().db());
+        long dbhOff = Slice.offsetOf(dw.candidate().db());
         int ld = 4 * hidden;
         long dz = dgOff;
         long dr = dgOff + hidden;
@@ -386,41 +430,37 @@ public final class GruCell {
     /**
      * A whole sequence: the three input projections of all {@code T·B} rows as one product
      * each, then per step only the recurrent products and the two fused passes. Equal to
-     * {@code T} calls of {@link #stepForward}.
+     * {@code T} calls of {@link #stepForward}. The transposed copies in {@code w} are not read.
      *
-     * @param steps     T ≥ 1
-     * @param xs        {@code T x B x I}
-     * @param h0        {@code B x H}; nullable (zero)
-     * @param wxz       {@code H x I}
-     * @param whz       {@code H x H}
-     * @param bz        {@code H}
-     * @param wxr       {@code H x I}
-     * @param whr       {@code H x H}
-     * @param br        {@code H}
-     * @param wxh       {@code H x I}
-     * @param whh       {@code H x H}
-     * @param bh        {@code H}
-     * @param hs        output {@code T x B x H}: every step's {@code h}
-     * @param workspace output {@link #sequenceWorkspaceFloats}{@code (T, H, B)} floats for {@link #sequenceBackward}
+     * @param steps T ≥ 1
+     * @param w     the nine parameters
+     * @param seq   reads {@code xs}, {@code h0}; writes {@code hs} and the {@code workspace} for
+     *              {@link #sequenceBackward}
      */
-    public void sequenceForward(int steps, int batch, int input, int hidden,
-                                MemorySegment xs, long xsOff,
-                                MemorySegment h0, long h0Off,
-                                MemorySegment wxz, long wxzOff, MemorySegment whz, long whzOff, MemorySegment bz, long bzOff,
-                                MemorySegment wxr, long wxrOff, MemorySegment whr, long whrOff, MemorySegment br, long brOff,
-                                MemorySegment wxh, long wxhOff, MemorySegment whh, long whhOff, MemorySegment bh, long bhOff,
-                                MemorySegment hs, long hsOff,
-                                MemorySegment workspace, long workspaceOff) {
+    public void sequenceForward(int steps, int batch, int input, int hidden, Weights w, Sequence seq) {
         CellArgs.dims(steps, batch, input, hidden, 4);
         int rows = steps * batch;
         long bhn = (long) batch * hidden;
-        checkForward(steps, batch, input, hidden, xs, xsOff, h0, h0Off, wxz, wxzOff, whz, whzOff, bz, bzOff,
-                wxr, wxrOff, whr, whrOff, br, brOff, wxh, wxhOff, whh, whhOff, bh, bhOff);
-        CellArgs.floats("hs", hs, hsOff, (long) rows * hidden);
-        CellArgs.floats("workspace", workspace, workspaceOff, sequenceWorkspaceFloats(steps, hidden, batch));
+        CellArgs.group("seq", seq);
+        checkForward(steps, batch, input, hidden, seq.xs(), seq.h0(), w);
+        CellArgs.floats("hs", seq.hs(), (long) rows * hidden);
+        CellArgs.floats("workspace", seq.workspace(), sequenceWorkspaceFloats(steps, hidden, batch));
+        MemorySegment xs = Slice.segmentOf(seq.xs());
+        long xsOff = Slice.offsetOf(seq.xs());
+        MemorySegment h0 = Slice.segmentOf(seq.h0());
+        long h0Off = Slice.offsetOf(seq.h0());
+        MemorySegment whz = Slice.segmentOf(w.update().wh());
+        long whzOff = Slice.offsetOf(w.update().wh());
+        MemorySegment whr = Slice.segmentOf(w.reset().wh());
+        long whrOff = Slice.offsetOf(w.reset().wh());
+        MemorySegment whh = Slice.segmentOf(w.candidate().wh());
+        long whhOff = Slice.offsetOf(w.candidate().wh());
+        MemorySegment hs = Slice.segmentOf(seq.hs());
+        long hsOff = Slice.offsetOf(seq.hs());
+        MemorySegment workspace = Slice.segmentOf(seq.workspace());
+        long workspaceOff = Slice.offsetOf(seq.workspace());
 
-        projectInputs(rows, input, hidden, xs, xsOff, wxz, wxzOff, null, 0, bz, bzOff, wxr, wxrOff, null, 0,
-                br, brOff, wxh, wxhOff, null, 0, bh, bhOff, workspace, workspaceOff);
+        projectInputs(rows, input, hidden, xs, xsOff, w, false, workspace, workspaceOff);
         long wsStep = stepWorkspaceFloats(hidden, batch);
         // One row per step: the recurrent products are matrix-vector products, 2-3x faster on Wᵀ.
         long hh = (long) hidden * hidden;
@@ -445,59 +485,70 @@ public final class GruCell {
     /**
      * Backward of one {@link #sequenceForward}: step by step only the two elementwise passes
      * and the recurrent input-gradient products; the nine parameter gradients and {@code dxs}
-     * as products over all steps at once. {@code xs}, {@code h0} (nullable) and the six weight
-     * matrices are those given to the forward sequence, {@code hs} its output.
+     * as products over all steps at once. {@code w} and {@code seq} are those given to the
+     * forward sequence, whose {@code hs} and {@code workspace} backward reads (and leaves as they
+     * are); the biases and transposed copies are not read.
      *
-     * @param workspace as written by the forward sequence (read only)
-     * @param dHs       {@code T x B x H} gradient of every step's {@code h}; nullable (zero)
-     * @param dhLast    {@code B x H} extra gradient of the final {@code h}; nullable (zero)
-     * @param scratch   {@link #sequenceBackwardScratchFloats}{@code (T, H, B)} floats, overwritten
-     * @param dxs       {@code T x B x I} += ; nullable
-     * @param dh0       {@code B x H} += ; nullable
-     * @param dWxz      {@code H x I} += ; nullable (likewise {@code dWxr}, {@code dWxh})
-     * @param dWhz      {@code H x H} += ; nullable (likewise {@code dWhr}, {@code dWhh})
-     * @param dbz       {@code H} += ; nullable (likewise {@code dbr}, {@code dbh})
+     * @param grads   upstream {@code dHs} ({@code T x B x H}: gradient of every step's {@code h}),
+     *                {@code dhLast} ({@code B x H}: extra gradient of the final {@code h}), each
+     *                nullable (zero); {@code dxs} ({@code T x B x I}), {@code dh0} ({@code B x H})
+     *                += , each nullable
+     * @param dw      the nine parameter gradients += , each nullable
+     * @param scratch {@link #sequenceBackwardScratchFloats}{@code (T, H, B)} floats, overwritten
      */
-    public void sequenceBackward(int steps, int batch, int input, int hidden,
-                                 MemorySegment xs, long xsOff,
-                                 MemorySegment h0, long h0Off,
-                                 MemorySegment wxz, long wxzOff, MemorySegment whz, long whzOff,
-                                 MemorySegment wxr, long wxrOff, MemorySegment whr, long whrOff,
-                                 MemorySegment wxh, long wxhOff, MemorySegment whh, long whhOff,
-                                 MemorySegment hs, long hsOff,
-                                 MemorySegment workspace, long workspaceOff,
-                                 MemorySegment dHs, long dHsOff,
-                                 MemorySegment dhLast, long dhLastOff,
-                                 MemorySegment scratch, long scratchOff,
-                                 MemorySegment dxs, long dxsOff,
-                                 MemorySegment dh0, long dh0Off,
-                                 MemorySegment dWxz, long dWxzOff, MemorySegment dWhz, long dWhzOff, MemorySegment dbz, long dbzOff,
-                                 MemorySegment dWxr, long dWxrOff, MemorySegment dWhr, long dWhrOff, MemorySegment dbr, long dbrOff,
-                                 MemorySegment dWxh, long dWxhOff, MemorySegment dWhh, long dWhhOff, MemorySegment dbh, long dbhOff) {
+    public void sequenceBackward(int steps, int batch, int input, int hidden, Weights w, Sequence seq,
+                                 SequenceGradients grads, Gradients dw, Slice scratch) {
         CellArgs.dims(steps, batch, input, hidden, 4);
         int rows = steps * batch;
         long bhn = (long) batch * hidden;
-        checkBackward(steps, batch, input, hidden, xs, xsOff, h0, h0Off, wxz, wxzOff, whz, whzOff, wxr, wxrOff,
-                whr, whrOff, wxh, wxhOff, whh, whhOff, dxs, dxsOff, dh0, dh0Off,
-                dWxz, dWxzOff, dWhz, dWhzOff, dbz, dbzOff, dWxr, dWxrOff, dWhr, dWhrOff, dbr, dbrOff,
-                dWxh, dWxhOff, dWhh, dWhhOff, dbh, dbhOff);
-        CellArgs.floats("hs", hs, hsOff, (long) rows * hidden);
-        CellArgs.floats("workspace", workspace, workspaceOff, sequenceWorkspaceFloats(steps, hidden, batch));
-        CellArgs.optionalFloats("dHs", dHs, dHsOff, (long) rows * hidden);
-        CellArgs.optionalFloats("dhLast", dhLast, dhLastOff, bhn);
-        CellArgs.floats("scratch", scratch, scratchOff, sequenceBackwardScratchFloats(steps, hidden, batch));
-        if (dHs == null && dhLast == null) {
+        CellArgs.group("seq", seq);
+        CellArgs.group("grads", grads);
+        checkBackward(steps, batch, input, hidden, seq.xs(), seq.h0(), w, grads.dxs(), grads.dh0(), dw);
+        CellArgs.floats("hs", seq.hs(), (long) rows * hidden);
+        CellArgs.floats("workspace", seq.workspace(), sequenceWorkspaceFloats(steps, hidden, batch));
+        CellArgs.optionalFloats("dHs", grads.dHs(), (long) rows * hidden);
+        CellArgs.optionalFloats("dhLast", grads.dhLast(), bhn);
+        CellArgs.floats("scratch", scratch, sequenceBackwardScratchFloats(steps, hidden, batch));
+        if (grads.dHs() == null && grads.dhLast() == null) {
             return; // every gradient is zero: nothing to accumulate
         }
+        MemorySegment xs = Slice.segmentOf(seq.xs());
+        long xsOff = Slice.offsetOf(seq.xs());
+        MemorySegment h0 = Slice.segmentOf(seq.h0());
+        long h0Off = Slice.offsetOf(seq.h0());
+        MemorySegment whz = Slice.segmentOf(w.update().wh());
+        long whzOff = Slice.offsetOf(w.update().wh());
+        MemorySegment whr = Slice.segmentOf(w.reset().wh());
+        long whrOff = Slice.offsetOf(w.reset().wh());
+        MemorySegment whh = Slice.segmentOf(w.candidate().wh());
+        long whhOff = Slice.offsetOf(w.candidate().wh());
+        MemorySegment hs = Slice.segmentOf(seq.hs());
+        long hsOff = Slice.offsetOf(seq.hs());
+        MemorySegment workspace = Slice.segmentOf(seq.workspace());
+        long workspaceOff = Slice.offsetOf(seq.workspace());
+        MemorySegment dHs = Slice.segmentOf(grads.dHs());
+        long dHsOff = Slice.offsetOf(grads.dHs());
+        MemorySegment dhLast = Slice.segmentOf(grads.dhLast());
+        long dhLastOff = Slice.offsetOf(grads.dhLast());
+        MemorySegment dxs = Slice.segmentOf(grads.dxs());
+        long dxsOff = Slice.offsetOf(grads.dxs());
+        MemorySegment dh0 = Slice.segmentOf(grads.dh0());
+        long dh0Off = Slice.offsetOf(grads.dh0());
+        MemorySegment dWhz = Slice.segmentOf(dw.update().dWh());
+        long dWhzOff = Slice.offsetOf(dw.update().dWh());
+        MemorySegment dWhr = Slice.segmentOf(dw.reset().dWh());
+        long dWhrOff = Slice.offsetOf(dw.reset().dWh());
+        MemorySegment scratchSegment = scratch.segment();
+        long scratchOff = scratch.offset();
 
         int ld = 4 * hidden;
         int n = (int) bhn;
         long wsStep = stepWorkspaceFloats(hidden, batch);
         long dhRun = scratchOff + (long) rows * ld;
         if (dhLast == null) {
-            k.fill(n, 0f, scratch, dhRun);
+            k.fill(n, 0f, scratchSegment, dhRun);
         } else {
-            k.copy(n, dhLast, dhLastOff, scratch, dhRun);
+            k.copy(n, dhLast, dhLastOff, scratchSegment, dhRun);
         }
         for (int t = steps - 1; t >= 0; t--) {
             long wst = workspaceOff + t * wsStep;
@@ -505,50 +556,50 @@ public final class GruCell {
             MemorySegment hPrev = t == 0 ? h0 : hs;
             long hPrevOff = t == 0 ? h0Off : hsOff + (t - 1) * bhn;
             boolean wantDhPrev = t > 0 || dh0 != null;
-            MemorySegment dhPrev = wantDhPrev ? scratch : null;
+            MemorySegment dhPrev = wantDhPrev ? scratchSegment : null;
             if (dHs != null) {
-                k.axpy(n, 1f, dHs, dHsOff + t * bhn, scratch, dhRun);
+                k.axpy(n, 1f, dHs, dHsOff + t * bhn, scratchSegment, dhRun);
             }
-            act.gruBackwardOutput(batch, hidden, workspace, wst, hPrev, hPrevOff, scratch, dhRun, scratch, dgt,
+            act.gruBackwardOutput(batch, hidden, workspace, wst, hPrev, hPrevOff, scratchSegment, dhRun, scratchSegment, dgt,
                     dhPrev, dhRun, false);
             if (hPrev != null || wantDhPrev) {
-                CellProducts.inputGradient(k, batch, hidden, hidden, scratch, dgt + 2L * hidden, ld, whh, whhOff, hidden,
-                        scratch, dgt + 3L * hidden, ld);
+                CellProducts.inputGradient(k, batch, hidden, hidden, scratchSegment, dgt + 2L * hidden, ld, whh, whhOff, hidden,
+                        scratchSegment, dgt + 3L * hidden, ld);
             }
-            act.gruBackwardReset(batch, hidden, workspace, wst, hPrev, hPrevOff, scratch, dgt, dhPrev, dhRun);
+            act.gruBackwardReset(batch, hidden, workspace, wst, hPrev, hPrevOff, scratchSegment, dgt, dhPrev, dhRun);
             if (wantDhPrev) {
-                CellProducts.inputGradient(k, batch, hidden, hidden, scratch, dgt, ld, whz, whzOff, hidden,
-                        scratch, dhRun, hidden);
-                CellProducts.inputGradient(k, batch, hidden, hidden, scratch, dgt + hidden, ld, whr, whrOff, hidden,
-                        scratch, dhRun, hidden);
+                CellProducts.inputGradient(k, batch, hidden, hidden, scratchSegment, dgt, ld, whz, whzOff, hidden,
+                        scratchSegment, dhRun, hidden);
+                CellProducts.inputGradient(k, batch, hidden, hidden, scratchSegment, dgt + hidden, ld, whr, whrOff, hidden,
+                        scratchSegment, dhRun, hidden);
             }
         }
         if (dh0 != null) {
-            k.axpy(n, 1f, scratch, dhRun, dh0, dh0Off);
+            k.axpy(n, 1f, scratchSegment, dhRun, dh0, dh0Off);
         }
         // every row at once; the recurrent weights pair steps 1..T-1 with hs[0..T-2] in one product
-        accumulateGradients(rows, 0, input, hidden, scratch, scratchOff, xs, xsOff, null, 0,
-                workspace, workspaceOff, wxz, wxzOff, whz, whzOff, wxr, wxrOff, whr, whrOff, wxh, wxhOff,
-                dxs, dxsOff, null, 0, dWxz, dWxzOff, null, 0, dbz, dbzOff, dWxr, dWxrOff, null, 0, dbr, dbrOff,
-                dWxh, dWxhOff, dWhh, dWhhOff, dbh, dbhOff);
+        Gradients withoutRecurrentZr = new Gradients(new AffineGradients(dw.update().dWx(), null, dw.update().db()),
+                new AffineGradients(dw.reset().dWx(), null, dw.reset().db()), dw.candidate());
+        accumulateGradients(rows, 0, input, hidden, scratchSegment, scratchOff, xs, xsOff, null, 0,
+                workspace, workspaceOff, w, dxs, dxsOff, null, 0, withoutRecurrentZr);
         if (steps > 1) {
             long dgFrom1 = scratchOff + (long) batch * ld;
             if (dWhz != null) {
-                CellProducts.weightGradient(k, rows - batch, hidden, hidden, scratch, dgFrom1, ld, hs, hsOff, hidden,
+                CellProducts.weightGradient(k, rows - batch, hidden, hidden, scratchSegment, dgFrom1, ld, hs, hsOff, hidden,
                         dWhz, dWhzOff, hidden);
             }
             if (dWhr != null) {
-                CellProducts.weightGradient(k, rows - batch, hidden, hidden, scratch, dgFrom1 + hidden, ld, hs, hsOff, hidden,
+                CellProducts.weightGradient(k, rows - batch, hidden, hidden, scratchSegment, dgFrom1 + hidden, ld, hs, hsOff, hidden,
                         dWhr, dWhrOff, hidden);
             }
         }
         if (h0 != null) {
             if (dWhz != null) {
-                CellProducts.weightGradient(k, batch, hidden, hidden, scratch, scratchOff, ld, h0, h0Off, hidden,
+                CellProducts.weightGradient(k, batch, hidden, hidden, scratchSegment, scratchOff, ld, h0, h0Off, hidden,
                         dWhz, dWhzOff, hidden);
             }
             if (dWhr != null) {
-                CellProducts.weightGradient(k, batch, hidden, hidden, scratch, scratchOff + hidden, ld, h0, h0Off, hidden,
+                CellProducts.weightGradient(k, batch, hidden, hidden, scratchSegment, scratchOff + hidden, ld, h0, h0Off, hidden,
                         dWhr, dWhrOff, hidden);
             }
         }

@@ -13,7 +13,8 @@ import java.util.Objects;
  *
  * <h2>Layout and conventions</h2>
  * As {@link LstmCell}: batch-major ({@code x} is {@code B x I}, {@code h} is {@code B x H},
- * sequences {@code T x B x I} and {@code T x B x H}), offsets in floats, nothing allocated,
+ * sequences {@code T x B x I} and {@code T x B x H}), tensors as {@link Slice}s grouped by
+ * role ({@link AffineWeights}, {@link Step}, {@link Sequence}, their gradients), nothing allocated,
  * a {@code null} initial state means zeros, gradient outputs accumulate and may be
  * {@code null} (skipped), a {@code null} upstream gradient means zero, outputs must not
  * overlap inputs. The cell needs no workspace: backward derives {@code tanh'} from the output
@@ -48,168 +49,157 @@ public final class SimpleRnnCell {
         return (long) hidden * batch * steps + (long) hidden * batch;
     }
 
+    // ------------------------------------------------------------------------------ arguments
+
     /**
-     * One step for a batch.
+     * The tensors of one step besides the weights.
+     *
+     * @param x     {@code B x I}
+     * @param hPrev {@code B x H}; nullable (zero state)
+     * @param h     output {@code B x H}; backward reads it
+     */
+    public record Step(Slice x, Slice hPrev, Slice h) {
+    }
+
+    /**
+     * The gradients of one step's tensors: {@code dh} upstream ({@code null}: zero), the
+     * others accumulated into ({@code null}: not wanted).
+     *
+     * @param dh     {@code B x H} gradient of {@code h}; nullable
+     * @param dx     {@code B x I} += ; nullable
+     * @param dhPrev {@code B x H} += ; nullable
+     */
+    public record StepGradients(Slice dh, Slice dx, Slice dhPrev) {
+    }
+
+    /**
+     * The tensors of one sequence besides the weights.
+     *
+     * @param xs {@code T x B x I}
+     * @param h0 {@code B x H}; nullable (zero)
+     * @param hs output {@code T x B x H}: every step's {@code h}; backward reads it
+     */
+    public record Sequence(Slice xs, Slice h0, Slice hs) {
+    }
+
+    /**
+     * The gradients of one sequence's tensors, as {@link StepGradients} for a step.
+     *
+     * @param dHs    {@code T x B x H} gradient of every step's {@code h}; nullable
+     * @param dhLast {@code B x H} extra gradient of the final {@code h}; nullable
+     * @param dxs    {@code T x B x I} += ; nullable
+     * @param dh0    {@code B x H} += ; nullable
+     */
+    public record SequenceGradients(Slice dHs, Slice dhLast, Slice dxs, Slice dh0) {
+    }
+
+    // ------------------------------------------------------------------------------ step
+
+    /**
+     * One step for a batch. With a batch of one the products read {@code w.wxT()} and
+     * {@code w.whT()} when given (see {@link AffineWeights}); the results are those of the plain
+     * step up to rounding.
      *
      * @param batch  B ≥ 1
      * @param input  I ≥ 1
      * @param hidden H ≥ 1
-     * @param x      {@code B x I}
-     * @param hPrev  {@code B x H}; nullable (zero state)
-     * @param wx     {@code H x I}
-     * @param wh     {@code H x H}
-     * @param b      {@code H}
-     * @param h      output {@code B x H}; backward needs it
+     * @param w      {@code wx} {@code H x I}, {@code wh} {@code H x H}, {@code b} {@code H},
+     *               optionally {@code wxT}, {@code whT}
+     * @param step   reads {@code x}, {@code hPrev}; writes {@code h}
      */
-    public void stepForward(int batch, int input, int hidden,
-                            MemorySegment x, long xOff,
-                            MemorySegment hPrev, long hPrevOff,
-                            MemorySegment wx, long wxOff,
-                            MemorySegment wh, long whOff,
-                            MemorySegment b, long bOff,
-                            MemorySegment h, long hOff) {
-        stepForward(batch, input, hidden, x, xOff, hPrev, hPrevOff, wx, wxOff, null, 0, wh, whOff, null, 0,
-                b, bOff, h, hOff);
-    }
-
-    /**
-     * {@link #stepForward(int, int, int, MemorySegment, long, MemorySegment, long, MemorySegment, long,
-     * MemorySegment, long, MemorySegment, long, MemorySegment, long) stepForward} that may also
-     * read transposed copies of the weights, faster for a batch of one (see
-     * {@link LstmCell#stepForward(int, int, int, float, MemorySegment, long, MemorySegment, long,
-     * MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long,
-     * MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long,
-     * MemorySegment, long) the LSTM's}).
-     *
-     * @param wxT {@code I x H}, equal to {@code wx} transposed; nullable (then {@code wx} is read)
-     * @param whT {@code H x H}, equal to {@code wh} transposed; nullable (then {@code wh} is read)
-     */
-    public void stepForward(int batch, int input, int hidden,
-                            MemorySegment x, long xOff,
-                            MemorySegment hPrev, long hPrevOff,
-                            MemorySegment wx, long wxOff,
-                            MemorySegment wxT, long wxTOff,
-                            MemorySegment wh, long whOff,
-                            MemorySegment whT, long whTOff,
-                            MemorySegment b, long bOff,
-                            MemorySegment h, long hOff) {
+    public void stepForward(int batch, int input, int hidden, AffineWeights w, Step step) {
         CellArgs.dims(1, batch, input, hidden, 1);
         long bh = (long) batch * hidden;
-        CellArgs.floats("x", x, xOff, (long) batch * input);
-        CellArgs.optionalFloats("hPrev", hPrev, hPrevOff, bh);
-        CellArgs.floats("wx", wx, wxOff, (long) hidden * input);
-        CellArgs.floats("wh", wh, whOff, (long) hidden * hidden);
-        CellArgs.optionalFloats("wxT", wxT, wxTOff, (long) hidden * input);
-        CellArgs.optionalFloats("whT", whT, whTOff, (long) hidden * hidden);
-        CellArgs.floats("b", b, bOff, hidden);
-        CellArgs.floats("h", h, hOff, bh);
+        CellArgs.group("step", step);
+        CellArgs.floats("x", step.x(), (long) batch * input);
+        CellArgs.optionalFloats("hPrev", step.hPrev(), bh);
+        CellArgs.weights("", w, hidden, input, hidden);
+        CellArgs.floats("b", w.b(), hidden);
+        CellArgs.floats("h", step.h(), bh);
+        MemorySegment h = step.h().segment();
+        long hOff = step.h().offset();
 
-        CellProducts.broadcastRows(k, batch, hidden, b, bOff, h, hOff, hidden);
-        CellProducts.forward(k, batch, hidden, input, x, xOff, input, wx, wxOff, input, wxT, wxTOff, h, hOff, hidden);
-        if (hPrev != null) {
-            CellProducts.forward(k, batch, hidden, hidden, hPrev, hPrevOff, hidden, wh, whOff, hidden, whT, whTOff,
+        CellProducts.broadcastRows(k, batch, hidden, w.b().segment(), w.b().offset(), h, hOff, hidden);
+        CellProducts.forward(k, batch, hidden, input, step.x().segment(), step.x().offset(), input,
+                w.wx().segment(), w.wx().offset(), input, Slice.segmentOf(w.wxT()), Slice.offsetOf(w.wxT()),
+                h, hOff, hidden);
+        if (step.hPrev() != null) {
+            CellProducts.forward(k, batch, hidden, hidden, step.hPrev().segment(), step.hPrev().offset(), hidden,
+                    w.wh().segment(), w.wh().offset(), hidden, Slice.segmentOf(w.whT()), Slice.offsetOf(w.whT()),
                     h, hOff, hidden);
         }
         act.tanhInPlace((int) bh, h, hOff);
     }
 
     /**
-     * Backward of one {@link #stepForward}. {@code x}, {@code hPrev} (nullable), {@code wx},
-     * {@code wh} are those given to the forward step, {@code h} its output.
+     * Backward of one {@link #stepForward}. {@code w} and {@code step} are those given to the
+     * forward step ({@code step.h()} its output); {@code w.b()} and the transposed weights are
+     * not read.
      *
-     * @param dh      {@code B x H} gradient of {@code h}; nullable (zero)
+     * @param grads   upstream {@code dh} ({@code B x H}, nullable: zero); {@code dx}
+     *                ({@code B x I}), {@code dhPrev} ({@code B x H}) += , each nullable
+     * @param dw      {@code dWx} ({@code H x I}), {@code dWh} ({@code H x H}), {@code db}
+     *                ({@code H}) += , each nullable
      * @param scratch {@link #stepBackwardScratchFloats}{@code (H, B)} floats, overwritten; when
      *                {@code dh} is non-null it holds on return the pre-activation gradient
      *                ({@code B x H}), so that a caller may pass null weight gradients and do
      *                their products later, batched over many steps
-     * @param dx      {@code B x I} += ; nullable
-     * @param dhPrev  {@code B x H} += ; nullable
-     * @param dWx     {@code H x I} += ; nullable
-     * @param dWh     {@code H x H} += ; nullable
-     * @param db      {@code H} += ; nullable
      */
-    public void stepBackward(int batch, int input, int hidden,
-                             MemorySegment x, long xOff,
-                             MemorySegment hPrev, long hPrevOff,
-                             MemorySegment wx, long wxOff,
-                             MemorySegment wh, long whOff,
-                             MemorySegment h, long hOff,
-                             MemorySegment dh, long dhOff,
-                             MemorySegment scratch, long scratchOff,
-                             MemorySegment dx, long dxOff,
-                             MemorySegment dhPrev, long dhPrevOff,
-                             MemorySegment dWx, long dWxOff,
-                             MemorySegment dWh, long dWhOff,
-                             MemorySegment db, long dbOff) {
+    public void stepBackward(int batch, int input, int hidden, AffineWeights w, Step step, StepGradients grads,
+                             AffineGradients dw, Slice scratch) {
         CellArgs.dims(1, batch, input, hidden, 1);
         long bh = (long) batch * hidden;
-        CellArgs.floats("x", x, xOff, (long) batch * input);
-        CellArgs.optionalFloats("hPrev", hPrev, hPrevOff, bh);
-        CellArgs.floats("wx", wx, wxOff, (long) hidden * input);
-        CellArgs.floats("wh", wh, whOff, (long) hidden * hidden);
-        CellArgs.floats("h", h, hOff, bh);
-        CellArgs.optionalFloats("dh", dh, dhOff, bh);
-        CellArgs.floats("scratch", scratch, scratchOff, stepBackwardScratchFloats(hidden, batch));
-        CellArgs.optionalFloats("dx", dx, dxOff, (long) batch * input);
-        CellArgs.optionalFloats("dhPrev", dhPrev, dhPrevOff, bh);
-        CellArgs.optionalFloats("dWx", dWx, dWxOff, (long) hidden * input);
-        CellArgs.optionalFloats("dWh", dWh, dWhOff, (long) hidden * hidden);
-        CellArgs.optionalFloats("db", db, dbOff, hidden);
-        if (dh == null) {
+        CellArgs.group("step", step);
+        CellArgs.group("grads", grads);
+        CellArgs.floats("x", step.x(), (long) batch * input);
+        CellArgs.optionalFloats("hPrev", step.hPrev(), bh);
+        CellArgs.weights("", w, hidden, input, hidden);
+        CellArgs.floats("h", step.h(), bh);
+        CellArgs.optionalFloats("dh", grads.dh(), bh);
+        CellArgs.floats("scratch", scratch, stepBackwardScratchFloats(hidden, batch));
+        CellArgs.optionalFloats("dx", grads.dx(), (long) batch * input);
+        CellArgs.optionalFloats("dhPrev", grads.dhPrev(), bh);
+        CellArgs.gradients("", dw, hidden, input, hidden);
+        if (grads.dh() == null) {
             return; // every gradient is zero: nothing to accumulate
         }
-        act.tanhGradient((int) bh, h, hOff, dh, dhOff, scratch, scratchOff);
-        accumulateParameterAndInputGradients(batch, input, hidden, scratch, scratchOff, x, xOff, hPrev, hPrevOff,
-                wx, wxOff, wh, whOff, dx, dxOff, dhPrev, dhPrevOff, dWx, dWxOff, dWh, dWhOff, db, dbOff);
-    }
-
-    private void accumulateParameterAndInputGradients(int rows, int input, int hidden, MemorySegment dPre, long dPreOff,
-                                                      MemorySegment x, long xOff, MemorySegment hPrev, long hPrevOff,
-                                                      MemorySegment wx, long wxOff, MemorySegment wh, long whOff,
-                                                      MemorySegment dx, long dxOff, MemorySegment dhPrev, long dhPrevOff,
-                                                      MemorySegment dWx, long dWxOff, MemorySegment dWh, long dWhOff,
-                                                      MemorySegment db, long dbOff) {
-        if (db != null) {
-            act.columnSumsAdd(rows, hidden, dPre, dPreOff, hidden, db, dbOff);
-        }
-        if (dWx != null) {
-            CellProducts.weightGradient(k, rows, hidden, input, dPre, dPreOff, hidden, x, xOff, input, dWx, dWxOff, input);
-        }
-        if (dWh != null && hPrev != null) {
-            CellProducts.weightGradient(k, rows, hidden, hidden, dPre, dPreOff, hidden, hPrev, hPrevOff, hidden,
-                    dWh, dWhOff, hidden);
-        }
-        if (dx != null) {
-            CellProducts.inputGradient(k, rows, hidden, input, dPre, dPreOff, hidden, wx, wxOff, input, dx, dxOff, input);
-        }
-        if (dhPrev != null) {
-            CellProducts.inputGradient(k, rows, hidden, hidden, dPre, dPreOff, hidden, wh, whOff, hidden,
-                    dhPrev, dhPrevOff, hidden);
-        }
+        act.tanhGradient((int) bh, step.h().segment(), step.h().offset(), grads.dh().segment(), grads.dh().offset(),
+                scratch.segment(), scratch.offset());
+        accumulateParameterAndInputGradients(batch, input, hidden, scratch, step.x(), step.hPrev(), w,
+                grads.dx(), grads.dhPrev(), dw);
     }
 
     /**
-     * A whole sequence: the input projection of all {@code T·B} rows as one product, then per
-     * step only {@code Wh h_{t-1}} and {@code tanh}. Equal to {@code T} calls of {@link #stepForward}.
-     *
-     * @param steps T ≥ 1
-     * @param xs    {@code T x B x I}
-     * @param h0    {@code B x H}; nullable (zero)
-     * @param wx    {@code H x I}
-     * @param wh    {@code H x H}
-     * @param b     {@code H}
-     * @param hs    output {@code T x B x H}: every step's {@code h}; backward needs it
+     * From the pre-activation gradients of {@code rows} rows ({@code dPre}), accumulates {@code db}, {@code dWx += dPreᵀ x}, {@code dWh += dPreᵀ hPrev} (when
+     * {@code hPrev} is non-null), {@code dx += dPre Wx} and {@code dhPrev += dPre Wh}.
      */
-    public void sequenceForward(int steps, int batch, int input, int hidden,
-                                MemorySegment xs, long xsOff,
-                                MemorySegment h0, long h0Off,
-                                MemorySegment wx, long wxOff,
-                                MemorySegment wh, long whOff,
-                                MemorySegment b, long bOff,
-                                MemorySegment hs, long hsOff) {
-        sequenceForward(steps, batch, input, hidden, xs, xsOff, h0, h0Off, wx, wxOff, wh, whOff, null, 0,
-                b, bOff, hs, hsOff);
+    private void accumulateParameterAndInputGradients(int rows, int input, int hidden, Slice dPre,
+                                                      Slice x, Slice hPrev, AffineWeights w, Slice dx, Slice dhPrev,
+                                                      AffineGradients dw) {
+        MemorySegment dPreSegment = dPre.segment();
+        long dPreOff = dPre.offset();
+        if (dw.db() != null) {
+            act.columnSumsAdd(rows, hidden, dPreSegment, dPreOff, hidden, dw.db().segment(), dw.db().offset());
+        }
+        if (dw.dWx() != null) {
+            CellProducts.weightGradient(k, rows, hidden, input, dPreSegment, dPreOff, hidden, x.segment(), x.offset(), input,
+                    dw.dWx().segment(), dw.dWx().offset(), input);
+        }
+        if (dw.dWh() != null && hPrev != null) {
+            CellProducts.weightGradient(k, rows, hidden, hidden, dPreSegment, dPreOff, hidden,
+                    hPrev.segment(), hPrev.offset(), hidden, dw.dWh().segment(), dw.dWh().offset(), hidden);
+        }
+        if (dx != null) {
+            CellProducts.inputGradient(k, rows, hidden, input, dPreSegment, dPreOff, hidden, w.wx().segment(), w.wx().offset(),
+                    input, dx.segment(), dx.offset(), input);
+        }
+        if (dhPrev != null) {
+            CellProducts.inputGradient(k, rows, hidden, hidden, dPreSegment, dPreOff, hidden, w.wh().segment(), w.wh().offset(),
+                    hidden, dhPrev.segment(), dhPrev.offset(), hidden);
+        }
     }
+
+    // ------------------------------------------------------------------------------ sequence
 
     /**
      * Whether a sequence of this size gains from being given {@code Whᵀ}: a batch of one (its
@@ -222,35 +212,40 @@ public final class SimpleRnnCell {
     }
 
     /**
-     * {@link #sequenceForward(int, int, int, int, MemorySegment, long, MemorySegment, long, MemorySegment,
-     * long, MemorySegment, long, MemorySegment, long, MemorySegment, long) sequenceForward} whose
-     * recurrent products may read a transposed copy of {@code wh}: for a batch of one they are
+     * A whole sequence: the input projection of all {@code T·B} rows as one product, then per
+     * step only {@code Wh h_{t-1}} and {@code tanh}. Equal to {@code T} calls of {@link #stepForward}.
+     * The recurrent products read {@code w.whT()} when given: for a batch of one they are
      * matrix-vector products, 2-3x faster on {@code Whᵀ} for small layers (the LSTM and GRU
-     * sequences make that copy in their workspace; this kernel has none, so the caller brings it).
+     * sequences make that copy in their workspace; this kernel has none, so the caller brings
+     * it, see {@link #sequenceGainsFromTransposedWh}). {@code w.wxT()} is not read.
      *
-     * @param whT {@code H x H}, equal to {@code wh} transposed; nullable (then {@code wh} is read)
+     * @param steps T ≥ 1
+     * @param w     {@code wx} {@code H x I}, {@code wh} {@code H x H}, {@code b} {@code H},
+     *              optionally {@code whT} ({@code H x H})
+     * @param seq   reads {@code xs}, {@code h0}; writes {@code hs}
      */
-    public void sequenceForward(int steps, int batch, int input, int hidden,
-                                MemorySegment xs, long xsOff,
-                                MemorySegment h0, long h0Off,
-                                MemorySegment wx, long wxOff,
-                                MemorySegment wh, long whOff,
-                                MemorySegment whT, long whTOff,
-                                MemorySegment b, long bOff,
-                                MemorySegment hs, long hsOff) {
+    public void sequenceForward(int steps, int batch, int input, int hidden, AffineWeights w, Sequence seq) {
         CellArgs.dims(steps, batch, input, hidden, 1);
-        CellArgs.optionalFloats("whT", whT, whTOff, (long) hidden * hidden);
         long bh = (long) batch * hidden;
         int rows = steps * batch;
-        CellArgs.floats("xs", xs, xsOff, (long) rows * input);
-        CellArgs.optionalFloats("h0", h0, h0Off, bh);
-        CellArgs.floats("wx", wx, wxOff, (long) hidden * input);
-        CellArgs.floats("wh", wh, whOff, (long) hidden * hidden);
-        CellArgs.floats("b", b, bOff, hidden);
-        CellArgs.floats("hs", hs, hsOff, (long) rows * hidden);
+        CellArgs.group("seq", seq);
+        CellArgs.floats("xs", seq.xs(), (long) rows * input);
+        CellArgs.optionalFloats("h0", seq.h0(), bh);
+        CellArgs.weights("", w, hidden, input, hidden);
+        CellArgs.floats("b", w.b(), hidden);
+        CellArgs.floats("hs", seq.hs(), (long) rows * hidden);
+        MemorySegment h0 = Slice.segmentOf(seq.h0());
+        long h0Off = Slice.offsetOf(seq.h0());
+        MemorySegment wh = w.wh().segment();
+        long whOff = w.wh().offset();
+        MemorySegment whT = Slice.segmentOf(w.whT());
+        long whTOff = Slice.offsetOf(w.whT());
+        MemorySegment hs = seq.hs().segment();
+        long hsOff = seq.hs().offset();
 
-        CellProducts.broadcastRows(k, rows, hidden, b, bOff, hs, hsOff, hidden);
-        CellProducts.forward(k, rows, hidden, input, xs, xsOff, input, wx, wxOff, input, hs, hsOff, hidden);
+        CellProducts.broadcastRows(k, rows, hidden, w.b().segment(), w.b().offset(), hs, hsOff, hidden);
+        CellProducts.forward(k, rows, hidden, input, seq.xs().segment(), seq.xs().offset(), input,
+                w.wx().segment(), w.wx().offset(), input, hs, hsOff, hidden);
         for (int t = 0; t < steps; t++) {
             long st = hsOff + t * bh;
             MemorySegment hPrev = t == 0 ? h0 : hs;
@@ -266,93 +261,92 @@ public final class SimpleRnnCell {
     /**
      * Backward of one {@link #sequenceForward}: step by step only the elementwise pass and
      * {@code Whᵀ dpre}; {@code dWx}, {@code dWh}, {@code dxs} as one product each over all
-     * steps, {@code db} as one column sum. {@code xs}, {@code h0} (nullable), {@code wx},
-     * {@code wh} are those given to the forward sequence, {@code hs} its output.
+     * steps, {@code db} as one column sum. {@code w} and {@code seq} are those given to the
+     * forward sequence ({@code seq.hs()} its output); {@code w.b()} and the transposed weights
+     * are not read.
      *
-     * @param dHs     {@code T x B x H} gradient of every step's {@code h}; nullable (zero)
-     * @param dhLast  {@code B x H} extra gradient of the final {@code h}; nullable (zero)
+     * @param grads   upstream {@code dHs} ({@code T x B x H}: gradient of every step's {@code h}),
+     *                {@code dhLast} ({@code B x H}: extra gradient of the final {@code h}), each
+     *                nullable (zero); {@code dxs} ({@code T x B x I}), {@code dh0} ({@code B x H})
+     *                += , each nullable
+     * @param dw      {@code dWx} ({@code H x I}), {@code dWh} ({@code H x H}), {@code db}
+     *                ({@code H}) += , each nullable
      * @param scratch {@link #sequenceBackwardScratchFloats}{@code (T, H, B)} floats, overwritten
-     * @param dxs     {@code T x B x I} += ; nullable
-     * @param dh0     {@code B x H} += ; nullable
-     * @param dWx     {@code H x I} += ; nullable
-     * @param dWh     {@code H x H} += ; nullable
-     * @param db      {@code H} += ; nullable
      */
-    public void sequenceBackward(int steps, int batch, int input, int hidden,
-                                 MemorySegment xs, long xsOff,
-                                 MemorySegment h0, long h0Off,
-                                 MemorySegment wx, long wxOff,
-                                 MemorySegment wh, long whOff,
-                                 MemorySegment hs, long hsOff,
-                                 MemorySegment dHs, long dHsOff,
-                                 MemorySegment dhLast, long dhLastOff,
-                                 MemorySegment scratch, long scratchOff,
-                                 MemorySegment dxs, long dxsOff,
-                                 MemorySegment dh0, long dh0Off,
-                                 MemorySegment dWx, long dWxOff,
-                                 MemorySegment dWh, long dWhOff,
-                                 MemorySegment db, long dbOff) {
+    public void sequenceBackward(int steps, int batch, int input, int hidden, AffineWeights w, Sequence seq,
+                                 SequenceGradients grads, AffineGradients dw, Slice scratch) {
         CellArgs.dims(steps, batch, input, hidden, 1);
         long bh = (long) batch * hidden;
         int rows = steps * batch;
-        CellArgs.floats("xs", xs, xsOff, (long) rows * input);
-        CellArgs.optionalFloats("h0", h0, h0Off, bh);
-        CellArgs.floats("wx", wx, wxOff, (long) hidden * input);
-        CellArgs.floats("wh", wh, whOff, (long) hidden * hidden);
-        CellArgs.floats("hs", hs, hsOff, (long) rows * hidden);
-        CellArgs.optionalFloats("dHs", dHs, dHsOff, (long) rows * hidden);
-        CellArgs.optionalFloats("dhLast", dhLast, dhLastOff, bh);
-        CellArgs.floats("scratch", scratch, scratchOff, sequenceBackwardScratchFloats(steps, hidden, batch));
-        CellArgs.optionalFloats("dxs", dxs, dxsOff, (long) rows * input);
-        CellArgs.optionalFloats("dh0", dh0, dh0Off, bh);
-        CellArgs.optionalFloats("dWx", dWx, dWxOff, (long) hidden * input);
-        CellArgs.optionalFloats("dWh", dWh, dWhOff, (long) hidden * hidden);
-        CellArgs.optionalFloats("db", db, dbOff, hidden);
-        if (dHs == null && dhLast == null) {
+        CellArgs.group("seq", seq);
+        CellArgs.group("grads", grads);
+        CellArgs.floats("xs", seq.xs(), (long) rows * input);
+        CellArgs.optionalFloats("h0", seq.h0(), bh);
+        CellArgs.weights("", w, hidden, input, hidden);
+        CellArgs.floats("hs", seq.hs(), (long) rows * hidden);
+        CellArgs.optionalFloats("dHs", grads.dHs(), (long) rows * hidden);
+        CellArgs.optionalFloats("dhLast", grads.dhLast(), bh);
+        CellArgs.floats("scratch", scratch, sequenceBackwardScratchFloats(steps, hidden, batch));
+        CellArgs.optionalFloats("dxs", grads.dxs(), (long) rows * input);
+        CellArgs.optionalFloats("dh0", grads.dh0(), bh);
+        CellArgs.gradients("", dw, hidden, input, hidden);
+        if (grads.dHs() == null && grads.dhLast() == null) {
             return; // every gradient is zero: nothing to accumulate
         }
+        MemorySegment wh = w.wh().segment();
+        long whOff = w.wh().offset();
+        MemorySegment hs = seq.hs().segment();
+        long hsOff = seq.hs().offset();
+        MemorySegment dHs = Slice.segmentOf(grads.dHs());
+        long dHsOff = Slice.offsetOf(grads.dHs());
+        MemorySegment scratchSegment = scratch.segment();
+        long scratchOff = scratch.offset();
+        Slice dh0 = grads.dh0();
+        Slice dWh = dw.dWh();
 
         int n = (int) bh;
         long dPreOff = scratchOff;
         long dhRun = scratchOff + (long) rows * hidden;
-        if (dhLast == null) {
-            k.fill(n, 0f, scratch, dhRun);
+        if (grads.dhLast() == null) {
+            k.fill(n, 0f, scratchSegment, dhRun);
         } else {
-            k.copy(n, dhLast, dhLastOff, scratch, dhRun);
+            k.copy(n, grads.dhLast().segment(), grads.dhLast().offset(), scratchSegment, dhRun);
         }
         for (int t = steps - 1; t >= 0; t--) {
             long st = t * bh;
             if (dHs != null) {
-                k.axpy(n, 1f, dHs, dHsOff + st, scratch, dhRun);
+                k.axpy(n, 1f, dHs, dHsOff + st, scratchSegment, dhRun);
             }
-            act.tanhGradient(n, hs, hsOff + st, scratch, dhRun, scratch, dPreOff + st);
+            act.tanhGradient(n, hs, hsOff + st, scratchSegment, dhRun, scratchSegment, dPreOff + st);
             if (t > 0 || dh0 != null) {
-                k.fill(n, 0f, scratch, dhRun);
-                CellProducts.inputGradient(k, batch, hidden, hidden, scratch, dPreOff + st, hidden, wh, whOff, hidden,
-                        scratch, dhRun, hidden);
+                k.fill(n, 0f, scratchSegment, dhRun);
+                CellProducts.inputGradient(k, batch, hidden, hidden, scratchSegment, dPreOff + st, hidden, wh, whOff, hidden,
+                        scratchSegment, dhRun, hidden);
             }
         }
         if (dh0 != null) {
-            k.axpy(n, 1f, scratch, dhRun, dh0, dh0Off);
+            k.axpy(n, 1f, scratchSegment, dhRun, dh0.segment(), dh0.offset());
         }
-        if (db != null) {
-            act.columnSumsAdd(rows, hidden, scratch, dPreOff, hidden, db, dbOff);
+        if (dw.db() != null) {
+            act.columnSumsAdd(rows, hidden, scratchSegment, dPreOff, hidden, dw.db().segment(), dw.db().offset());
         }
-        if (dWx != null) {
-            CellProducts.weightGradient(k, rows, hidden, input, scratch, dPreOff, hidden, xs, xsOff, input, dWx, dWxOff, input);
+        if (dw.dWx() != null) {
+            CellProducts.weightGradient(k, rows, hidden, input, scratchSegment, dPreOff, hidden,
+                    seq.xs().segment(), seq.xs().offset(), input, dw.dWx().segment(), dw.dWx().offset(), input);
         }
         if (dWh != null) {
             if (steps > 1) {
-                CellProducts.weightGradient(k, rows - batch, hidden, hidden, scratch, dPreOff + bh, hidden, hs, hsOff, hidden,
-                        dWh, dWhOff, hidden);
+                CellProducts.weightGradient(k, rows - batch, hidden, hidden, scratchSegment, dPreOff + bh, hidden, hs, hsOff, hidden,
+                        dWh.segment(), dWh.offset(), hidden);
             }
-            if (h0 != null) {
-                CellProducts.weightGradient(k, batch, hidden, hidden, scratch, dPreOff, hidden, h0, h0Off, hidden,
-                        dWh, dWhOff, hidden);
+            if (seq.h0() != null) {
+                CellProducts.weightGradient(k, batch, hidden, hidden, scratchSegment, dPreOff, hidden,
+                        seq.h0().segment(), seq.h0().offset(), hidden, dWh.segment(), dWh.offset(), hidden);
             }
         }
-        if (dxs != null) {
-            CellProducts.inputGradient(k, rows, hidden, input, scratch, dPreOff, hidden, wx, wxOff, input, dxs, dxsOff, input);
+        if (grads.dxs() != null) {
+            CellProducts.inputGradient(k, rows, hidden, input, scratchSegment, dPreOff, hidden,
+                    w.wx().segment(), w.wx().offset(), input, grads.dxs().segment(), grads.dxs().offset(), input);
         }
     }
 }

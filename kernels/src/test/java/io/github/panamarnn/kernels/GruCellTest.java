@@ -1,7 +1,6 @@
 package io.github.panamarnn.kernels;
 
-import static io.github.panamarnn.kernels.GuardedFloats.off;
-import static io.github.panamarnn.kernels.GuardedFloats.seg;
+import static io.github.panamarnn.kernels.GuardedFloats.slice;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -83,22 +82,16 @@ class GruCellTest {
             GuardedFloats ws = GuardedFloats.random(arena, rnd, (int) GruCell.stepWorkspaceFloats(hidden, batch), 1);
             GuardedFloats scratch = GuardedFloats.random(arena, rnd, (int) GruCell.stepBackwardScratchFloats(hidden, batch), 1);
             GuardedFloats[] w = params;
+            GruCell.Step step = new GruCell.Step(x.slice(), slice(hp), h.slice(), ws.slice());
             if (nulls.contains(LstmCellTest.TRANSPOSED_WEIGHTS)) {
                 GuardedFloats[] t = new GuardedFloats[9];
                 for (int p = 0; p < 9; p += p % 3 == 1 ? 2 : 1) {
                     t[p] = GuardedFloats.random(arena, rnd, paramSize(p, input, hidden), 1);
                     Kernels.scalar().transpose(hidden, p % 3 == 0 ? input : hidden, w[p].seg, w[p].off, t[p].seg, t[p].off);
                 }
-                cell.stepForward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp),
-                        w[0].seg, w[0].off, t[0].seg, t[0].off, w[1].seg, w[1].off, t[1].seg, t[1].off, w[2].seg, w[2].off,
-                        w[3].seg, w[3].off, t[3].seg, t[3].off, w[4].seg, w[4].off, t[4].seg, t[4].off, w[5].seg, w[5].off,
-                        w[6].seg, w[6].off, t[6].seg, t[6].off, w[7].seg, w[7].off, t[7].seg, t[7].off, w[8].seg, w[8].off,
-                        h.seg, h.off, ws.seg, ws.off);
+                cell.stepForward(batch, input, hidden, weights(w, t), step);
             } else {
-                cell.stepForward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp),
-                        w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
-                        w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off,
-                        w[6].seg, w[6].off, w[7].seg, w[7].off, w[8].seg, w[8].off, h.seg, h.off, ws.seg, ws.off);
+                cell.stepForward(batch, input, hidden, weights(w, null), step);
             }
             ws.assertGuardsIntact("workspace");
             float[] wsAfter = ws.values();
@@ -109,13 +102,8 @@ class GruCellTest {
             for (int p = 0; p < 9; p++) {
                 g[p] = nulls.contains(PARAMS[p]) ? null : grads[p].copy(arena);
             }
-            cell.stepBackward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp),
-                    w[0].seg, w[0].off, w[1].seg, w[1].off, w[3].seg, w[3].off, w[4].seg, w[4].off,
-                    w[6].seg, w[6].off, w[7].seg, w[7].off, ws.seg, ws.off, seg(gdh), off(gdh),
-                    scratch.seg, scratch.off, seg(gdx), off(gdx), seg(gdhPrev), off(gdhPrev),
-                    seg(g[0]), off(g[0]), seg(g[1]), off(g[1]), seg(g[2]), off(g[2]),
-                    seg(g[3]), off(g[3]), seg(g[4]), off(g[4]), seg(g[5]), off(g[5]),
-                    seg(g[6]), off(g[6]), seg(g[7]), off(g[7]), seg(g[8]), off(g[8]));
+            cell.stepBackward(batch, input, hidden, weights(w, null), step,
+                    new GruCell.StepGradients(slice(gdh), slice(gdx), slice(gdhPrev)), gradients(g), scratch.slice());
             assertArrayEquals(wsAfter, ws.values(), "backward must not modify the workspace");
             float[][] out = new float[13][];
             out[0] = h.values();
@@ -316,21 +304,35 @@ class GruCellTest {
             GuardedFloats[] w = sc.params;
             MemorySegment out = OffHeap.allocateFloats(arena, 100);
             IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> KernelProvider.selected().gru().stepForward(
-                    2, 3, 4, sc.x.seg, sc.x.off, null, 0, w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
-                    w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[7].seg, w[7].off,
-                    w[8].seg, w[8].off, out, 0, OffHeap.allocateFloats(arena, 31), 0));
+                    2, 3, 4, weights(w, null), new GruCell.Step(sc.x.slice(), null, Slice.of(out),
+                            Slice.of(OffHeap.allocateFloats(arena, 31)))));
             assertTrue(e.getMessage().contains("workspace"), e.getMessage());
             // a bias (H floats) where the H x H Whh belongs
+            GuardedFloats[] biasForWhh = w.clone();
+            biasForWhh[7] = w[8];
             IndexOutOfBoundsException whh = assertThrows(IndexOutOfBoundsException.class, () -> KernelProvider.selected().gru().stepForward(
-                    2, 3, 4, sc.x.seg, sc.x.off, null, 0, w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
-                    w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[8].seg, w[8].off,
-                    w[8].seg, w[8].off, out, 0, OffHeap.allocateFloats(arena, 32), 0));
+                    2, 3, 4, weights(biasForWhh, null), new GruCell.Step(sc.x.slice(), null, Slice.of(out),
+                            Slice.of(OffHeap.allocateFloats(arena, 32)))));
             assertTrue(whh.getMessage().contains("whh"), whh.getMessage());
             assertThrows(IllegalArgumentException.class, () -> KernelProvider.selected().gru().stepForward(
-                    0, 3, 4, sc.x.seg, sc.x.off, null, 0, w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off,
-                    w[3].seg, w[3].off, w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[7].seg, w[7].off,
-                    w[8].seg, w[8].off, out, 0, out, 0));
+                    0, 3, 4, weights(w, null), new GruCell.Step(sc.x.slice(), null, Slice.of(out), Slice.of(out))));
         }
+    }
+
+    /** The nine parameters {@code w} (DyNet's order) as the kernel's weights, with transposed copies {@code t} (nullable). */
+    static GruCell.Weights weights(GuardedFloats[] w, GuardedFloats[] t) {
+        GuardedFloats[] tt = t == null ? new GuardedFloats[9] : t;
+        return new GruCell.Weights(
+                new AffineWeights(slice(w[0]), slice(w[1]), slice(w[2]), slice(tt[0]), slice(tt[1])),
+                new AffineWeights(slice(w[3]), slice(w[4]), slice(w[5]), slice(tt[3]), slice(tt[4])),
+                new AffineWeights(slice(w[6]), slice(w[7]), slice(w[8]), slice(tt[6]), slice(tt[7])));
+    }
+
+    /** The nine parameter gradients {@code g} (DyNet's order, each nullable) as the kernel's. */
+    static GruCell.Gradients gradients(GuardedFloats[] g) {
+        return new GruCell.Gradients(new AffineGradients(slice(g[0]), slice(g[1]), slice(g[2])),
+                new AffineGradients(slice(g[3]), slice(g[4]), slice(g[5])),
+                new AffineGradients(slice(g[6]), slice(g[7]), slice(g[8])));
     }
 
     // ------------------------------------------------------------------------------ sequences
@@ -370,11 +372,10 @@ class GruCellTest {
             MemorySegment wsR = OffHeap.allocateFloats(arena, wsStep * steps);
             for (int t = 0; t < steps; t++) {
                 long st = (long) t * bh;
-                ref.stepForward(batch, input, hidden, xs.seg, xs.off + (long) t * batch * input,
-                        t == 0 ? seg(h0) : hsR, t == 0 ? off(h0) : st - bh,
-                        w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off, w[3].seg, w[3].off,
-                        w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[7].seg, w[7].off,
-                        w[8].seg, w[8].off, hsR, st, wsR, wsStep * t);
+                ref.stepForward(batch, input, hidden, weights(w, null),
+                        new GruCell.Step(xs.slice().sub((long) t * batch * input, (long) batch * input),
+                                t == 0 ? slice(h0) : Slice.of(hsR, st - bh, bh), Slice.of(hsR, st, bh),
+                                Slice.of(wsR, wsStep * t, wsStep)));
             }
             GuardedFloats dxsR = dxs0.copy(arena);
             GuardedFloats dh0R = dh00.copy(arena);
@@ -392,15 +393,13 @@ class GruCellTest {
                 long st = (long) t * bh;
                 Kernels.scalar().axpy(bh, 1f, dHs.seg, dHs.off + st, dhRun, 0);
                 dhNext.fill((byte) 0);
-                ref.stepBackward(batch, input, hidden, xs.seg, xs.off + (long) t * batch * input,
-                        t == 0 ? seg(h0) : hsR, t == 0 ? off(h0) : st - bh,
-                        w[0].seg, w[0].off, w[1].seg, w[1].off, w[3].seg, w[3].off, w[4].seg, w[4].off,
-                        w[6].seg, w[6].off, w[7].seg, w[7].off, wsR, wsStep * t, dhRun, 0, scratch, 0,
-                        dxsR.seg, dxsR.off + (long) t * batch * input,
-                        t == 0 ? dh0R.seg : dhNext, t == 0 ? dh0R.off : 0,
-                        gR[0].seg, gR[0].off, gR[1].seg, gR[1].off, gR[2].seg, gR[2].off,
-                        gR[3].seg, gR[3].off, gR[4].seg, gR[4].off, gR[5].seg, gR[5].off,
-                        gR[6].seg, gR[6].off, gR[7].seg, gR[7].off, gR[8].seg, gR[8].off);
+                ref.stepBackward(batch, input, hidden, weights(w, null),
+                        new GruCell.Step(xs.slice().sub((long) t * batch * input, (long) batch * input),
+                                t == 0 ? slice(h0) : Slice.of(hsR, st - bh, bh), null, Slice.of(wsR, wsStep * t, wsStep)),
+                        new GruCell.StepGradients(Slice.of(dhRun),
+                                dxsR.slice().sub((long) t * batch * input, (long) batch * input),
+                                t == 0 ? dh0R.slice() : Slice.of(dhNext)),
+                        gradients(gR), Slice.of(scratch));
                 dhRun.copyFrom(dhNext);
             }
 
@@ -409,10 +408,8 @@ class GruCellTest {
                 String name = (String) cand[0];
                 GuardedFloats hs = GuardedFloats.random(arena, rnd, rows * hidden, 1);
                 GuardedFloats ws = GuardedFloats.random(arena, rnd, (int) GruCell.sequenceWorkspaceFloats(steps, hidden, batch), 1);
-                cell.sequenceForward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0),
-                        w[0].seg, w[0].off, w[1].seg, w[1].off, w[2].seg, w[2].off, w[3].seg, w[3].off,
-                        w[4].seg, w[4].off, w[5].seg, w[5].off, w[6].seg, w[6].off, w[7].seg, w[7].off,
-                        w[8].seg, w[8].off, hs.seg, hs.off, ws.seg, ws.off);
+                GruCell.Sequence seq = new GruCell.Sequence(xs.slice(), slice(h0), hs.slice(), ws.slice());
+                cell.sequenceForward(steps, batch, input, hidden, weights(w, null), seq);
                 Close.assertClose(name + " hs", OffHeap.toArray(hsR, 0, rows * hidden), hs.values(), TOL);
                 GuardedFloats dxs = dxs0.copy(arena);
                 GuardedFloats dh0 = dh00.copy(arena);
@@ -421,13 +418,9 @@ class GruCellTest {
                     g[p] = g0[p].copy(arena);
                 }
                 GuardedFloats seqScratch = GuardedFloats.random(arena, rnd, (int) GruCell.sequenceBackwardScratchFloats(steps, hidden, batch), 1);
-                cell.sequenceBackward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0),
-                        w[0].seg, w[0].off, w[1].seg, w[1].off, w[3].seg, w[3].off, w[4].seg, w[4].off,
-                        w[6].seg, w[6].off, w[7].seg, w[7].off, hs.seg, hs.off, ws.seg, ws.off, dHs.seg, dHs.off,
-                        seg(dhLast), off(dhLast), seqScratch.seg, seqScratch.off, dxs.seg, dxs.off, dh0.seg, dh0.off,
-                        g[0].seg, g[0].off, g[1].seg, g[1].off, g[2].seg, g[2].off,
-                        g[3].seg, g[3].off, g[4].seg, g[4].off, g[5].seg, g[5].off,
-                        g[6].seg, g[6].off, g[7].seg, g[7].off, g[8].seg, g[8].off);
+                cell.sequenceBackward(steps, batch, input, hidden, weights(w, null), seq,
+                        new GruCell.SequenceGradients(dHs.slice(), slice(dhLast), dxs.slice(), dh0.slice()),
+                        gradients(g), seqScratch.slice());
                 Close.assertClose(name + " dxs", dxsR.values(), dxs.values(), TOL);
                 Close.assertClose(name + " dh0", dh0R.values(), dh0.values(), TOL);
                 for (int p = 0; p < 9; p++) {

@@ -137,6 +137,16 @@ public final class GuardedFloats {
         }
     }
 
+    /** The range as a kernel argument: its {@code length} floats, without the guards. */
+    public Slice slice() {
+        return Slice.of(seg, off, length);
+    }
+
+    /** The slice of {@code b}, or null for an absent (null) operand. */
+    public static Slice slice(GuardedFloats b) {
+        return b == null ? null : b.slice();
+    }
+
     /** The segment of {@code b}, or null for an absent (null) operand. */
     public static MemorySegment seg(GuardedFloats b) {
         return b == null ? null : b.seg;

@@ -1,7 +1,6 @@
 package io.github.panamarnn.kernels;
 
-import static io.github.panamarnn.kernels.GuardedFloats.off;
-import static io.github.panamarnn.kernels.GuardedFloats.seg;
+import static io.github.panamarnn.kernels.GuardedFloats.slice;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,17 +93,17 @@ class LstmCellTest {
             GuardedFloats c = GuardedFloats.random(arena, rnd, bh, 1);
             GuardedFloats ws = GuardedFloats.random(arena, rnd, (int) LstmCell.stepWorkspaceFloats(hidden, batch), 1);
             GuardedFloats scratch = GuardedFloats.random(arena, rnd, (int) LstmCell.stepBackwardScratchFloats(hidden, batch), 1);
+            AffineWeights weights = new AffineWeights(wx.slice(), wh.slice(), b.slice());
+            LstmCell.Step step = new LstmCell.Step(x.slice(), slice(hp), slice(cp), h.slice(), c.slice(), ws.slice());
             if (nulls.contains(TRANSPOSED_WEIGHTS)) {
                 GuardedFloats wxT = GuardedFloats.random(arena, rnd, 4 * hidden * input, 1);
                 GuardedFloats whT = GuardedFloats.random(arena, rnd, 4 * hidden * hidden, 1);
                 Kernels.scalar().transpose(4 * hidden, input, wx.seg, wx.off, wxT.seg, wxT.off);
                 Kernels.scalar().transpose(4 * hidden, hidden, wh.seg, wh.off, whT.seg, whT.off);
-                cell.stepForward(batch, input, hidden, forgetBias, x.seg, x.off, seg(hp), off(hp), seg(cp), off(cp),
-                        wx.seg, wx.off, wxT.seg, wxT.off, wh.seg, wh.off, whT.seg, whT.off, b.seg, b.off,
-                        h.seg, h.off, c.seg, c.off, ws.seg, ws.off);
+                cell.stepForward(batch, input, hidden, forgetBias,
+                        new AffineWeights(wx.slice(), wh.slice(), b.slice(), wxT.slice(), whT.slice()), step);
             } else {
-                cell.stepForward(batch, input, hidden, forgetBias, x.seg, x.off, seg(hp), off(hp), seg(cp), off(cp),
-                        wx.seg, wx.off, wh.seg, wh.off, b.seg, b.off, h.seg, h.off, c.seg, c.off, ws.seg, ws.off);
+                cell.stepForward(batch, input, hidden, forgetBias, weights, step);
             }
             h.assertGuardsIntact("h");
             ws.assertGuardsIntact("workspace");
@@ -117,10 +116,9 @@ class LstmCellTest {
             GuardedFloats gdWx = nulls.contains("dWx") ? null : dWx.copy(arena);
             GuardedFloats gdWh = nulls.contains("dWh") ? null : dWh.copy(arena);
             GuardedFloats gdb = nulls.contains("db") ? null : db.copy(arena);
-            cell.stepBackward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp), seg(cp), off(cp),
-                    wx.seg, wx.off, wh.seg, wh.off, ws.seg, ws.off, seg(gdh), off(gdh), seg(gdc), off(gdc),
-                    scratch.seg, scratch.off, seg(gdx), off(gdx), seg(gdhPrev), off(gdhPrev),
-                    seg(gdcPrev), off(gdcPrev), seg(gdWx), off(gdWx), seg(gdWh), off(gdWh), seg(gdb), off(gdb));
+            cell.stepBackward(batch, input, hidden, weights, step,
+                    new LstmCell.StepGradients(slice(gdh), slice(gdc), slice(gdx), slice(gdhPrev), slice(gdcPrev)),
+                    new AffineGradients(slice(gdWx), slice(gdWh), slice(gdb)), scratch.slice());
             assertArrayEquals(wsAfterForward, ws.values(), "backward must not modify the workspace");
             if (gdWx != null) {
                 gdWx.assertGuardsIntact("dWx");
@@ -354,21 +352,18 @@ class LstmCellTest {
             LstmCell cell = KernelProvider.selected().lstm();
             var ws = OffHeap.allocateFloats(arena, LstmCell.stepWorkspaceFloats(4, 2));
             var out = OffHeap.allocateFloats(arena, 8);
+            AffineWeights w = new AffineWeights(sc.wx.slice(), sc.wh.slice(), sc.b.slice());
             IllegalArgumentException dims = assertThrows(IllegalArgumentException.class, () -> cell.stepForward(
-                    2, 3, 0, 1f, sc.x.seg, sc.x.off, null, 0, null, 0, sc.wx.seg, sc.wx.off, sc.wh.seg, sc.wh.off,
-                    sc.b.seg, sc.b.off, out, 0, out, 0, ws, 0));
+                    2, 3, 0, 1f, w, new LstmCell.Step(sc.x.slice(), null, null, Slice.of(out), Slice.of(out), Slice.of(ws))));
             assertTrue(dims.getMessage().contains("hidden"), dims.getMessage());
             IndexOutOfBoundsException shortWs = assertThrows(IndexOutOfBoundsException.class, () -> cell.stepForward(
-                    2, 3, 4, 1f, sc.x.seg, sc.x.off, null, 0, null, 0, sc.wx.seg, sc.wx.off, sc.wh.seg, sc.wh.off,
-                    sc.b.seg, sc.b.off, out, 0, out, 0, ws, 1));
+                    2, 3, 4, 1f, w, new LstmCell.Step(sc.x.slice(), null, null, Slice.of(out), Slice.of(out), Slice.toEnd(ws, 1))));
             assertTrue(shortWs.getMessage().contains("workspace"), shortWs.getMessage());
             NullPointerException noX = assertThrows(NullPointerException.class, () -> cell.stepForward(
-                    2, 3, 4, 1f, null, 0, null, 0, null, 0, sc.wx.seg, sc.wx.off, sc.wh.seg, sc.wh.off,
-                    sc.b.seg, sc.b.off, out, 0, out, 0, ws, 0));
+                    2, 3, 4, 1f, w, new LstmCell.Step(null, null, null, Slice.of(out), Slice.of(out), Slice.of(ws))));
             assertTrue(noX.getMessage().contains("x"), noX.getMessage());
             IndexOutOfBoundsException shortWx = assertThrows(IndexOutOfBoundsException.class, () -> cell.stepForward(
-                    2, 4, 4, 1f, sc.x.seg, sc.x.off, null, 0, null, 0, sc.wx.seg, sc.wx.off, sc.wh.seg, sc.wh.off,
-                    sc.b.seg, sc.b.off, out, 0, out, 0, ws, 0));
+                    2, 4, 4, 1f, w, new LstmCell.Step(sc.x.slice(), null, null, Slice.of(out), Slice.of(out), Slice.of(ws))));
             assertTrue(shortWx.getMessage().contains("x"), shortWx.getMessage());
         }
     }

@@ -1,7 +1,6 @@
 package io.github.panamarnn.kernels;
 
-import static io.github.panamarnn.kernels.GuardedFloats.off;
-import static io.github.panamarnn.kernels.GuardedFloats.seg;
+import static io.github.panamarnn.kernels.GuardedFloats.slice;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -69,10 +68,10 @@ class LstmSequenceTest {
             MemorySegment wsR = OffHeap.allocateFloats(arena, wsStep * steps);
             for (int t = 0; t < steps; t++) {
                 long st = (long) t * bh;
-                ref.stepForward(batch, input, hidden, fb, xs.seg, xs.off + (long) t * batch * input,
-                        t == 0 ? seg(h0) : hsR, t == 0 ? off(h0) : st - bh,
-                        t == 0 ? seg(c0) : csR, t == 0 ? off(c0) : st - bh,
-                        wx.seg, wx.off, wh.seg, wh.off, b.seg, b.off, hsR, st, csR, st, wsR, wsStep * t);
+                ref.stepForward(batch, input, hidden, fb, new AffineWeights(wx.slice(), wh.slice(), b.slice()),
+                        new LstmCell.Step(xs.slice().sub((long) t * batch * input, (long) batch * input),
+                                t == 0 ? slice(h0) : Slice.of(hsR, st - bh, bh), t == 0 ? slice(c0) : Slice.of(csR, st - bh, bh),
+                                Slice.of(hsR, st, bh), Slice.of(csR, st, bh), Slice.of(wsR, wsStep * t, wsStep)));
             }
             GuardedFloats dxsR = dxs0.copy(arena);
             GuardedFloats dh0R = dh00.copy(arena);
@@ -94,14 +93,14 @@ class LstmSequenceTest {
                 Kernels.scalar().axpy(bh, 1f, dHs.seg, dHs.off + st, dhRun, 0);
                 dhNext.fill((byte) 0);
                 dcNext.fill((byte) 0);
-                ref.stepBackward(batch, input, hidden, xs.seg, xs.off + (long) t * batch * input,
-                        t == 0 ? seg(h0) : hsR, t == 0 ? off(h0) : st - bh,
-                        t == 0 ? seg(c0) : csR, t == 0 ? off(c0) : st - bh,
-                        wx.seg, wx.off, wh.seg, wh.off, wsR, wsStep * t, dhRun, 0, dcRun, 0, scratch, 0,
-                        dxsR.seg, dxsR.off + (long) t * batch * input,
-                        t == 0 ? dh0R.seg : dhNext, t == 0 ? dh0R.off : 0,
-                        t == 0 ? dc0R.seg : dcNext, t == 0 ? dc0R.off : 0,
-                        dWxR.seg, dWxR.off, dWhR.seg, dWhR.off, dbR.seg, dbR.off);
+                ref.stepBackward(batch, input, hidden, new AffineWeights(wx.slice(), wh.slice(), null),
+                        new LstmCell.Step(xs.slice().sub((long) t * batch * input, (long) batch * input),
+                                t == 0 ? slice(h0) : Slice.of(hsR, st - bh, bh), t == 0 ? slice(c0) : Slice.of(csR, st - bh, bh),
+                                null, null, Slice.of(wsR, wsStep * t, wsStep)),
+                        new LstmCell.StepGradients(Slice.of(dhRun), Slice.of(dcRun),
+                                dxsR.slice().sub((long) t * batch * input, (long) batch * input),
+                                t == 0 ? dh0R.slice() : Slice.of(dhNext), t == 0 ? dc0R.slice() : Slice.of(dcNext)),
+                        new AffineGradients(dWxR.slice(), dWhR.slice(), dbR.slice()), Slice.of(scratch));
                 dhRun.copyFrom(dhNext);
                 dcRun.copyFrom(dcNext);
             }
@@ -114,8 +113,10 @@ class LstmSequenceTest {
                 GuardedFloats hs = GuardedFloats.random(arena, rnd, rows * hidden, 1);
                 GuardedFloats cLast = GuardedFloats.random(arena, rnd, bh, 1);
                 GuardedFloats ws = GuardedFloats.random(arena, rnd, (int) LstmCell.sequenceWorkspaceFloats(steps, hidden, batch), 1);
-                cell.sequenceForward(steps, batch, input, hidden, fb, xs.seg, xs.off, seg(h0), off(h0), seg(c0), off(c0),
-                        wx.seg, wx.off, wh.seg, wh.off, b.seg, b.off, hs.seg, hs.off, cLast.seg, cLast.off, ws.seg, ws.off);
+                AffineWeights w = new AffineWeights(wx.slice(), wh.slice(), b.slice());
+                LstmCell.Sequence seq = new LstmCell.Sequence(xs.slice(), slice(h0), slice(c0), hs.slice(), cLast.slice(),
+                        ws.slice());
+                cell.sequenceForward(steps, batch, input, hidden, fb, w, seq);
                 Close.assertClose(name + " hs", hsExpected, hs.values(), LstmCellTest.TOL);
                 Close.assertClose(name + " cLast", cLastExpected, cLast.values(), LstmCellTest.TOL);
                 Close.assertClose(name + " cells in workspace", OffHeap.toArray(csR, 0, rows * hidden),
@@ -129,11 +130,10 @@ class LstmSequenceTest {
                 GuardedFloats dWh = dWh0.copy(arena);
                 GuardedFloats db = db0.copy(arena);
                 GuardedFloats seqScratch = GuardedFloats.random(arena, rnd, (int) LstmCell.sequenceBackwardScratchFloats(steps, hidden, batch), 1);
-                cell.sequenceBackward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0), seg(c0), off(c0),
-                        wx.seg, wx.off, wh.seg, wh.off, hs.seg, hs.off, ws.seg, ws.off, dHs.seg, dHs.off,
-                        seg(dhLast), off(dhLast), seg(dcLast), off(dcLast), seqScratch.seg, seqScratch.off,
-                        dxs.seg, dxs.off, dh0.seg, dh0.off, dc0.seg, dc0.off, dWx.seg, dWx.off, dWh.seg, dWh.off,
-                        db.seg, db.off);
+                cell.sequenceBackward(steps, batch, input, hidden, w, seq,
+                        new LstmCell.SequenceGradients(dHs.slice(), slice(dhLast), slice(dcLast), dxs.slice(), dh0.slice(),
+                                dc0.slice()),
+                        new AffineGradients(dWx.slice(), dWh.slice(), db.slice()), seqScratch.slice());
                 Close.assertClose(name + " dxs", dxsR.values(), dxs.values(), LstmCellTest.TOL);
                 Close.assertClose(name + " dh0", dh0R.values(), dh0.values(), LstmCellTest.TOL);
                 Close.assertClose(name + " dc0", dc0R.values(), dc0.values(), LstmCellTest.TOL);
@@ -153,8 +153,9 @@ class LstmSequenceTest {
         int bh = batch * hidden;
         GuardedFloats hs = GuardedFloats.random(arena, rnd, rows * hidden, 1);
         GuardedFloats ws = GuardedFloats.random(arena, rnd, (int) LstmCell.sequenceWorkspaceFloats(steps, hidden, batch), 1);
-        cell.sequenceForward(steps, batch, input, hidden, 1f, xs.seg, xs.off, seg(h0), off(h0), seg(c0), off(c0),
-                wx.seg, wx.off, wh.seg, wh.off, b.seg, b.off, hs.seg, hs.off, null, 0, ws.seg, ws.off);
+        AffineWeights w = new AffineWeights(wx.slice(), wh.slice(), b.slice());
+        LstmCell.Sequence seq = new LstmCell.Sequence(xs.slice(), slice(h0), slice(c0), hs.slice(), null, ws.slice());
+        cell.sequenceForward(steps, batch, input, hidden, 1f, w, seq);
         GuardedFloats[] g = {GuardedFloats.zeros(arena, rnd, rows * input), GuardedFloats.zeros(arena, rnd, bh), GuardedFloats.zeros(arena, rnd, bh),
             GuardedFloats.zeros(arena, rnd, 4 * hidden * input), GuardedFloats.zeros(arena, rnd, 4 * hidden * hidden), GuardedFloats.zeros(arena, rnd, 4 * hidden)};
         for (int i = 0; i < g.length; i++) {
@@ -163,11 +164,9 @@ class LstmSequenceTest {
             }
         }
         GuardedFloats scratch = GuardedFloats.random(arena, rnd, (int) LstmCell.sequenceBackwardScratchFloats(steps, hidden, batch), 1);
-        cell.sequenceBackward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0), seg(c0), off(c0),
-                wx.seg, wx.off, wh.seg, wh.off, hs.seg, hs.off, ws.seg, ws.off, seg(dHs), off(dHs),
-                seg(dhLast), off(dhLast), seg(dcLast), off(dcLast), scratch.seg, scratch.off,
-                seg(g[0]), off(g[0]), seg(g[1]), off(g[1]), seg(g[2]), off(g[2]), seg(g[3]), off(g[3]),
-                seg(g[4]), off(g[4]), seg(g[5]), off(g[5]));
+        cell.sequenceBackward(steps, batch, input, hidden, w, seq,
+                new LstmCell.SequenceGradients(slice(dHs), slice(dhLast), slice(dcLast), slice(g[0]), slice(g[1]), slice(g[2])),
+                new AffineGradients(slice(g[3]), slice(g[4]), slice(g[5])), scratch.slice());
         return new float[][] {hs.values(), GuardedFloats.values(g[0]), GuardedFloats.values(g[1]), GuardedFloats.values(g[2]), GuardedFloats.values(g[3]),
             GuardedFloats.values(g[4]), GuardedFloats.values(g[5])};
     }

@@ -1,7 +1,6 @@
 package io.github.panamarnn.kernels;
 
-import static io.github.panamarnn.kernels.GuardedFloats.off;
-import static io.github.panamarnn.kernels.GuardedFloats.seg;
+import static io.github.panamarnn.kernels.GuardedFloats.slice;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -70,16 +69,17 @@ class SimpleRnnCellTest {
             Random rnd = new Random(3);
             GuardedFloats h = GuardedFloats.random(arena, rnd, batch * hidden, 1);
             GuardedFloats scratch = GuardedFloats.random(arena, rnd, (int) SimpleRnnCell.stepBackwardScratchFloats(hidden, batch), 1);
+            AffineWeights weights = new AffineWeights(wx.slice(), wh.slice(), b.slice());
+            SimpleRnnCell.Step step = new SimpleRnnCell.Step(x.slice(), slice(hp), h.slice());
             if (nulls.contains(LstmCellTest.TRANSPOSED_WEIGHTS)) {
                 GuardedFloats wxT = GuardedFloats.random(arena, rnd, hidden * input, 1);
                 GuardedFloats whT = GuardedFloats.random(arena, rnd, hidden * hidden, 1);
                 Kernels.scalar().transpose(hidden, input, wx.seg, wx.off, wxT.seg, wxT.off);
                 Kernels.scalar().transpose(hidden, hidden, wh.seg, wh.off, whT.seg, whT.off);
-                cell.stepForward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp), wx.seg, wx.off, wxT.seg, wxT.off,
-                        wh.seg, wh.off, whT.seg, whT.off, b.seg, b.off, h.seg, h.off);
+                cell.stepForward(batch, input, hidden,
+                        new AffineWeights(wx.slice(), wh.slice(), b.slice(), wxT.slice(), whT.slice()), step);
             } else {
-                cell.stepForward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp), wx.seg, wx.off, wh.seg, wh.off,
-                        b.seg, b.off, h.seg, h.off);
+                cell.stepForward(batch, input, hidden, weights, step);
             }
             h.assertGuardsIntact("h");
             GuardedFloats gdh = nulls.contains("dh") ? null : dh;
@@ -87,9 +87,9 @@ class SimpleRnnCellTest {
             for (int i = 0; i < 5; i++) {
                 g[i] = nulls.contains(NAMES[1 + i]) ? null : grads[i].copy(arena);
             }
-            cell.stepBackward(batch, input, hidden, x.seg, x.off, seg(hp), off(hp), wx.seg, wx.off, wh.seg, wh.off,
-                    h.seg, h.off, seg(gdh), off(gdh), scratch.seg, scratch.off, seg(g[0]), off(g[0]), seg(g[1]), off(g[1]),
-                    seg(g[2]), off(g[2]), seg(g[3]), off(g[3]), seg(g[4]), off(g[4]));
+            cell.stepBackward(batch, input, hidden, weights, step,
+                    new SimpleRnnCell.StepGradients(slice(gdh), slice(g[0]), slice(g[1])),
+                    new AffineGradients(slice(g[2]), slice(g[3]), slice(g[4])), scratch.slice());
             return new float[][] {h.values(), GuardedFloats.values(g[0]), GuardedFloats.values(g[1]), GuardedFloats.values(g[2]), GuardedFloats.values(g[3]),
                 GuardedFloats.values(g[4])};
         }
@@ -214,10 +214,11 @@ class SimpleRnnCellTest {
         try (Arena arena = Arena.ofConfined()) {
             StepCase sc = new StepCase(arena, 1, 2, 3, 4);
             MemorySegment h = OffHeap.allocateFloats(arena, 7);
-            assertThrows(IndexOutOfBoundsException.class, () -> KernelProvider.selected().simpleRnn().stepForward(2, 3, 4, sc.x.seg, sc.x.off,
-                    null, 0, sc.wx.seg, sc.wx.off, sc.wh.seg, sc.wh.off, sc.b.seg, sc.b.off, h, 0));
-            assertThrows(IllegalArgumentException.class, () -> KernelProvider.selected().simpleRnn().stepForward(2, -3, 4, sc.x.seg, sc.x.off,
-                    null, 0, sc.wx.seg, sc.wx.off, sc.wh.seg, sc.wh.off, sc.b.seg, sc.b.off, h, 0));
+            AffineWeights w = new AffineWeights(sc.wx.slice(), sc.wh.slice(), sc.b.slice());
+            assertThrows(IndexOutOfBoundsException.class, () -> KernelProvider.selected().simpleRnn().stepForward(2, 3, 4, w,
+                    new SimpleRnnCell.Step(sc.x.slice(), null, Slice.of(h))));
+            assertThrows(IllegalArgumentException.class, () -> KernelProvider.selected().simpleRnn().stepForward(2, -3, 4, w,
+                    new SimpleRnnCell.Step(sc.x.slice(), null, Slice.of(h))));
         }
     }
 
@@ -247,8 +248,9 @@ class SimpleRnnCellTest {
             MemorySegment hsR = OffHeap.allocateFloats(arena, (long) rows * hidden);
             for (int t = 0; t < steps; t++) {
                 long st = (long) t * bh;
-                ref.stepForward(batch, input, hidden, xs.seg, xs.off + (long) t * batch * input,
-                        t == 0 ? seg(h0) : hsR, t == 0 ? off(h0) : st - bh, wx.seg, wx.off, wh.seg, wh.off, b.seg, b.off, hsR, st);
+                ref.stepForward(batch, input, hidden, new AffineWeights(wx.slice(), wh.slice(), b.slice()),
+                        new SimpleRnnCell.Step(xs.slice().sub((long) t * batch * input, (long) batch * input),
+                                t == 0 ? slice(h0) : Slice.of(hsR, st - bh, bh), Slice.of(hsR, st, bh)));
             }
             GuardedFloats[] gR = new GuardedFloats[5];
             for (int i = 0; i < 5; i++) {
@@ -264,11 +266,12 @@ class SimpleRnnCellTest {
                 long st = (long) t * bh;
                 Kernels.scalar().axpy(bh, 1f, dHs.seg, dHs.off + st, dhRun, 0);
                 dhNext.fill((byte) 0);
-                ref.stepBackward(batch, input, hidden, xs.seg, xs.off + (long) t * batch * input,
-                        t == 0 ? seg(h0) : hsR, t == 0 ? off(h0) : st - bh, wx.seg, wx.off, wh.seg, wh.off, hsR, st,
-                        dhRun, 0, scratch, 0, gR[0].seg, gR[0].off + (long) t * batch * input,
-                        t == 0 ? gR[1].seg : dhNext, t == 0 ? gR[1].off : 0,
-                        gR[2].seg, gR[2].off, gR[3].seg, gR[3].off, gR[4].seg, gR[4].off);
+                ref.stepBackward(batch, input, hidden, new AffineWeights(wx.slice(), wh.slice(), null),
+                        new SimpleRnnCell.Step(xs.slice().sub((long) t * batch * input, (long) batch * input),
+                                t == 0 ? slice(h0) : Slice.of(hsR, st - bh, bh), Slice.of(hsR, st, bh)),
+                        new SimpleRnnCell.StepGradients(Slice.of(dhRun), gR[0].slice().sub((long) t * batch * input,
+                                (long) batch * input), t == 0 ? gR[1].slice() : Slice.of(dhNext)),
+                        new AffineGradients(gR[2].slice(), gR[3].slice(), gR[4].slice()), Slice.of(scratch));
                 dhRun.copyFrom(dhNext);
             }
             for (Object[] cand : candidates()) {
@@ -276,20 +279,21 @@ class SimpleRnnCellTest {
                 GuardedFloats hs = GuardedFloats.random(arena, rnd, rows * hidden, 1);
                 GuardedFloats whT = GuardedFloats.random(arena, rnd, hidden * hidden, 1);
                 Kernels.scalar().transpose(hidden, hidden, wh.seg, wh.off, whT.seg, whT.off);
-                cell.sequenceForward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0), wx.seg, wx.off,
-                        wh.seg, wh.off, whT.seg, whT.off, b.seg, b.off, hs.seg, hs.off);
+                SimpleRnnCell.Sequence seq = new SimpleRnnCell.Sequence(xs.slice(), slice(h0), hs.slice());
+                cell.sequenceForward(steps, batch, input, hidden,
+                        new AffineWeights(wx.slice(), wh.slice(), b.slice(), null, whT.slice()), seq);
                 Close.assertClose(cand[0] + " hs (Wh transposed)", OffHeap.toArray(hsR, 0, rows * hidden), hs.values(), TOL);
-                cell.sequenceForward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0), wx.seg, wx.off,
-                        wh.seg, wh.off, b.seg, b.off, hs.seg, hs.off);
+                AffineWeights w = new AffineWeights(wx.slice(), wh.slice(), b.slice());
+                cell.sequenceForward(steps, batch, input, hidden, w, seq);
                 Close.assertClose(cand[0] + " hs", OffHeap.toArray(hsR, 0, rows * hidden), hs.values(), TOL);
                 GuardedFloats[] g = new GuardedFloats[5];
                 for (int i = 0; i < 5; i++) {
                     g[i] = g0[i].copy(arena);
                 }
                 GuardedFloats seqScratch = GuardedFloats.random(arena, rnd, (int) SimpleRnnCell.sequenceBackwardScratchFloats(steps, hidden, batch), 1);
-                cell.sequenceBackward(steps, batch, input, hidden, xs.seg, xs.off, seg(h0), off(h0), wx.seg, wx.off,
-                        wh.seg, wh.off, hs.seg, hs.off, dHs.seg, dHs.off, seg(dhLast), off(dhLast), seqScratch.seg, seqScratch.off,
-                        g[0].seg, g[0].off, g[1].seg, g[1].off, g[2].seg, g[2].off, g[3].seg, g[3].off, g[4].seg, g[4].off);
+                cell.sequenceBackward(steps, batch, input, hidden, w, seq,
+                        new SimpleRnnCell.SequenceGradients(dHs.slice(), slice(dhLast), g[0].slice(), g[1].slice()),
+                        new AffineGradients(g[2].slice(), g[3].slice(), g[4].slice()), seqScratch.slice());
                 String[] names = {"dxs", "dh0", "dWx", "dWh", "db"};
                 for (int i = 0; i < 5; i++) {
                     Close.assertClose(cand[0] + " " + names[i], gR[i].values(), g[i].values(), TOL);

@@ -1,6 +1,8 @@
 package io.github.panamarnn.properties;
 
 import io.github.panamarnn.graph.FiniteDifferences;
+import io.github.panamarnn.kernels.AffineGradients;
+import io.github.panamarnn.kernels.AffineWeights;
 import io.github.panamarnn.kernels.CellActivations;
 import io.github.panamarnn.kernels.ComposedCellActivations;
 import io.github.panamarnn.kernels.FloatKernels;
@@ -9,8 +11,8 @@ import io.github.panamarnn.kernels.GuardedFloats;
 import io.github.panamarnn.kernels.KernelProvider;
 import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.SimpleRnnCell;
+import io.github.panamarnn.kernels.Slice;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -245,16 +247,12 @@ class CellGradientProperties {
         if (c.type == CellType.LSTM) {
             isState[2] = true;
         }
-        MemorySegment[] s = new MemorySegment[n];
-        long[] o = new long[n];
-        MemorySegment[] g = new MemorySegment[n];
-        long[] go = new long[n];
+        Slice[] s = new Slice[n];
+        Slice[] g = new Slice[n];
         for (int i = 0; i < n; i++) {
             boolean absent = isState[i] && c.zeroState;
-            s[i] = absent ? null : in[i].seg;
-            o[i] = in[i].off;
-            g[i] = absent ? null : grad[i].seg;
-            go[i] = grad[i].off;
+            s[i] = absent ? null : GuardedFloats.slice(in[i]);
+            g[i] = absent ? null : GuardedFloats.slice(grad[i]);
         }
         int bh = c.batch * c.hidden;
         int T = c.steps;
@@ -266,77 +264,72 @@ class CellGradientProperties {
         GuardedFloats dHs = GuardedFloats.of(arena, 1, c.uH);
         GuardedFloats dLast = c.uLast == null ? null : GuardedFloats.of(arena, 4, c.uLast);
         GuardedFloats dC = c.uC == null ? null : GuardedFloats.of(arena, 3, c.uC);
-        MemorySegment dLastSeg = dLast == null ? null : dLast.seg;
-        long dLastOff = dLast == null ? 0 : dLast.off;
-        MemorySegment dCSeg = dC == null ? null : dC.seg;
-        long dCOff = dC == null ? 0 : dC.off;
+        Slice hsSlice = GuardedFloats.slice(hs);
+        Slice cLastSlice = GuardedFloats.slice(cLast);
+        Slice dHsSlice = GuardedFloats.slice(dHs);
+        Slice dLastSlice = GuardedFloats.slice(dLast);
+        Slice dCSlice = GuardedFloats.slice(dC);
 
         switch (c.type) {
             case LSTM -> {
                 LstmCell cell = LstmCell.of(k, act);
+                AffineWeights w = new AffineWeights(s[3], s[4], s[5]);
+                AffineGradients dw = new AffineGradients(g[3], g[4], g[5]);
                 if (c.mode == Mode.STEP) {
                     GuardedFloats ws = GuardedFloats.zeros(arena, 5, (int) LstmCell.stepWorkspaceFloats(H, B));
                     GuardedFloats scratch = GuardedFloats.zeros(arena, 6, (int) LstmCell.stepBackwardScratchFloats(H, B));
-                    cell.stepForward(B, I, H, LstmCell.DEFAULT_FORGET_BIAS, s[0], o[0], s[1], o[1], s[2], o[2],
-                            s[3], o[3], s[4], o[4], s[5], o[5], hs.seg, hs.off, cLast.seg, cLast.off,
-                            ws.seg, ws.off);
-                    cell.stepBackward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
-                            ws.seg, ws.off, dHs.seg, dHs.off, dCSeg, dCOff, scratch.seg,
-                            scratch.off, g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4],
-                            g[5], go[5]);
+                    LstmCell.Step step = new LstmCell.Step(s[0], s[1], s[2], hsSlice, cLastSlice, GuardedFloats.slice(ws));
+                    cell.stepForward(B, I, H, LstmCell.DEFAULT_FORGET_BIAS, w, step);
+                    cell.stepBackward(B, I, H, w, step, new LstmCell.StepGradients(dHsSlice, dCSlice, g[0], g[1], g[2]),
+                            dw, GuardedFloats.slice(scratch));
                 } else {
                     GuardedFloats ws = GuardedFloats.zeros(arena, 5, (int) LstmCell.sequenceWorkspaceFloats(T, H, B));
                     GuardedFloats scratch = GuardedFloats.zeros(arena, 6, (int) LstmCell.sequenceBackwardScratchFloats(T, H, B));
-                    cell.sequenceForward(T, B, I, H, LstmCell.DEFAULT_FORGET_BIAS, s[0], o[0], s[1], o[1], s[2], o[2],
-                            s[3], o[3], s[4], o[4], s[5], o[5], hs.seg, hs.off, cLast.seg, cLast.off,
-                            ws.seg, ws.off);
-                    cell.sequenceBackward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
-                            hs.seg, hs.off, ws.seg, ws.off, dHs.seg, dHs.off, dLastSeg, dLastOff,
-                            dCSeg, dCOff, scratch.seg, scratch.off, g[0], go[0], g[1], go[1], g[2], go[2],
-                            g[3], go[3], g[4], go[4], g[5], go[5]);
+                    LstmCell.Sequence seq = new LstmCell.Sequence(s[0], s[1], s[2], hsSlice, cLastSlice, GuardedFloats.slice(ws));
+                    cell.sequenceForward(T, B, I, H, LstmCell.DEFAULT_FORGET_BIAS, w, seq);
+                    cell.sequenceBackward(T, B, I, H, w, seq,
+                            new LstmCell.SequenceGradients(dHsSlice, dLastSlice, dCSlice, g[0], g[1], g[2]), dw,
+                            GuardedFloats.slice(scratch));
                 }
             }
             case GRU -> {
                 GruCell cell = GruCell.of(k, act);
+                GruCell.Weights w = new GruCell.Weights(new AffineWeights(s[2], s[3], s[4]),
+                        new AffineWeights(s[5], s[6], s[7]), new AffineWeights(s[8], s[9], s[10]));
+                GruCell.Gradients dw = new GruCell.Gradients(new AffineGradients(g[2], g[3], g[4]),
+                        new AffineGradients(g[5], g[6], g[7]), new AffineGradients(g[8], g[9], g[10]));
                 if (c.mode == Mode.STEP) {
                     GuardedFloats ws = GuardedFloats.zeros(arena, 5, (int) GruCell.stepWorkspaceFloats(H, B));
                     GuardedFloats scratch = GuardedFloats.zeros(arena, 6, (int) GruCell.stepBackwardScratchFloats(H, B));
-                    cell.stepForward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4], s[5], o[5],
-                            s[6], o[6], s[7], o[7], s[8], o[8], s[9], o[9], s[10], o[10], hs.seg, hs.off,
-                            ws.seg, ws.off);
-                    cell.stepBackward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[5], o[5], s[6], o[6],
-                            s[8], o[8], s[9], o[9], ws.seg, ws.off, dHs.seg, dHs.off, scratch.seg,
-                            scratch.off, g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4],
-                            g[5], go[5], g[6], go[6], g[7], go[7], g[8], go[8], g[9], go[9], g[10], go[10]);
+                    GruCell.Step step = new GruCell.Step(s[0], s[1], hsSlice, GuardedFloats.slice(ws));
+                    cell.stepForward(B, I, H, w, step);
+                    cell.stepBackward(B, I, H, w, step, new GruCell.StepGradients(dHsSlice, g[0], g[1]), dw,
+                            GuardedFloats.slice(scratch));
                 } else {
                     GuardedFloats ws = GuardedFloats.zeros(arena, 5, (int) GruCell.sequenceWorkspaceFloats(T, H, B));
                     GuardedFloats scratch = GuardedFloats.zeros(arena, 6, (int) GruCell.sequenceBackwardScratchFloats(T, H, B));
-                    cell.sequenceForward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
-                            s[5], o[5], s[6], o[6], s[7], o[7], s[8], o[8], s[9], o[9], s[10], o[10], hs.seg,
-                            hs.off, ws.seg, ws.off);
-                    cell.sequenceBackward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[5], o[5],
-                            s[6], o[6], s[8], o[8], s[9], o[9], hs.seg, hs.off, ws.seg, ws.off,
-                            dHs.seg, dHs.off, dLastSeg, dLastOff, scratch.seg, scratch.off,
-                            g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4],
-                            g[5], go[5], g[6], go[6], g[7], go[7], g[8], go[8], g[9], go[9], g[10], go[10]);
+                    GruCell.Sequence seq = new GruCell.Sequence(s[0], s[1], hsSlice, GuardedFloats.slice(ws));
+                    cell.sequenceForward(T, B, I, H, w, seq);
+                    cell.sequenceBackward(T, B, I, H, w, seq,
+                            new GruCell.SequenceGradients(dHsSlice, dLastSlice, g[0], g[1]), dw, GuardedFloats.slice(scratch));
                 }
             }
             case RNN -> {
                 SimpleRnnCell cell = SimpleRnnCell.of(k, act);
+                AffineWeights w = new AffineWeights(s[2], s[3], s[4]);
+                AffineGradients dw = new AffineGradients(g[2], g[3], g[4]);
                 if (c.mode == Mode.STEP) {
                     GuardedFloats scratch = GuardedFloats.zeros(arena, 6, (int) SimpleRnnCell.stepBackwardScratchFloats(H, B));
-                    cell.stepForward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
-                            hs.seg, hs.off);
-                    cell.stepBackward(B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], hs.seg, hs.off,
-                            dHs.seg, dHs.off, scratch.seg, scratch.off, g[0], go[0], g[1], go[1],
-                            g[2], go[2], g[3], go[3], g[4], go[4]);
+                    SimpleRnnCell.Step step = new SimpleRnnCell.Step(s[0], s[1], hsSlice);
+                    cell.stepForward(B, I, H, w, step);
+                    cell.stepBackward(B, I, H, w, step, new SimpleRnnCell.StepGradients(dHsSlice, g[0], g[1]), dw,
+                            GuardedFloats.slice(scratch));
                 } else {
                     GuardedFloats scratch = GuardedFloats.zeros(arena, 6, (int) SimpleRnnCell.sequenceBackwardScratchFloats(T, H, B));
-                    cell.sequenceForward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3], s[4], o[4],
-                            hs.seg, hs.off);
-                    cell.sequenceBackward(T, B, I, H, s[0], o[0], s[1], o[1], s[2], o[2], s[3], o[3],
-                            hs.seg, hs.off, dHs.seg, dHs.off, dLastSeg, dLastOff, scratch.seg,
-                            scratch.off, g[0], go[0], g[1], go[1], g[2], go[2], g[3], go[3], g[4], go[4]);
+                    SimpleRnnCell.Sequence seq = new SimpleRnnCell.Sequence(s[0], s[1], hsSlice);
+                    cell.sequenceForward(T, B, I, H, w, seq);
+                    cell.sequenceBackward(T, B, I, H, w, seq,
+                            new SimpleRnnCell.SequenceGradients(dHsSlice, dLastSlice, g[0], g[1]), dw, GuardedFloats.slice(scratch));
                 }
             }
         }

@@ -2,8 +2,11 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.kernels.AffineGradients;
+import io.github.panamarnn.kernels.AffineWeights;
 import io.github.panamarnn.kernels.GruCell;
 import io.github.panamarnn.kernels.OffHeap;
+import io.github.panamarnn.kernels.Slice;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -61,17 +64,17 @@ final class GruSequenceNode extends SequenceNode {
             xsOff = full;
             gatherInputs(xs, xsOff);
         }
+        long allRows = (long) steps * batch;
+        long hi = (long) hidden * input;
+        long hh = (long) hidden * hidden;
         kernels().gru().sequenceForward(steps, batch, input, hidden,
-                xs, xsOff,
-                valueOf(hArg), valueOffset(hArg, hSlice),
-                argValueSegment(WXZ), argValueOffset(WXZ), argValueSegment(WHZ), argValueOffset(WHZ),
-                argValueSegment(BZ), argValueOffset(BZ),
-                argValueSegment(WXR), argValueOffset(WXR), argValueSegment(WHR), argValueOffset(WHR),
-                argValueSegment(BR), argValueOffset(BR),
-                argValueSegment(WXH), argValueOffset(WXH), argValueSegment(WHH), argValueOffset(WHH),
-                argValueSegment(BH), argValueOffset(BH),
-                valueSegment(), valueOffset(),
-                scratch, 0);
+                new GruCell.Weights(new AffineWeights(Slice.of(argValueSegment(WXZ), argValueOffset(WXZ), hi), Slice.of(argValueSegment(WHZ), argValueOffset(WHZ), hh), Slice.of(argValueSegment(BZ), argValueOffset(BZ), hidden)),
+                        new AffineWeights(Slice.of(argValueSegment(WXR), argValueOffset(WXR), hi), Slice.of(argValueSegment(WHR), argValueOffset(WHR), hh), Slice.of(argValueSegment(BR), argValueOffset(BR), hidden)),
+                        new AffineWeights(Slice.of(argValueSegment(WXH), argValueOffset(WXH), hi), Slice.of(argValueSegment(WHH), argValueOffset(WHH), hh), Slice.of(argValueSegment(BH), argValueOffset(BH), hidden))),
+                new GruCell.Sequence(Slice.of(xs, xsOff, allRows * input),
+                        Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), (long) hidden * batch),
+                        Slice.of(valueSegment(), valueOffset(), allRows * hidden),
+                        Slice.of(scratch, 0, GruCell.sequenceWorkspaceFloats(steps, hidden, batch))));
         MemorySegment kept = workspaceSegment();
         long keptOff = workspaceOffset();
         for (int q = 0, rows = steps * batch; q < rows; q++) {
@@ -133,25 +136,25 @@ final class GruSequenceNode extends SequenceNode {
                 scratch.asSlice(dxsOff * Float.BYTES, inputFloats() * Float.BYTES).fill((byte) 0);
             }
         }
+        long bh = (long) hidden * batch;
+        long rows = (long) steps * batch;
+        long hi = (long) hidden * input;
+        long hh = (long) hidden * hidden;
         kernels().gru().sequenceBackward(steps, batch, input, hidden,
-                xs, xsOff,
-                valueOf(hArg), valueOffset(hArg, hSlice),
-                argValueSegment(WXZ), argValueOffset(WXZ), argValueSegment(WHZ), argValueOffset(WHZ),
-                argValueSegment(WXR), argValueOffset(WXR), argValueSegment(WHR), argValueOffset(WHR),
-                argValueSegment(WXH), argValueOffset(WXH), argValueSegment(WHH), argValueOffset(WHH),
-                valueSegment(), valueOffset(),
-                scratch, workspaceOff,
-                gradientSegment(), gradientOffset(),
-                null, 0,
-                scratch, 0,
-                dxs, dxsOff,
-                gradientOf(hArg), gradientOffset(hArg, hSlice),
-                gradientOf(WXZ), gradientOffset(WXZ, 0), gradientOf(WHZ), gradientOffset(WHZ, 0),
-                gradientOf(BZ), gradientOffset(BZ, 0),
-                gradientOf(WXR), gradientOffset(WXR, 0), gradientOf(WHR), gradientOffset(WHR, 0),
-                gradientOf(BR), gradientOffset(BR, 0),
-                gradientOf(WXH), gradientOffset(WXH, 0), gradientOf(WHH), gradientOffset(WHH, 0),
-                gradientOf(BH), gradientOffset(BH, 0));
+                new GruCell.Weights(new AffineWeights(Slice.of(argValueSegment(WXZ), argValueOffset(WXZ), hi), Slice.of(argValueSegment(WHZ), argValueOffset(WHZ), hh), null),
+                        new AffineWeights(Slice.of(argValueSegment(WXR), argValueOffset(WXR), hi), Slice.of(argValueSegment(WHR), argValueOffset(WHR), hh), null),
+                        new AffineWeights(Slice.of(argValueSegment(WXH), argValueOffset(WXH), hi), Slice.of(argValueSegment(WHH), argValueOffset(WHH), hh), null)),
+                new GruCell.Sequence(Slice.of(xs, xsOff, rows * input),
+                        Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), bh),
+                        Slice.of(valueSegment(), valueOffset(), rows * hidden),
+                        Slice.of(scratch, workspaceOff, GruCell.sequenceWorkspaceFloats(steps, hidden, batch))),
+                new GruCell.SequenceGradients(Slice.of(gradientSegment(), gradientOffset(), rows * hidden), null,
+                        Slice.optional(dxs, dxsOff, rows * input),
+                        Slice.optional(gradientOf(hArg), gradientOffset(hArg, hSlice), bh)),
+                new GruCell.Gradients(new AffineGradients(Slice.optional(gradientOf(WXZ), gradientOffset(WXZ, 0), hi), Slice.optional(gradientOf(WHZ), gradientOffset(WHZ, 0), hh), Slice.optional(gradientOf(BZ), gradientOffset(BZ, 0), hidden)),
+                        new AffineGradients(Slice.optional(gradientOf(WXR), gradientOffset(WXR, 0), hi), Slice.optional(gradientOf(WHR), gradientOffset(WHR, 0), hh), Slice.optional(gradientOf(BR), gradientOffset(BR, 0), hidden)),
+                        new AffineGradients(Slice.optional(gradientOf(WXH), gradientOffset(WXH, 0), hi), Slice.optional(gradientOf(WHH), gradientOffset(WHH, 0), hh), Slice.optional(gradientOf(BH), gradientOffset(BH, 0), hidden))),
+                Slice.of(scratch, 0, GruCell.sequenceBackwardScratchFloats(steps, hidden, batch)));
         if (scatter) {
             scatterInputGradients(scratch, dxsOff);
         }

@@ -2,7 +2,9 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
+import io.github.panamarnn.kernels.AffineWeights;
 import io.github.panamarnn.kernels.GruCell;
+import io.github.panamarnn.kernels.Slice;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -63,16 +65,14 @@ final class GruStepNode extends CellNode {
         return Dy.cg().add(node, w, x.target, h.target);
     }
 
-    private MemorySegment w(int k) {
-        return weights.weights(k);
+    /** Parameter {@code k} ({@code floats} floats) as a kernel argument. */
+    private Slice w(int k, long floats) {
+        return Slice.of(weights.weights(k), weights.weightsOffset(k), floats);
     }
 
-    private long wOff(int k) {
-        return weights.weightsOffset(k);
-    }
-
-    private MemorySegment t(long transposedOffset) {
-        return weights.transposedSegment(transposedOffset);
+    /** The transposed copy at {@code transposedOffset} ({@code floats} floats), or null when there is none. */
+    private Slice t(long transposedOffset, long floats) {
+        return Slice.optional(weights.transposedSegment(transposedOffset), transposedOffset, floats);
     }
 
     @Override
@@ -85,14 +85,17 @@ final class GruStepNode extends CellNode {
         long whrT = weights.transposedFor(WHR, batch, state);
         long wxhT = weights.transposedFor(WXH, batch, true);
         long whhT = weights.transposedFor(WHH, batch, state);
+        long bh = (long) hidden * batch;
+        long hi = (long) hidden * input;
+        long hh = (long) hidden * hidden;
         kernels().gru().stepForward(batch, input, hidden,
-                argValueSegment(X), argValueOffset(X) + xSlice,
-                valueOf(hArg), valueOffset(hArg, hSlice),
-                w(WXZ), wOff(WXZ), t(wxzT), wxzT, w(WHZ), wOff(WHZ), t(whzT), whzT, w(BZ), wOff(BZ),
-                w(WXR), wOff(WXR), t(wxrT), wxrT, w(WHR), wOff(WHR), t(whrT), whrT, w(BR), wOff(BR),
-                w(WXH), wOff(WXH), t(wxhT), wxhT, w(WHH), wOff(WHH), t(whhT), whhT, w(BH), wOff(BH),
-                valueSegment(), valueOffset(),
-                workspaceSegment(), workspaceOffset());
+                new GruCell.Weights(new AffineWeights(w(WXZ, hi), w(WHZ, hh), w(BZ, hidden), t(wxzT, hi), t(whzT, hh)),
+                        new AffineWeights(w(WXR, hi), w(WHR, hh), w(BR, hidden), t(wxrT, hi), t(whrT, hh)),
+                        new AffineWeights(w(WXH, hi), w(WHH, hh), w(BH, hidden), t(wxhT, hi), t(whhT, hh))),
+                new GruCell.Step(Slice.of(argValueSegment(X), argValueOffset(X) + xSlice, (long) input * batch),
+                        Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), bh),
+                        Slice.of(valueSegment(), valueOffset(), bh),
+                        Slice.of(workspaceSegment(), workspaceOffset(), GruCell.stepWorkspaceFloats(hidden, batch))));
         gatesReplaced = false;
     }
 
@@ -107,20 +110,20 @@ final class GruStepNode extends CellNode {
         MemorySegment hPrev = valueOf(hArg);
         long hPrevOff = valueOffset(hArg, hSlice);
         // The kernel leaves [dz | dr | dc | d(r⊙h')] in scratch; the weights' products are deferred.
+        long bh = (long) hidden * batch;
+        long bi = (long) input * batch;
+        long hi = (long) hidden * input;
+        long hh = (long) hidden * hidden;
         kernels().gru().stepBackward(batch, input, hidden,
-                x, xOff,
-                hPrev, hPrevOff,
-                w(WXZ), wOff(WXZ), w(WHZ), wOff(WHZ),
-                w(WXR), wOff(WXR), w(WHR), wOff(WHR),
-                w(WXH), wOff(WXH), w(WHH), wOff(WHH),
-                workspaceSegment(), workspaceOffset(),
-                gradientSegment(), gradientOffset(),
-                scratch, 0,
-                gradientOf(X), gradientOffset(X, xSlice),
-                gradientOf(hArg), gradientOffset(hArg, hSlice),
-                null, 0, null, 0, null, 0,
-                null, 0, null, 0, null, 0,
-                null, 0, null, 0, null, 0);
+                new GruCell.Weights(new AffineWeights(w(WXZ, hi), w(WHZ, hh), null),
+                        new AffineWeights(w(WXR, hi), w(WHR, hh), null),
+                        new AffineWeights(w(WXH, hi), w(WHH, hh), null)),
+                new GruCell.Step(Slice.of(x, xOff, bi), Slice.optional(hPrev, hPrevOff, bh), null,
+                        Slice.of(workspaceSegment(), workspaceOffset(), GruCell.stepWorkspaceFloats(hidden, batch))),
+                new GruCell.StepGradients(Slice.of(gradientSegment(), gradientOffset(), bh),
+                        Slice.optional(gradientOf(X), gradientOffset(X, xSlice), bi),
+                        Slice.optional(gradientOf(hArg), gradientOffset(hArg, hSlice), bh)),
+                GruCell.Gradients.NONE, Slice.of(scratch, 0, GruCell.stepBackwardScratchFloats(hidden, batch)));
         if (argNeedsGradient(W)) {
             // Row by row: each row's last H floats stay r⊙h', the input of Whh.
             for (int b = 0; b < batch; b++) {

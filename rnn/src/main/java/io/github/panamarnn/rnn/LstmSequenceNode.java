@@ -2,8 +2,11 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.kernels.AffineGradients;
+import io.github.panamarnn.kernels.AffineWeights;
 import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.OffHeap;
+import io.github.panamarnn.kernels.Slice;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -67,16 +70,16 @@ final class LstmSequenceNode extends SequenceNode {
             xsOff = full;
             gatherInputs(xs, xsOff);
         }
+        long bh = (long) hidden * batch;
+        long rows = (long) steps * batch;
         kernels().lstm().sequenceForward(steps, batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
-                xs, xsOff,
-                valueOf(hArg), valueOffset(hArg, hSlice),
-                valueOf(cArg), valueOffset(cArg, cSlice),
-                argValueSegment(WX), argValueOffset(WX),
-                argValueSegment(WH), argValueOffset(WH),
-                argValueSegment(B), argValueOffset(B),
-                valueSegment(), valueOffset(),
-                null, 0,
-                scratch, 0);
+                new AffineWeights(Slice.of(argValueSegment(WX), argValueOffset(WX), 4L * hidden * input), Slice.of(argValueSegment(WH), argValueOffset(WH), 4L * hidden * hidden),
+                        Slice.of(argValueSegment(B), argValueOffset(B), 4L * hidden)),
+                new LstmCell.Sequence(Slice.of(xs, xsOff, rows * input),
+                        Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), bh),
+                        Slice.optional(valueOf(cArg), valueOffset(cArg, cSlice), bh),
+                        Slice.of(valueSegment(), valueOffset(), rows * hidden), null,
+                        Slice.of(scratch, 0, LstmCell.sequenceWorkspaceFloats(steps, hidden, batch))));
         kernels().blas().copy((int) keptFloats(steps, hidden, batch), scratch, 0, workspaceSegment(), workspaceOffset());
     }
 
@@ -109,24 +112,22 @@ final class LstmSequenceNode extends SequenceNode {
                 scratch.asSlice(dxsOff * Float.BYTES, inputFloats() * Float.BYTES).fill((byte) 0);
             }
         }
+        long bh = (long) hidden * batch;
+        long rows = (long) steps * batch;
         kernels().lstm().sequenceBackward(steps, batch, input, hidden,
-                xs, xsOff,
-                valueOf(hArg), valueOffset(hArg, hSlice),
-                valueOf(cArg), valueOffset(cArg, cSlice),
-                argValueSegment(WX), argValueOffset(WX),
-                argValueSegment(WH), argValueOffset(WH),
-                valueSegment(), valueOffset(),
-                scratch, workspaceOff,
-                gradientSegment(), gradientOffset(),
-                null, 0,
-                null, 0,
-                scratch, 0,
-                dxs, dxsOff,
-                gradientOf(hArg), gradientOffset(hArg, hSlice),
-                gradientOf(cArg), gradientOffset(cArg, cSlice),
-                gradientOf(WX), gradientOffset(WX, 0),
-                gradientOf(WH), gradientOffset(WH, 0),
-                gradientOf(B), gradientOffset(B, 0));
+                new AffineWeights(Slice.of(argValueSegment(WX), argValueOffset(WX), 4L * hidden * input), Slice.of(argValueSegment(WH), argValueOffset(WH), 4L * hidden * hidden), null),
+                new LstmCell.Sequence(Slice.of(xs, xsOff, rows * input),
+                        Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), bh),
+                        Slice.optional(valueOf(cArg), valueOffset(cArg, cSlice), bh),
+                        Slice.of(valueSegment(), valueOffset(), rows * hidden), null,
+                        Slice.of(scratch, workspaceOff, LstmCell.sequenceWorkspaceFloats(steps, hidden, batch))),
+                new LstmCell.SequenceGradients(Slice.of(gradientSegment(), gradientOffset(), rows * hidden), null, null,
+                        Slice.optional(dxs, dxsOff, rows * input),
+                        Slice.optional(gradientOf(hArg), gradientOffset(hArg, hSlice), bh),
+                        Slice.optional(gradientOf(cArg), gradientOffset(cArg, cSlice), bh)),
+                new AffineGradients(Slice.optional(gradientOf(WX), gradientOffset(WX, 0), 4L * hidden * input), Slice.optional(gradientOf(WH), gradientOffset(WH, 0), 4L * hidden * hidden),
+                        Slice.optional(gradientOf(B), gradientOffset(B, 0), 4L * hidden)),
+                Slice.of(scratch, 0, LstmCell.sequenceBackwardScratchFloats(steps, hidden, batch)));
         if (scatter) {
             scatterInputGradients(scratch, dxsOff);
         }

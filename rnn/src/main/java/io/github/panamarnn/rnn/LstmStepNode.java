@@ -2,7 +2,10 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
+import io.github.panamarnn.kernels.AffineGradients;
+import io.github.panamarnn.kernels.AffineWeights;
 import io.github.panamarnn.kernels.LstmCell;
+import io.github.panamarnn.kernels.Slice;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -95,18 +98,20 @@ final class LstmStepNode extends CellNode {
         // One input row: the gate products are faster on the transposed weights (see LayerWeights).
         long wxT = weights.transposedFor(WX, batch, true);
         long whT = weights.transposedFor(WH, batch, hArg != NONE);
+        long bh = (long) hidden * batch;
+        long xFloats = 4L * hidden * input;
+        long hFloats = 4L * hidden * hidden;
         kernels().lstm().stepForward(batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
-                argValueSegment(X), argValueOffset(X) + xSlice,
-                valueOf(hArg), valueOffset(hArg, hSlice),
-                valueOf(cArg), valueOffset(cArg, cSlice),
-                weights.weights(WX), weights.weightsOffset(WX),
-                weights.transposedSegment(wxT), wxT,
-                weights.weights(WH), weights.weightsOffset(WH),
-                weights.transposedSegment(whT), whT,
-                weights.weights(B), weights.weightsOffset(B),
-                out, outOff + (long) hidden * batch,
-                out, outOff,
-                workspaceSegment(), workspaceOffset());
+                new AffineWeights(Slice.of(weights.weights(WX), weights.weightsOffset(WX), xFloats),
+                        Slice.of(weights.weights(WH), weights.weightsOffset(WH), hFloats),
+                        Slice.of(weights.weights(B), weights.weightsOffset(B), 4L * hidden),
+                        Slice.optional(weights.transposedSegment(wxT), wxT, xFloats),
+                        Slice.optional(weights.transposedSegment(whT), whT, hFloats)),
+                new LstmCell.Step(Slice.of(argValueSegment(X), argValueOffset(X) + xSlice, (long) input * batch),
+                        Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), bh),
+                        Slice.optional(valueOf(cArg), valueOffset(cArg, cSlice), bh),
+                        Slice.of(out, outOff + bh, bh), Slice.of(out, outOff, bh),
+                        Slice.of(workspaceSegment(), workspaceOffset(), LstmCell.stepWorkspaceFloats(hidden, batch))));
         gatesReplaced = false;
     }
 
@@ -124,22 +129,19 @@ final class LstmStepNode extends CellNode {
         MemorySegment hPrev = valueOf(hArg);
         long hPrevOff = valueOffset(hArg, hSlice);
         // The kernel leaves the gate gradients in scratch; the weights' products are deferred.
+        long bh = (long) hidden * batch;
+        long bi = (long) input * batch;
         kernels().lstm().stepBackward(batch, input, hidden,
-                x, xOff,
-                hPrev, hPrevOff,
-                valueOf(cArg), valueOffset(cArg, cSlice),
-                weights.weights(WX), weights.weightsOffset(WX),
-                weights.weights(WH), weights.weightsOffset(WH),
-                workspaceSegment(), workspaceOffset(),
-                grad, gradOff + (long) hidden * batch,
-                grad, gradOff,
-                scratch, 0,
-                gradientOf(X), gradientOffset(X, xSlice),
-                gradientOf(hArg), gradientOffset(hArg, hSlice),
-                gradientOf(cArg), gradientOffset(cArg, cSlice),
-                null, 0,
-                null, 0,
-                null, 0);
+                new AffineWeights(Slice.of(weights.weights(WX), weights.weightsOffset(WX), 4L * hidden * input),
+                        Slice.of(weights.weights(WH), weights.weightsOffset(WH), 4L * hidden * hidden), null),
+                new LstmCell.Step(Slice.of(x, xOff, bi), Slice.optional(hPrev, hPrevOff, bh),
+                        Slice.optional(valueOf(cArg), valueOffset(cArg, cSlice), bh), null, null,
+                        Slice.of(workspaceSegment(), workspaceOffset(), LstmCell.stepWorkspaceFloats(hidden, batch))),
+                new LstmCell.StepGradients(Slice.of(grad, gradOff + bh, bh), Slice.of(grad, gradOff, bh),
+                        Slice.optional(gradientOf(X), gradientOffset(X, xSlice), bi),
+                        Slice.optional(gradientOf(hArg), gradientOffset(hArg, hSlice), bh),
+                        Slice.optional(gradientOf(cArg), gradientOffset(cArg, cSlice), bh)),
+                AffineGradients.NONE, Slice.of(scratch, 0, gateFloats));
         if (argNeedsGradient(W)) {
             kernels().blas().copy(gateFloats, scratch, 0, workspaceSegment(), workspaceOffset());
             gatesReplaced = true;

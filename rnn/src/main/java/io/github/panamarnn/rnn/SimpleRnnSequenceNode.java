@@ -2,8 +2,11 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
+import io.github.panamarnn.kernels.AffineGradients;
+import io.github.panamarnn.kernels.AffineWeights;
 import io.github.panamarnn.kernels.OffHeap;
 import io.github.panamarnn.kernels.SimpleRnnCell;
+import io.github.panamarnn.kernels.Slice;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -51,14 +54,13 @@ final class SimpleRnnSequenceNode extends SequenceNode {
         if (transpose) {
             kernels().blas().transpose(hidden, hidden, argValueSegment(WH), argValueOffset(WH), scratch, gathered);
         }
+        long rows = (long) steps * batch;
         kernels().simpleRnn().sequenceForward(steps, batch, input, hidden,
-                xs, xsOff,
-                valueOf(hArg), valueOffset(hArg, hSlice),
-                argValueSegment(WX), argValueOffset(WX),
-                argValueSegment(WH), argValueOffset(WH),
-                transpose ? scratch : null, gathered,
-                argValueSegment(B), argValueOffset(B),
-                valueSegment(), valueOffset());
+                new AffineWeights(Slice.of(argValueSegment(WX), argValueOffset(WX), (long) hidden * input), Slice.of(argValueSegment(WH), argValueOffset(WH), (long) hidden * hidden),
+                        Slice.of(argValueSegment(B), argValueOffset(B), hidden), null, transpose ? Slice.of(scratch, gathered, (long) hidden * hidden) : null),
+                new SimpleRnnCell.Sequence(Slice.of(xs, xsOff, rows * input),
+                        Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), (long) hidden * batch),
+                        Slice.of(valueSegment(), valueOffset(), rows * hidden)));
     }
 
     @Override
@@ -86,20 +88,19 @@ final class SimpleRnnSequenceNode extends SequenceNode {
                 scratch.asSlice(dxsOff * Float.BYTES, inputFloats() * Float.BYTES).fill((byte) 0);
             }
         }
+        long bh = (long) hidden * batch;
+        long rows = (long) steps * batch;
         kernels().simpleRnn().sequenceBackward(steps, batch, input, hidden,
-                xs, xsOff,
-                valueOf(hArg), valueOffset(hArg, hSlice),
-                argValueSegment(WX), argValueOffset(WX),
-                argValueSegment(WH), argValueOffset(WH),
-                valueSegment(), valueOffset(),
-                gradientSegment(), gradientOffset(),
-                null, 0,
-                scratch, 0,
-                dxs, dxsOff,
-                gradientOf(hArg), gradientOffset(hArg, hSlice),
-                gradientOf(WX), gradientOffset(WX, 0),
-                gradientOf(WH), gradientOffset(WH, 0),
-                gradientOf(B), gradientOffset(B, 0));
+                new AffineWeights(Slice.of(argValueSegment(WX), argValueOffset(WX), (long) hidden * input), Slice.of(argValueSegment(WH), argValueOffset(WH), (long) hidden * hidden), null),
+                new SimpleRnnCell.Sequence(Slice.of(xs, xsOff, rows * input),
+                        Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), bh),
+                        Slice.of(valueSegment(), valueOffset(), rows * hidden)),
+                new SimpleRnnCell.SequenceGradients(Slice.of(gradientSegment(), gradientOffset(), rows * hidden), null,
+                        Slice.optional(dxs, dxsOff, rows * input),
+                        Slice.optional(gradientOf(hArg), gradientOffset(hArg, hSlice), bh)),
+                new AffineGradients(Slice.optional(gradientOf(WX), gradientOffset(WX, 0), (long) hidden * input), Slice.optional(gradientOf(WH), gradientOffset(WH, 0), (long) hidden * hidden),
+                        Slice.optional(gradientOf(B), gradientOffset(B, 0), hidden)),
+                Slice.of(scratch, 0, SimpleRnnCell.sequenceBackwardScratchFloats(steps, hidden, batch)));
         if (scatter) {
             scatterInputGradients(scratch, dxsOff);
         }

@@ -2,7 +2,10 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
+import io.github.panamarnn.kernels.AffineGradients;
+import io.github.panamarnn.kernels.AffineWeights;
 import io.github.panamarnn.kernels.SimpleRnnCell;
+import io.github.panamarnn.kernels.Slice;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -58,15 +61,18 @@ final class SimpleRnnStepNode extends CellNode {
         // One input row: the products are faster on the transposed weights (see LayerWeights).
         long wxT = weights.transposedFor(WX, batch, true);
         long whT = weights.transposedFor(WH, batch, hArg != NONE);
+        long bh = (long) hidden * batch;
+        long xFloats = (long) hidden * input;
+        long hFloats = (long) hidden * hidden;
         kernels().simpleRnn().stepForward(batch, input, hidden,
-                argValueSegment(X), argValueOffset(X) + xSlice,
-                valueOf(hArg), valueOffset(hArg, hSlice),
-                weights.weights(WX), weights.weightsOffset(WX),
-                weights.transposedSegment(wxT), wxT,
-                weights.weights(WH), weights.weightsOffset(WH),
-                weights.transposedSegment(whT), whT,
-                weights.weights(B), weights.weightsOffset(B),
-                valueSegment(), valueOffset());
+                new AffineWeights(Slice.of(weights.weights(WX), weights.weightsOffset(WX), xFloats),
+                        Slice.of(weights.weights(WH), weights.weightsOffset(WH), hFloats),
+                        Slice.of(weights.weights(B), weights.weightsOffset(B), hidden),
+                        Slice.optional(weights.transposedSegment(wxT), wxT, xFloats),
+                        Slice.optional(weights.transposedSegment(whT), whT, hFloats)),
+                new SimpleRnnCell.Step(Slice.of(argValueSegment(X), argValueOffset(X) + xSlice, (long) input * batch),
+                        Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), bh),
+                        Slice.of(valueSegment(), valueOffset(), bh)));
     }
 
     @Override
@@ -80,19 +86,17 @@ final class SimpleRnnStepNode extends CellNode {
         // that scratch is the workspace, where LayerWeights finds it for the deferred products.
         MemorySegment scratch = deferred ? workspaceSegment() : scratch(SimpleRnnCell.stepBackwardScratchFloats(hidden, batch));
         long scratchOff = deferred ? workspaceOffset() : 0;
+        long bh = (long) hidden * batch;
+        long bi = (long) input * batch;
         kernels().simpleRnn().stepBackward(batch, input, hidden,
-                x, xOff,
-                hPrev, hPrevOff,
-                weights.weights(WX), weights.weightsOffset(WX),
-                weights.weights(WH), weights.weightsOffset(WH),
-                valueSegment(), valueOffset(),
-                gradientSegment(), gradientOffset(),
-                scratch, scratchOff,
-                gradientOf(X), gradientOffset(X, xSlice),
-                gradientOf(hArg), gradientOffset(hArg, hSlice),
-                null, 0,
-                null, 0,
-                null, 0);
+                new AffineWeights(Slice.of(weights.weights(WX), weights.weightsOffset(WX), (long) hidden * input),
+                        Slice.of(weights.weights(WH), weights.weightsOffset(WH), (long) hidden * hidden), null),
+                new SimpleRnnCell.Step(Slice.of(x, xOff, bi), Slice.optional(hPrev, hPrevOff, bh),
+                        Slice.of(valueSegment(), valueOffset(), bh)),
+                new SimpleRnnCell.StepGradients(Slice.of(gradientSegment(), gradientOffset(), bh),
+                        Slice.optional(gradientOf(X), gradientOffset(X, xSlice), bi),
+                        Slice.optional(gradientOf(hArg), gradientOffset(hArg, hSlice), bh)),
+                AffineGradients.NONE, Slice.of(scratch, scratchOff, SimpleRnnCell.stepBackwardScratchFloats(hidden, batch)));
         if (deferred) {
             weights.record(batch, workspaceSegment(), workspaceOffset(), hidden, x, xOff, hPrev, hPrevOff);
         }
