@@ -61,23 +61,39 @@ final class CellArgs {
      * Checks the matrices of {@code w} for a map of {@code rows} rows: {@code wx} and {@code wh}
      * required, the transposed copies optional, named {@code wx + suffix} and so on (the GRU
      * names its maps' weights {@code wxz}, {@code whr}, ...). The bias is the forward's to check.
+     * Names are put together only for a failure: these checks run on every step.
      */
     static void weights(String suffix, AffineWeights w, int rows, int input, int hidden) {
         group("weights", w);
         long xFloats = (long) rows * input;
         long hFloats = (long) rows * hidden;
-        floats("wx" + suffix, w.wx(), xFloats);
-        floats("wh" + suffix, w.wh(), hFloats);
-        optionalFloats("wx" + suffix + "T", w.wxT(), xFloats);
-        optionalFloats("wh" + suffix + "T", w.whT(), hFloats);
+        required("wx", suffix, "", w.wx(), xFloats);
+        required("wh", suffix, "", w.wh(), hFloats);
+        optional("wx", suffix, "T", w.wxT(), xFloats);
+        optional("wh", suffix, "T", w.whT(), hFloats);
     }
 
     /** Checks the optional gradients of {@code g} for a map of {@code rows} rows, named as in {@link #weights}. */
     static void gradients(String suffix, AffineGradients g, int rows, int input, int hidden) {
         group("weightGradients", g);
-        optionalFloats("dWx" + suffix, g.dWx(), (long) rows * input);
-        optionalFloats("dWh" + suffix, g.dWh(), (long) rows * hidden);
-        optionalFloats("db" + suffix, g.db(), rows);
+        optional("dWx", suffix, "", g.dWx(), (long) rows * input);
+        optional("dWh", suffix, "", g.dWh(), (long) rows * hidden);
+        optional("db", suffix, "", g.db(), rows);
+    }
+
+    /** {@link #floats} of the argument named {@code stem + suffix + tail}. */
+    private static void required(String stem, String suffix, String tail, Slice slice, long count) {
+        if (slice == null) {
+            throw new NullPointerException(stem + suffix + tail + " is null");
+        }
+        optional(stem, suffix, tail, slice, count);
+    }
+
+    /** {@link #optionalFloats} of the argument named {@code stem + suffix + tail}. */
+    private static void optional(String stem, String suffix, String tail, Slice slice, long count) {
+        if (slice != null && slice.length() < count) {
+            length(stem + suffix + tail, slice, count);
+        }
     }
 
     private static void length(String name, Slice slice, long count) {

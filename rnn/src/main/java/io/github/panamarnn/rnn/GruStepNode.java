@@ -2,7 +2,6 @@ package io.github.panamarnn.rnn;
 
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
-import io.github.panamarnn.kernels.AffineWeights;
 import io.github.panamarnn.kernels.GruCell;
 import io.github.panamarnn.kernels.Slice;
 import java.lang.foreign.MemorySegment;
@@ -25,15 +24,10 @@ final class GruStepNode extends CellNode {
 
     private static final int W = 0;
     private static final int X = 1;
-    private static final int WXZ = 0;
-    private static final int WHZ = 1;
-    private static final int BZ = 2;
-    private static final int WXR = 3;
-    private static final int WHR = 4;
-    private static final int BR = 5;
-    private static final int WXH = 6;
-    private static final int WHH = 7;
-    private static final int BH = 8;
+    /** The blocks of {@link LayerWeights}: the update gate's, the reset gate's and the candidate's weights. */
+    private static final int UPDATE = 0;
+    private static final int RESET = 1;
+    private static final int CANDIDATE = 2;
 
     private final LayerWeights weights;
     private final int input;
@@ -65,33 +59,14 @@ final class GruStepNode extends CellNode {
         return Dy.cg().add(node, w, x.target, h.target);
     }
 
-    /** Parameter {@code k} ({@code floats} floats) as a kernel argument. */
-    private Slice w(int k, long floats) {
-        return Slice.of(weights.weights(k), weights.weightsOffset(k), floats);
-    }
-
-    /** The transposed copy at {@code transposedOffset} ({@code floats} floats), or null when there is none. */
-    private Slice t(long transposedOffset, long floats) {
-        return Slice.optional(weights.transposedSegment(transposedOffset), transposedOffset, floats);
-    }
-
     @Override
     protected void forward() {
         // One input row: the products are faster on the transposed weights (see LayerWeights).
         boolean state = hArg != NONE;
-        long wxzT = weights.transposedFor(WXZ, batch, true);
-        long whzT = weights.transposedFor(WHZ, batch, state);
-        long wxrT = weights.transposedFor(WXR, batch, true);
-        long whrT = weights.transposedFor(WHR, batch, state);
-        long wxhT = weights.transposedFor(WXH, batch, true);
-        long whhT = weights.transposedFor(WHH, batch, state);
         long bh = (long) hidden * batch;
-        long hi = (long) hidden * input;
-        long hh = (long) hidden * hidden;
         kernels().gru().stepForward(batch, input, hidden,
-                new GruCell.Weights(new AffineWeights(w(WXZ, hi), w(WHZ, hh), w(BZ, hidden), t(wxzT, hi), t(whzT, hh)),
-                        new AffineWeights(w(WXR, hi), w(WHR, hh), w(BR, hidden), t(wxrT, hi), t(whrT, hh)),
-                        new AffineWeights(w(WXH, hi), w(WHH, hh), w(BH, hidden), t(wxhT, hi), t(whhT, hh))),
+                new GruCell.Weights(weights.kernelWeights(UPDATE, batch, state), weights.kernelWeights(RESET, batch, state),
+                        weights.kernelWeights(CANDIDATE, batch, state)),
                 new GruCell.Step(Slice.of(argValueSegment(X), argValueOffset(X) + xSlice, (long) input * batch),
                         Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), bh),
                         Slice.of(valueSegment(), valueOffset(), bh),
@@ -112,12 +87,9 @@ final class GruStepNode extends CellNode {
         // The kernel leaves [dz | dr | dc | d(r⊙h')] in scratch; the weights' products are deferred.
         long bh = (long) hidden * batch;
         long bi = (long) input * batch;
-        long hi = (long) hidden * input;
-        long hh = (long) hidden * hidden;
         kernels().gru().stepBackward(batch, input, hidden,
-                new GruCell.Weights(new AffineWeights(w(WXZ, hi), w(WHZ, hh), null),
-                        new AffineWeights(w(WXR, hi), w(WHR, hh), null),
-                        new AffineWeights(w(WXH, hi), w(WHH, hh), null)),
+                new GruCell.Weights(weights.backwardKernelWeights(UPDATE), weights.backwardKernelWeights(RESET),
+                        weights.backwardKernelWeights(CANDIDATE)),
                 new GruCell.Step(Slice.of(x, xOff, bi), Slice.optional(hPrev, hPrevOff, bh), null,
                         Slice.of(workspaceSegment(), workspaceOffset(), GruCell.stepWorkspaceFloats(hidden, batch))),
                 new GruCell.StepGradients(Slice.of(gradientSegment(), gradientOffset(), bh),

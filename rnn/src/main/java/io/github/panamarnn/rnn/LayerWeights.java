@@ -5,8 +5,10 @@ import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
 import io.github.panamarnn.graph.DeferredProducts;
 import io.github.panamarnn.graph.TransposedCopy;
+import io.github.panamarnn.kernels.AffineWeights;
 import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.OffHeap;
+import io.github.panamarnn.kernels.Slice;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -66,6 +68,12 @@ final class LayerWeights extends CellNode {
     /** Per weight: where its transpose is in the workspace, or -1 when it has none. */
     private final long[] transposeOffset;
     private final TransposedCopy[] transposed;
+    /**
+     * Per block, its weights as kernel arguments, made on first use and then shared by every step
+     * of the graph (values and workspace do not move while the graph lives): without transposed
+     * copies, with the input weight's, with both.
+     */
+    private final AffineWeights[][] kernelWeights;
 
     /**
      * How a fused cell's step rows and weights line up: {@code blocks} triples (input weight,
@@ -91,6 +99,7 @@ final class LayerWeights extends CellNode {
         this.rows = resetProduct ? Dy.cg().deferredProducts(blocks * blockWidth, input, hidden, hidden)
                 : Dy.cg().deferredProducts(blocks * blockWidth, input, hidden);
         this.operandAt = new long[resetProduct ? 3 : 2];
+        this.kernelWeights = new AffineWeights[blocks][3];
     }
 
     /**
@@ -132,26 +141,12 @@ final class LayerWeights extends CellNode {
     }
 
     /**
-     * Where a step over {@code batch} rows reads weight {@code k} transposed: its
-     * {@link #transposedWeights(int) transpose} for a batch of one when the step runs that
-     * product ({@code used}: a recurrent weight is unused from a zero state), else -1.
-     */
-    long transposedFor(int k, int batch, boolean used) {
-        return batch == 1 && used ? transposedWeights(k) : -1;
-    }
-
-    /** The segment of a transposed weight at {@code offset} (from {@link #transposedFor}), or null for -1. */
-    MemorySegment transposedSegment(long offset) {
-        return offset < 0 ? null : workspaceSegment();
-    }
-
-    /**
      * Weight {@code k} transposed ({@code columns x rows} of {@link #weights(int) weight k}),
      * in this node's workspace at the returned offset, made on the first call and remade
      * when the weights have changed since; or -1 when the weight is too large to be kept
      * transposed (then read it as is).
      */
-    long transposedWeights(int k) {
+    private long transposedWeights(int k) {
         long at = transposeOffset[k];
         if (at < 0) {
             return -1;
@@ -160,6 +155,56 @@ final class LayerWeights extends CellNode {
         transposed[k].refresh(kernels().blas(), argValueVersion(k), blockWidth, k % 3 == 0 ? input : hidden, argValueSegment(k),
                 argValueOffset(k), workspaceSegment(), where);
         return where;
+    }
+
+    /**
+     * Block {@code block}'s weights ({@code Wx, Wh, b} of its {@code blockWidth} rows) as a
+     * kernel argument for a step over {@code batch} rows, from a state ({@code state}) or a zero
+     * one: for a batch of one with the transposed copies the step's products read, refreshed if
+     * the weights changed ({@link #transposedWeights}); otherwise without.
+     */
+    AffineWeights kernelWeights(int block, int batch, boolean state) {
+        int wx = 3 * block;
+        int variant = 0;
+        if (batch == 1) {
+            variant = 1;
+            transposedWeights(wx);
+            if (state) {
+                variant = 2;
+                transposedWeights(wx + 1);
+            }
+        }
+        return cachedKernelWeights(block, variant);
+    }
+
+    /** Block {@code block}'s weights for a backward kernel, which reads neither the bias nor transposed copies. */
+    AffineWeights backwardKernelWeights(int block) {
+        return cachedKernelWeights(block, 0);
+    }
+
+    private AffineWeights cachedKernelWeights(int block, int variant) {
+        AffineWeights w = kernelWeights[block][variant];
+        if (w == null) {
+            w = makeKernelWeights(3 * block, variant >= 1, variant == 2);
+            kernelWeights[block][variant] = w;
+        }
+        return w;
+    }
+
+    private AffineWeights makeKernelWeights(int wx, boolean inputTransposed, boolean recurrentTransposed) {
+        long xFloats = (long) blockWidth * input;
+        long hFloats = (long) blockWidth * hidden;
+        return new AffineWeights(Slice.of(weights(wx), weightsOffset(wx), xFloats),
+                Slice.of(weights(wx + 1), weightsOffset(wx + 1), hFloats),
+                Slice.of(weights(wx + 2), weightsOffset(wx + 2), blockWidth),
+                inputTransposed ? transposedSlice(wx, xFloats) : null,
+                recurrentTransposed ? transposedSlice(wx + 1, hFloats) : null);
+    }
+
+    /** Weight {@code k}'s transposed copy in the workspace, or null when it has none. */
+    private Slice transposedSlice(int k, long floats) {
+        long at = transposeOffset[k];
+        return at < 0 ? null : Slice.of(workspaceSegment(), workspaceOffset() + at, floats);
     }
 
     /**

@@ -3,7 +3,6 @@ package io.github.panamarnn.rnn;
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.kernels.AffineGradients;
-import io.github.panamarnn.kernels.AffineWeights;
 import io.github.panamarnn.kernels.LstmCell;
 import io.github.panamarnn.kernels.Slice;
 import java.lang.foreign.MemorySegment;
@@ -30,9 +29,6 @@ final class LstmStepNode extends CellNode {
 
     private static final int W = 0;
     private static final int X = 1;
-    private static final int WX = 0;
-    private static final int WH = 1;
-    private static final int B = 2;
 
     private final LayerWeights weights;
     private final int input;
@@ -96,17 +92,9 @@ final class LstmStepNode extends CellNode {
         MemorySegment out = valueSegment();
         long outOff = valueOffset();
         // One input row: the gate products are faster on the transposed weights (see LayerWeights).
-        long wxT = weights.transposedFor(WX, batch, true);
-        long whT = weights.transposedFor(WH, batch, hArg != NONE);
         long bh = (long) hidden * batch;
-        long xFloats = 4L * hidden * input;
-        long hFloats = 4L * hidden * hidden;
         kernels().lstm().stepForward(batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
-                new AffineWeights(Slice.of(weights.weights(WX), weights.weightsOffset(WX), xFloats),
-                        Slice.of(weights.weights(WH), weights.weightsOffset(WH), hFloats),
-                        Slice.of(weights.weights(B), weights.weightsOffset(B), 4L * hidden),
-                        Slice.optional(weights.transposedSegment(wxT), wxT, xFloats),
-                        Slice.optional(weights.transposedSegment(whT), whT, hFloats)),
+                weights.kernelWeights(0, batch, hArg != NONE),
                 new LstmCell.Step(Slice.of(argValueSegment(X), argValueOffset(X) + xSlice, (long) input * batch),
                         Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), bh),
                         Slice.optional(valueOf(cArg), valueOffset(cArg, cSlice), bh),
@@ -132,8 +120,7 @@ final class LstmStepNode extends CellNode {
         long bh = (long) hidden * batch;
         long bi = (long) input * batch;
         kernels().lstm().stepBackward(batch, input, hidden,
-                new AffineWeights(Slice.of(weights.weights(WX), weights.weightsOffset(WX), 4L * hidden * input),
-                        Slice.of(weights.weights(WH), weights.weightsOffset(WH), 4L * hidden * hidden), null),
+                weights.backwardKernelWeights(0),
                 new LstmCell.Step(Slice.of(x, xOff, bi), Slice.optional(hPrev, hPrevOff, bh),
                         Slice.optional(valueOf(cArg), valueOffset(cArg, cSlice), bh), null, null,
                         Slice.of(workspaceSegment(), workspaceOffset(), LstmCell.stepWorkspaceFloats(hidden, batch))),

@@ -3,7 +3,6 @@ package io.github.panamarnn.rnn;
 import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.kernels.AffineGradients;
-import io.github.panamarnn.kernels.AffineWeights;
 import io.github.panamarnn.kernels.SimpleRnnCell;
 import io.github.panamarnn.kernels.Slice;
 import java.lang.foreign.MemorySegment;
@@ -23,9 +22,6 @@ final class SimpleRnnStepNode extends CellNode {
 
     private static final int W = 0;
     private static final int X = 1;
-    private static final int WX = 0;
-    private static final int WH = 1;
-    private static final int B = 2;
 
     private final LayerWeights weights;
     private final int input;
@@ -59,17 +55,8 @@ final class SimpleRnnStepNode extends CellNode {
     @Override
     protected void forward() {
         // One input row: the products are faster on the transposed weights (see LayerWeights).
-        long wxT = weights.transposedFor(WX, batch, true);
-        long whT = weights.transposedFor(WH, batch, hArg != NONE);
         long bh = (long) hidden * batch;
-        long xFloats = (long) hidden * input;
-        long hFloats = (long) hidden * hidden;
-        kernels().simpleRnn().stepForward(batch, input, hidden,
-                new AffineWeights(Slice.of(weights.weights(WX), weights.weightsOffset(WX), xFloats),
-                        Slice.of(weights.weights(WH), weights.weightsOffset(WH), hFloats),
-                        Slice.of(weights.weights(B), weights.weightsOffset(B), hidden),
-                        Slice.optional(weights.transposedSegment(wxT), wxT, xFloats),
-                        Slice.optional(weights.transposedSegment(whT), whT, hFloats)),
+        kernels().simpleRnn().stepForward(batch, input, hidden, weights.kernelWeights(0, batch, hArg != NONE),
                 new SimpleRnnCell.Step(Slice.of(argValueSegment(X), argValueOffset(X) + xSlice, (long) input * batch),
                         Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), bh),
                         Slice.of(valueSegment(), valueOffset(), bh)));
@@ -89,8 +76,7 @@ final class SimpleRnnStepNode extends CellNode {
         long bh = (long) hidden * batch;
         long bi = (long) input * batch;
         kernels().simpleRnn().stepBackward(batch, input, hidden,
-                new AffineWeights(Slice.of(weights.weights(WX), weights.weightsOffset(WX), (long) hidden * input),
-                        Slice.of(weights.weights(WH), weights.weightsOffset(WH), (long) hidden * hidden), null),
+                weights.backwardKernelWeights(0),
                 new SimpleRnnCell.Step(Slice.of(x, xOff, bi), Slice.optional(hPrev, hPrevOff, bh),
                         Slice.of(valueSegment(), valueOffset(), bh)),
                 new SimpleRnnCell.StepGradients(Slice.of(gradientSegment(), gradientOffset(), bh),
