@@ -131,7 +131,8 @@ public final class ParameterCollection implements AutoCloseable {
      * to the device and then renamed over {@code file} ({@code ATOMIC_MOVE}; a plain replacing
      * move only where the file system cannot rename atomically). A crash or error mid-save
      * therefore leaves the previous file intact; on an error the temporary file is removed
-     * (after a crash of the JVM it stays behind and may be deleted). If {@code file} is a
+     * (one that a killed JVM left behind is deleted by the next save to the same {@code file},
+     * unless a save in this JVM is still writing it). If {@code file} is a
      * symbolic link to an existing file, that file is replaced and the link kept.
      *
      * <p>Format, version 1 (all integers little-endian, unsigned unless said otherwise):

@@ -38,7 +38,7 @@ final class CellProducts {
      * {@code wT} when it is not null. For one row that turns the product into {@code gemvT}, which
      * streams whole rows of {@code Wᵀ} with the sums in registers, instead of {@code gemv}'s dot
      * products over rows of {@code W}, which are short for a small cell (50 floats) and spend most
-     * of their time on per-row overhead: 0.85 against 1.9-2.5 us for {@code 4H x I = 200 x 50}.
+     * of their time on per-row overhead ({@code CellBenchmark}; figures in {@code bench/reports}).
      */
     static void forward(FloatKernels kernels, int rows, int m, int k,
                         MemorySegment x, long xOff, int ldx,

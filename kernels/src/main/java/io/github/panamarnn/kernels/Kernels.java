@@ -30,8 +30,8 @@ public final class Kernels {
 
     /**
      * Row length from which {@code gemv}'s dot products run as fast as {@code gemvT} over the
-     * transposed matrix; shorter rows are 2-4x slower that way (AVX-512: 28 x 50 204 against
-     * 100 ns, 50 x 50 367 against 102). {@code PanamaBlas} switches its wide-vector path here too.
+     * transposed matrix; shorter rows are several times slower that way (figures in
+     * {@code bench/reports/TUNING.md}). {@code PanamaBlas} switches its wide-vector path here too.
      */
     static final int GEMV_WIDE_ROWS = KernelTuning.GEMV_WIDE_ROWS;
 

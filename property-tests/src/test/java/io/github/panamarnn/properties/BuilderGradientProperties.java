@@ -60,7 +60,7 @@ class BuilderGradientProperties {
     record BuilderCase(CellType type, Mode mode, int layers, int input, int hidden, int[] parents, int[] inputOf,
                        int[] replace, boolean givenState, boolean lookupInputs, float[] params, float[][] inputs, float[][] state,
                        float[][] uOut,
-                       float[] uState) implements java.io.Serializable {
+                       float[] uState) {
         @Override
         public String toString() {
             return type + " " + mode + " layers=" + layers + " I=" + input + " H=" + hidden + " parents="

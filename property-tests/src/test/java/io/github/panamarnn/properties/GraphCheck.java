@@ -40,7 +40,7 @@ final class GraphCheck {
     static final int LOOKUP_ROW = 2;
 
     /** A leaf of the graph under test: its kind, shape ({n} or {rows, cols}) and values. */
-    record Leaf(Kind kind, int[] dims, float[] values) implements java.io.Serializable {
+    record Leaf(Kind kind, int[] dims, float[] values) {
         @Override
         public String toString() {
             return kind + Arrays.toString(dims) + " " + Arrays.toString(values);

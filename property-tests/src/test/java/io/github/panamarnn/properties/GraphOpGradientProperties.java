@@ -73,7 +73,7 @@ class GraphOpGradientProperties {
     static final Method SOFTMAX = new Method(0.1, true, new FiniteDifferences.Tolerance(1e-3, 1e-3));
 
     /** One generated case: which op, its leaves, an integer parameter (index, factor...), and the weights. */
-    record OpCase(Op op, List<Leaf> leaves, int param, float[] u) implements java.io.Serializable {
+    record OpCase(Op op, List<Leaf> leaves, int param, float[] u) {
         @Override
         public String toString() {
             StringBuilder sb = new StringBuilder(op.toString()).append(" param=").append(param);
@@ -113,7 +113,7 @@ class GraphOpGradientProperties {
      * of through flat-mapped generators: a failing case shrinks to small shapes quickly.
      */
     record Genome(int n, boolean matrix, int rows, int cols, int count, int p, int q, int r, int factor, int i1,
-                  int i2, int i3, List<Integer> lengths) implements java.io.Serializable {
+                  int i2, int i3, List<Integer> lengths) {
         /** A vector of n (1 to 70) elements, or a rows x cols matrix (up to 8 x 9, at least 2 columns). */
         int[] any() {
             return matrix ? mat(rows, cols) : vec(n);

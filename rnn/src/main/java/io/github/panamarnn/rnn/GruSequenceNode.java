@@ -54,16 +54,7 @@ final class GruSequenceNode extends SequenceNode {
     protected void forward() {
         long full = fullWorkspaceFloats();
         MemorySegment scratch = scratch(full + gatherFloats());
-        MemorySegment xs;
-        long xsOff;
-        if (contiguous) {
-            xs = inputSegment();
-            xsOff = inputOffset();
-        } else {
-            xs = scratch;
-            xsOff = full;
-            gatherInputs(xs, xsOff);
-        }
+        Slice xs = inputs(scratch, full);
         long allRows = (long) steps * batch;
         long hi = (long) hidden * input;
         long hh = (long) hidden * hidden;
@@ -71,7 +62,7 @@ final class GruSequenceNode extends SequenceNode {
                 new GruCell.Weights(new AffineWeights(Slice.of(argValueSegment(WXZ), argValueOffset(WXZ), hi), Slice.of(argValueSegment(WHZ), argValueOffset(WHZ), hh), Slice.of(argValueSegment(BZ), argValueOffset(BZ), hidden)),
                         new AffineWeights(Slice.of(argValueSegment(WXR), argValueOffset(WXR), hi), Slice.of(argValueSegment(WHR), argValueOffset(WHR), hh), Slice.of(argValueSegment(BR), argValueOffset(BR), hidden)),
                         new AffineWeights(Slice.of(argValueSegment(WXH), argValueOffset(WXH), hi), Slice.of(argValueSegment(WHH), argValueOffset(WHH), hh), Slice.of(argValueSegment(BH), argValueOffset(BH), hidden))),
-                new GruCell.Sequence(Slice.of(xs, xsOff, allRows * input),
+                new GruCell.Sequence(xs,
                         Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), (long) hidden * batch),
                         Slice.of(valueSegment(), valueOffset(), allRows * hidden),
                         Slice.of(scratch, 0, GruCell.sequenceWorkspaceFloats(steps, hidden, batch))));
@@ -110,32 +101,13 @@ final class GruSequenceNode extends SequenceNode {
     @Override
     protected void backpropagate() {
         long kernelFloats = OffHeap.roundUpToLine(GruCell.sequenceBackwardScratchFloats(steps, hidden, batch));
-        long gathered = gatherFloats();
-        boolean scatter = !contiguous && inputsNeedGradient();
         long full = fullWorkspaceFloats();
-        MemorySegment scratch = scratch(kernelFloats + full + gathered + (scatter ? gathered : 0));
+        MemorySegment scratch = scratch(kernelFloats + full + backwardInputFloats());
         long workspaceOff = kernelFloats;
         long inputsOff = kernelFloats + full;
         restoreWorkspace(scratch, workspaceOff);
-        MemorySegment xs;
-        long xsOff;
-        MemorySegment dxs;
-        long dxsOff;
-        if (contiguous) {
-            xs = inputSegment();
-            xsOff = inputOffset();
-            dxs = gradientOf(firstInput);
-            dxsOff = gradientOffset(firstInput, 0);
-        } else {
-            xs = scratch;
-            xsOff = inputsOff;
-            gatherInputs(xs, xsOff);
-            dxs = scatter ? scratch : null;
-            dxsOff = inputsOff + gathered;
-            if (scatter) {
-                scratch.asSlice(dxsOff * Float.BYTES, inputFloats() * Float.BYTES).fill((byte) 0);
-            }
-        }
+        Slice xs = inputs(scratch, inputsOff);
+        Slice dxs = inputGradients(scratch, inputsOff + gatherFloats());
         long bh = (long) hidden * batch;
         long rows = (long) steps * batch;
         long hi = (long) hidden * input;
@@ -144,20 +116,18 @@ final class GruSequenceNode extends SequenceNode {
                 new GruCell.Weights(new AffineWeights(Slice.of(argValueSegment(WXZ), argValueOffset(WXZ), hi), Slice.of(argValueSegment(WHZ), argValueOffset(WHZ), hh), null),
                         new AffineWeights(Slice.of(argValueSegment(WXR), argValueOffset(WXR), hi), Slice.of(argValueSegment(WHR), argValueOffset(WHR), hh), null),
                         new AffineWeights(Slice.of(argValueSegment(WXH), argValueOffset(WXH), hi), Slice.of(argValueSegment(WHH), argValueOffset(WHH), hh), null)),
-                new GruCell.Sequence(Slice.of(xs, xsOff, rows * input),
+                new GruCell.Sequence(xs,
                         Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), bh),
                         Slice.of(valueSegment(), valueOffset(), rows * hidden),
                         Slice.of(scratch, workspaceOff, GruCell.sequenceWorkspaceFloats(steps, hidden, batch))),
                 new GruCell.SequenceGradients(Slice.of(gradientSegment(), gradientOffset(), rows * hidden), null,
-                        Slice.optional(dxs, dxsOff, rows * input),
+                        dxs,
                         Slice.optional(gradientOf(hArg), gradientOffset(hArg, hSlice), bh)),
                 new GruCell.Gradients(new AffineGradients(Slice.optional(gradientOf(WXZ), gradientOffset(WXZ, 0), hi), Slice.optional(gradientOf(WHZ), gradientOffset(WHZ, 0), hh), Slice.optional(gradientOf(BZ), gradientOffset(BZ, 0), hidden)),
                         new AffineGradients(Slice.optional(gradientOf(WXR), gradientOffset(WXR, 0), hi), Slice.optional(gradientOf(WHR), gradientOffset(WHR, 0), hh), Slice.optional(gradientOf(BR), gradientOffset(BR, 0), hidden)),
                         new AffineGradients(Slice.optional(gradientOf(WXH), gradientOffset(WXH, 0), hi), Slice.optional(gradientOf(WHH), gradientOffset(WHH, 0), hh), Slice.optional(gradientOf(BH), gradientOffset(BH, 0), hidden))),
                 Slice.of(scratch, 0, GruCell.sequenceBackwardScratchFloats(steps, hidden, batch)));
-        if (scatter) {
-            scatterInputGradients(scratch, dxsOff);
-        }
+        scatterInputGradients(dxs);
     }
 
     @Override

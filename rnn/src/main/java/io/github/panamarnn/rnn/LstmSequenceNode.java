@@ -60,22 +60,13 @@ final class LstmSequenceNode extends SequenceNode {
     protected void forward() {
         long full = fullWorkspaceFloats();
         MemorySegment scratch = scratch(full + gatherFloats());
-        MemorySegment xs;
-        long xsOff;
-        if (contiguous) {
-            xs = inputSegment();
-            xsOff = inputOffset();
-        } else {
-            xs = scratch;
-            xsOff = full;
-            gatherInputs(xs, xsOff);
-        }
+        Slice xs = inputs(scratch, full);
         long bh = (long) hidden * batch;
         long rows = (long) steps * batch;
         kernels().lstm().sequenceForward(steps, batch, input, hidden, LstmCell.DEFAULT_FORGET_BIAS,
                 new AffineWeights(Slice.of(argValueSegment(WX), argValueOffset(WX), 4L * hidden * input), Slice.of(argValueSegment(WH), argValueOffset(WH), 4L * hidden * hidden),
                         Slice.of(argValueSegment(B), argValueOffset(B), 4L * hidden)),
-                new LstmCell.Sequence(Slice.of(xs, xsOff, rows * input),
+                new LstmCell.Sequence(xs,
                         Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), bh),
                         Slice.optional(valueOf(cArg), valueOffset(cArg, cSlice), bh),
                         Slice.of(valueSegment(), valueOffset(), rows * hidden), null,
@@ -86,51 +77,30 @@ final class LstmSequenceNode extends SequenceNode {
     @Override
     protected void backpropagate() {
         long kernelFloats = OffHeap.roundUpToLine(LstmCell.sequenceBackwardScratchFloats(steps, hidden, batch));
-        long gathered = gatherFloats();
-        boolean scatter = !contiguous && inputsNeedGradient();
         long full = fullWorkspaceFloats();
-        MemorySegment scratch = scratch(kernelFloats + full + gathered + (scatter ? gathered : 0));
+        MemorySegment scratch = scratch(kernelFloats + full + backwardInputFloats());
         long workspaceOff = kernelFloats;
         long inputsOff = kernelFloats + full;
         restoreWorkspace(scratch, workspaceOff);
-        MemorySegment xs;
-        long xsOff;
-        MemorySegment dxs;
-        long dxsOff;
-        if (contiguous) {
-            xs = inputSegment();
-            xsOff = inputOffset();
-            dxs = gradientOf(firstInput);
-            dxsOff = gradientOffset(firstInput, 0);
-        } else {
-            xs = scratch;
-            xsOff = inputsOff;
-            gatherInputs(xs, xsOff);
-            dxs = scatter ? scratch : null;
-            dxsOff = inputsOff + gathered;
-            if (scatter) {
-                scratch.asSlice(dxsOff * Float.BYTES, inputFloats() * Float.BYTES).fill((byte) 0);
-            }
-        }
+        Slice xs = inputs(scratch, inputsOff);
+        Slice dxs = inputGradients(scratch, inputsOff + gatherFloats());
         long bh = (long) hidden * batch;
         long rows = (long) steps * batch;
         kernels().lstm().sequenceBackward(steps, batch, input, hidden,
                 new AffineWeights(Slice.of(argValueSegment(WX), argValueOffset(WX), 4L * hidden * input), Slice.of(argValueSegment(WH), argValueOffset(WH), 4L * hidden * hidden), null),
-                new LstmCell.Sequence(Slice.of(xs, xsOff, rows * input),
+                new LstmCell.Sequence(xs,
                         Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), bh),
                         Slice.optional(valueOf(cArg), valueOffset(cArg, cSlice), bh),
                         Slice.of(valueSegment(), valueOffset(), rows * hidden), null,
                         Slice.of(scratch, workspaceOff, LstmCell.sequenceWorkspaceFloats(steps, hidden, batch))),
                 new LstmCell.SequenceGradients(Slice.of(gradientSegment(), gradientOffset(), rows * hidden), null, null,
-                        Slice.optional(dxs, dxsOff, rows * input),
+                        dxs,
                         Slice.optional(gradientOf(hArg), gradientOffset(hArg, hSlice), bh),
                         Slice.optional(gradientOf(cArg), gradientOffset(cArg, cSlice), bh)),
                 new AffineGradients(Slice.optional(gradientOf(WX), gradientOffset(WX, 0), 4L * hidden * input), Slice.optional(gradientOf(WH), gradientOffset(WH, 0), 4L * hidden * hidden),
                         Slice.optional(gradientOf(B), gradientOffset(B, 0), 4L * hidden)),
                 Slice.of(scratch, 0, LstmCell.sequenceBackwardScratchFloats(steps, hidden, batch)));
-        if (scatter) {
-            scatterInputGradients(scratch, dxsOff);
-        }
+        scatterInputGradients(dxs);
     }
 
     /** Rebuilds the kernel's full workspace at {@code off}: the kept gates and cells, then {@code tanh(c)}. */

@@ -4,6 +4,7 @@ import io.github.panamarnn.graph.Dim;
 import io.github.panamarnn.graph.Dy;
 import io.github.panamarnn.graph.Expression;
 import io.github.panamarnn.kernels.OffHeap;
+import io.github.panamarnn.kernels.Slice;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -104,22 +105,45 @@ abstract class SequenceNode extends CellNode {
         return contiguous ? 0 : OffHeap.roundUpToLine(inputFloats());
     }
 
-    /** The segment holding all inputs in place (contiguous case). */
-    final MemorySegment inputSegment() {
-        return argValueSegment(firstInput);
-    }
-
-    final long inputOffset() {
-        return argValueOffset(firstInput);
-    }
-
-    /** Copies every step's input into {@code dst} at {@code dstOff}, {@code T x B x I}. */
-    final void gatherInputs(MemorySegment dst, long dstOff) {
+    /**
+     * All inputs as one {@code T x B x I} slice: the value of the layer below in place, or every
+     * step's input gathered into {@code scratch} at {@code off}, where {@link #gatherFloats()}
+     * floats are reserved.
+     */
+    final Slice inputs(MemorySegment scratch, long off) {
+        if (contiguous) {
+            return Slice.of(argValueSegment(firstInput), argValueOffset(firstInput), inputFloats());
+        }
         int stepFloats = batch * input;
         for (int t = 0; t < steps; t++) {
-            kernels().blas().copy(stepFloats, argValueSegment(firstInput + t), argValueOffset(firstInput + t), dst,
-                    dstOff + (long) t * stepFloats);
+            kernels().blas().copy(stepFloats, argValueSegment(firstInput + t), argValueOffset(firstInput + t), scratch,
+                    off + (long) t * stepFloats);
         }
+        return Slice.of(scratch, off, inputFloats());
+    }
+
+    /**
+     * Floats to reserve in backward's scratch for the inputs and their gradients: the gathered
+     * inputs, and as many again when their gradients are gathered too (see {@link #inputGradients}).
+     */
+    final long backwardInputFloats() {
+        return contiguous ? 0 : gatherFloats() * (inputsNeedGradient() ? 2 : 1);
+    }
+
+    /**
+     * Where backward's kernel accumulates the inputs' gradients ({@code T x B x I}): the gradient
+     * of the layer below in place, or zeroed {@code scratch} at {@code off} that
+     * {@link #scatterInputGradients} then adds to each step's input; null when none is wanted.
+     */
+    final Slice inputGradients(MemorySegment scratch, long off) {
+        if (contiguous) {
+            return Slice.optional(gradientOf(firstInput), gradientOffset(firstInput, 0), inputFloats());
+        }
+        if (!inputsNeedGradient()) {
+            return null;
+        }
+        scratch.asSlice(off * Float.BYTES, inputFloats() * Float.BYTES).fill((byte) 0);
+        return Slice.of(scratch, off, inputFloats());
     }
 
     /** True when some input's gradient is wanted. */
@@ -135,13 +159,20 @@ abstract class SequenceNode extends CellNode {
         return false;
     }
 
-    /** Adds step {@code t}'s slice of {@code src} ({@code T x B x I} at {@code srcOff}) to input {@code t}'s gradient. */
-    final void scatterInputGradients(MemorySegment src, long srcOff) {
+    /**
+     * Adds each step's slice of {@code gathered}, the result of {@link #inputGradients}, to that
+     * step's input gradient; nothing to do when the gradients were accumulated in place or not wanted.
+     */
+    final void scatterInputGradients(Slice gathered) {
+        if (contiguous || gathered == null) {
+            return;
+        }
         int stepFloats = batch * input;
         for (int t = 0; t < steps; t++) {
             MemorySegment g = argGradientSegment(firstInput + t);
             if (g != null) {
-                kernels().blas().axpy(stepFloats, 1f, src, srcOff + (long) t * stepFloats, g, argGradientOffset(firstInput + t));
+                kernels().blas().axpy(stepFloats, 1f, gathered.segment(), gathered.offset() + (long) t * stepFloats, g,
+                        argGradientOffset(firstInput + t));
             }
         }
     }

@@ -38,19 +38,10 @@ final class SimpleRnnSequenceNode extends SequenceNode {
         // One row per step: the recurrent products are faster on Whᵀ (as in the LSTM and GRU kernels,
         // which keep it in their workspace; this one has none, so the copy goes to the graph's scratch).
         boolean transpose = SimpleRnnCell.sequenceGainsFromTransposedWh(steps, hidden, batch);
-        long gathered = contiguous ? 0 : OffHeap.roundUpToLine(gatherFloats());
+        long gathered = gatherFloats();
         long scratchFloats = gathered + (transpose ? (long) hidden * hidden : 0);
         MemorySegment scratch = scratchFloats > 0 ? scratch(scratchFloats) : null;
-        MemorySegment xs;
-        long xsOff;
-        if (contiguous) {
-            xs = inputSegment();
-            xsOff = inputOffset();
-        } else {
-            xs = scratch;
-            xsOff = 0;
-            gatherInputs(xs, 0);
-        }
+        Slice xs = inputs(scratch, 0);
         if (transpose) {
             kernels().blas().transpose(hidden, hidden, argValueSegment(WH), argValueOffset(WH), scratch, gathered);
         }
@@ -58,7 +49,7 @@ final class SimpleRnnSequenceNode extends SequenceNode {
         kernels().simpleRnn().sequenceForward(steps, batch, input, hidden,
                 new AffineWeights(Slice.of(argValueSegment(WX), argValueOffset(WX), (long) hidden * input), Slice.of(argValueSegment(WH), argValueOffset(WH), (long) hidden * hidden),
                         Slice.of(argValueSegment(B), argValueOffset(B), hidden), null, transpose ? Slice.of(scratch, gathered, (long) hidden * hidden) : null),
-                new SimpleRnnCell.Sequence(Slice.of(xs, xsOff, rows * input),
+                new SimpleRnnCell.Sequence(xs,
                         Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), (long) hidden * batch),
                         Slice.of(valueSegment(), valueOffset(), rows * hidden)));
     }
@@ -66,44 +57,23 @@ final class SimpleRnnSequenceNode extends SequenceNode {
     @Override
     protected void backpropagate() {
         long kernelFloats = OffHeap.roundUpToLine(SimpleRnnCell.sequenceBackwardScratchFloats(steps, hidden, batch));
-        long gathered = gatherFloats();
-        boolean scatter = !contiguous && inputsNeedGradient();
-        MemorySegment scratch = scratch(kernelFloats + gathered + (scatter ? gathered : 0));
-        MemorySegment xs;
-        long xsOff;
-        MemorySegment dxs;
-        long dxsOff;
-        if (contiguous) {
-            xs = inputSegment();
-            xsOff = inputOffset();
-            dxs = gradientOf(firstInput);
-            dxsOff = gradientOffset(firstInput, 0);
-        } else {
-            xs = scratch;
-            xsOff = kernelFloats;
-            gatherInputs(xs, xsOff);
-            dxs = scatter ? scratch : null;
-            dxsOff = kernelFloats + gathered;
-            if (scatter) {
-                scratch.asSlice(dxsOff * Float.BYTES, inputFloats() * Float.BYTES).fill((byte) 0);
-            }
-        }
+        MemorySegment scratch = scratch(kernelFloats + backwardInputFloats());
+        Slice xs = inputs(scratch, kernelFloats);
+        Slice dxs = inputGradients(scratch, kernelFloats + gatherFloats());
         long bh = (long) hidden * batch;
         long rows = (long) steps * batch;
         kernels().simpleRnn().sequenceBackward(steps, batch, input, hidden,
                 new AffineWeights(Slice.of(argValueSegment(WX), argValueOffset(WX), (long) hidden * input), Slice.of(argValueSegment(WH), argValueOffset(WH), (long) hidden * hidden), null),
-                new SimpleRnnCell.Sequence(Slice.of(xs, xsOff, rows * input),
+                new SimpleRnnCell.Sequence(xs,
                         Slice.optional(valueOf(hArg), valueOffset(hArg, hSlice), bh),
                         Slice.of(valueSegment(), valueOffset(), rows * hidden)),
                 new SimpleRnnCell.SequenceGradients(Slice.of(gradientSegment(), gradientOffset(), rows * hidden), null,
-                        Slice.optional(dxs, dxsOff, rows * input),
+                        dxs,
                         Slice.optional(gradientOf(hArg), gradientOffset(hArg, hSlice), bh)),
                 new AffineGradients(Slice.optional(gradientOf(WX), gradientOffset(WX, 0), (long) hidden * input), Slice.optional(gradientOf(WH), gradientOffset(WH, 0), (long) hidden * hidden),
                         Slice.optional(gradientOf(B), gradientOffset(B, 0), hidden)),
                 Slice.of(scratch, 0, SimpleRnnCell.sequenceBackwardScratchFloats(steps, hidden, batch)));
-        if (scatter) {
-            scatterInputGradients(scratch, dxsOff);
-        }
+        scatterInputGradients(dxs);
     }
 
     @Override
